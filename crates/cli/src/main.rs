@@ -1,0 +1,23 @@
+//! The `tokentrail` command: flags are parsed once into plain config structs and handed
+//! to one command module. All logic lives in the library crates.
+
+mod args;
+mod cmd;
+mod term;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Parse(a) => cmd::parse::run(a.into_config()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tokentrail: error: {}", term::clean(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Activity Log normalizers: one per family of export shapes.
+
+pub mod build;
+pub mod json;

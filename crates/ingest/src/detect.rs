@@ -1,0 +1,247 @@
+//! Recognising content: what kind of stream a file is, and what schema a record has.
+//!
+//! Both decisions look at content only. Records are classified one by one, so a file that
+//! mixes categories (as diagnostic exports and test corpora do) is read correctly.
+
+use crate::fields::Fields;
+use serde::Serialize;
+
+/// The framing a stream needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamKind {
+    Json,
+    /// Delimited text with a header row (`,`, `;` or tab); PowerShell `#TYPE` line allowed.
+    Csv,
+    /// PowerShell formatted-list text (`Name : value` blocks).
+    PsList,
+}
+
+/// Decides the stream kind from its first bytes (after decoding).
+pub fn sniff_stream(head: &[u8]) -> Option<StreamKind> {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n', '\0']);
+    match t.chars().next()? {
+        '[' | '{' => return Some(StreamKind::Json),
+        _ => {}
+    }
+    let first_line = t.lines().next().unwrap_or("");
+    if first_line.starts_with("#TYPE ") {
+        return Some(StreamKind::Csv);
+    }
+    // PowerShell list text: the first non-blank lines are `Name    : value`.
+    let list_lines = t
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(3)
+        .filter(|l| {
+            l.split_once(" : ")
+                .or_else(|| l.split_once(" :"))
+                .is_some_and(|(k, _)| {
+                    let k = k.trim_end();
+                    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+        })
+        .count();
+    if list_lines >= 2 {
+        return Some(StreamKind::PsList);
+    }
+    let delims = [',', ';', '\t'];
+    if delims.iter().any(|d| first_line.matches(*d).count() >= 2) {
+        return Some(StreamKind::Csv);
+    }
+    None
+}
+
+/// The schema of one JSON record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Schema {
+    /// REST / portal JSON / `az monitor activity-log list` (camelCase, LocalizableStrings).
+    ActivityRest,
+    /// azure-mgmt-monitor `EventData.as_dict()` (snake_case).
+    ActivitySdk,
+    /// Diagnostic-settings record (storage `PT1H.json`, Event Hub).
+    ActivityDiagnostic,
+    /// Log Analytics `AzureActivity` row.
+    ActivityLogAnalytics,
+    SignInGraph,
+    SignInDiagnostic,
+    SignInLogAnalytics,
+    AuditGraph,
+    AuditDiagnostic,
+    AuditLogAnalytics,
+}
+
+impl Schema {
+    pub fn label(self) -> &'static str {
+        match self {
+            Schema::ActivityRest => "activity/rest",
+            Schema::ActivitySdk => "activity/python-sdk",
+            Schema::ActivityDiagnostic => "activity/diagnostic",
+            Schema::ActivityLogAnalytics => "activity/log-analytics",
+            Schema::SignInGraph => "signin/graph",
+            Schema::SignInDiagnostic => "signin/diagnostic",
+            Schema::SignInLogAnalytics => "signin/log-analytics",
+            Schema::AuditGraph => "audit/graph",
+            Schema::AuditDiagnostic => "audit/diagnostic",
+            Schema::AuditLogAnalytics => "audit/log-analytics",
+        }
+    }
+}
+
+/// Activity Log categories in diagnostic-settings records (and legacy log profiles).
+const ACTIVITY_CATEGORIES: &[&str] = &[
+    "administrative",
+    "servicehealth",
+    "resourcehealth",
+    "alert",
+    "autoscale",
+    "recommendation",
+    "security",
+    "policy",
+    "write",
+    "delete",
+    "action",
+];
+
+/// Entra sign-in categories in diagnostic-settings records.
+pub const SIGNIN_CATEGORIES: &[&str] = &[
+    "signinlogs",
+    "noninteractiveusersigninlogs",
+    "serviceprincipalsigninlogs",
+    "managedidentitysigninlogs",
+    "microsoftserviceprincipalsigninlogs",
+    "adfssigninlogs",
+];
+
+/// Log Analytics sign-in table names.
+pub const SIGNIN_TABLES: &[&str] = &[
+    "signinlogs",
+    "aadnoninteractiveusersigninlogs",
+    "aadserviceprincipalsigninlogs",
+    "aadmanagedidentitysigninlogs",
+    "adfssigninlogs",
+];
+
+/// Classifies a JSON object. `Err` says why it is none of the supported records.
+pub fn classify(f: &Fields<'_>) -> Result<Schema, String> {
+    let ty = f.str(&["type"]).map(|t| t.to_ascii_lowercase());
+    match ty.as_deref() {
+        Some("azureactivity") => return Ok(Schema::ActivityLogAnalytics),
+        Some("auditlogs") => return Ok(Schema::AuditLogAnalytics),
+        Some(t) if SIGNIN_TABLES.contains(&t) => return Ok(Schema::SignInLogAnalytics),
+        _ => {}
+    }
+    if f.has(&["operationnamevalue", "categoryvalue", "activitystatusvalue"])
+        || (f.has(&["activitystatus"]) && f.has(&["caller"]))
+    {
+        return Ok(Schema::ActivityLogAnalytics);
+    }
+    if f.has(&["eventdataid", "eventtimestamp"]) && !f.has(&["time"]) {
+        // snake_case keys normalize the same way; tell them apart by a raw key.
+        return Ok(Schema::ActivityRest);
+    }
+    // Diagnostic-settings envelope: time + category (+ operationName).
+    if f.has(&["time"]) && f.has(&["category"]) {
+        let cat = f
+            .str(&["category"])
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if ACTIVITY_CATEGORIES.contains(&cat.as_str()) {
+            return Ok(Schema::ActivityDiagnostic);
+        }
+        if SIGNIN_CATEGORIES.contains(&cat.as_str()) {
+            return Ok(Schema::SignInDiagnostic);
+        }
+        if cat == "auditlogs" {
+            return Ok(Schema::AuditDiagnostic);
+        }
+        return Err(format!(
+            "not an Activity Log, sign-in or audit record: diagnostic category \"{}\"",
+            f.str(&["category"]).unwrap_or_default()
+        ));
+    }
+    if f.has(&["activitydisplayname"])
+        && f.has(&["initiatedby", "targetresources", "activitydatetime"])
+    {
+        // Graph directoryAudits are camelCase; LA AuditLogs carry TimeGenerated.
+        return Ok(if f.has(&["timegenerated"]) {
+            Schema::AuditLogAnalytics
+        } else {
+            Schema::AuditGraph
+        });
+    }
+    if f.has(&["createddatetime"])
+        && f.has(&[
+            "userprincipalname",
+            "appid",
+            "serviceprincipalid",
+            "ipaddress",
+        ])
+    {
+        return Ok(if f.has(&["timegenerated"]) {
+            Schema::SignInLogAnalytics
+        } else {
+            Schema::SignInGraph
+        });
+    }
+    if f.has(&["timegenerated"])
+        && f.has(&["resulttype"])
+        && f.has(&["appid", "appdisplayname", "serviceprincipalid"])
+    {
+        return Ok(Schema::SignInLogAnalytics);
+    }
+    Err("not an Activity Log, sign-in or audit record: no recognised fields".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn c(v: serde_json::Value) -> Result<Schema, String> {
+        classify(&Fields::new(v.as_object().unwrap()))
+    }
+
+    #[test]
+    fn sniffs() {
+        assert_eq!(sniff_stream(b"  [{}]"), Some(StreamKind::Json));
+        assert_eq!(
+            sniff_stream(b"#TYPE Microsoft.Azure.Commands.Insights.OutputClasses.PSEventData\n"),
+            Some(StreamKind::Csv)
+        );
+        assert_eq!(sniff_stream(b"\"A\";\"B\";\"C\"\n"), Some(StreamKind::Csv));
+        assert_eq!(
+            sniff_stream(b"\r\nAuthorization        : \nCaller               : x\n"),
+            Some(StreamKind::PsList)
+        );
+        assert_eq!(sniff_stream(b"hello"), None);
+    }
+
+    #[test]
+    fn classifies() {
+        assert_eq!(
+            c(json!({"eventDataId":"x","operationName":{"value":"a"}})),
+            Ok(Schema::ActivityRest)
+        );
+        assert_eq!(
+            c(json!({"event_data_id":"x","event_timestamp":"t"})),
+            Ok(Schema::ActivityRest)
+        );
+        assert_eq!(
+            c(json!({"time":"t","category":"Administrative","operationName":"x"})),
+            Ok(Schema::ActivityDiagnostic)
+        );
+        assert_eq!(
+            c(json!({"time":"t","category":"NonInteractiveUserSignInLogs"})),
+            Ok(Schema::SignInDiagnostic)
+        );
+        assert_eq!(
+            c(json!({"OperationNameValue":"x","Type":"AzureActivity"})),
+            Ok(Schema::ActivityLogAnalytics)
+        );
+        assert!(c(json!({"time":"t","category":"RiskyUsers"}))
+            .unwrap_err()
+            .contains("RiskyUsers"));
+        assert!(c(json!({"foo":1})).is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! Typed ingestion errors. Each names the file and, where known, the position.
+
+use std::path::PathBuf;
+
+/// An error that stops reading one input (never the whole run).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{name}: read error at byte {offset}: {source}")]
+    Read {
+        name: String,
+        offset: u64,
+        source: std::io::Error,
+    },
+    #[error("{name}: unrecognized format: {reason}")]
+    Unrecognized { name: String, reason: String },
+    #[error("{name}: archive error: {reason}")]
+    Archive { name: String, reason: String },
+    #[error("{name}: refused: {reason}")]
+    Refused { name: String, reason: String },
+}

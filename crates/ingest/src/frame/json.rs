@@ -1,0 +1,613 @@
+//! Streaming JSON framer.
+//!
+//! Accepts, at the top level, any sequence of JSON texts separated by whitespace (a single
+//! object, a bare array, concatenated arrays, JSON Lines, pretty-printed records one after
+//! another). Arrays yield their elements. Objects with a `value` or `records` array member
+//! (REST and Graph pages, Event Hub messages, old `PT1H.json` blobs) yield that array's
+//! elements; a `tables` member (Log Analytics query API) yields each table's `columns`
+//! and rows. Any other object is a record. Memory is bounded by the largest record.
+
+use super::scan::{scan_string, scan_value, Scan};
+use super::{Frame, FrameKind};
+use std::io::{self, Read};
+
+const CHUNK: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    /// Inside an array whose elements are records (`rows` yields table rows).
+    Array { rows: bool },
+    /// Scanning the members of a top-level object that started at `start` (absolute).
+    Object { start: u64, wrapper: bool },
+    /// Inside `"tables": [`.
+    Tables,
+    /// Inside one table object.
+    Table,
+}
+
+/// Splits a decoded stream into [`Frame`]s.
+pub struct JsonFramer<R> {
+    rdr: R,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    /// Newlines counted up to `line_pos`.
+    line_pos: usize,
+    line: u64,
+    stack: Vec<Ctx>,
+    /// Whether top-level records are one per line (decided by the first record).
+    line_mode: Option<bool>,
+    /// An object's bytes must be kept from this absolute offset.
+    keep_from: Option<u64>,
+    /// The container shapes seen, in order of first appearance.
+    pub shapes: Vec<&'static str>,
+}
+
+impl<R: Read> JsonFramer<R> {
+    pub fn new(rdr: R) -> Self {
+        JsonFramer {
+            rdr,
+            buf: Vec::with_capacity(CHUNK),
+            pos: 0,
+            base: 0,
+            eof: false,
+            line_pos: 0,
+            line: 1,
+            stack: Vec::new(),
+            line_mode: None,
+            keep_from: None,
+            shapes: Vec::new(),
+        }
+    }
+
+    fn saw(&mut self, shape: &'static str) {
+        if !self.shapes.contains(&shape) {
+            self.shapes.push(shape);
+        }
+    }
+
+    /// Reads more bytes; returns false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        // Drop consumed bytes that no pending object still needs.
+        let keep = match self.keep_from {
+            Some(k) => ((k - self.base) as usize).min(self.pos),
+            None => self.pos,
+        };
+        if keep > 0 && keep >= self.buf.len() / 2 {
+            self.count_lines_to(keep);
+            self.buf.drain(..keep);
+            self.pos -= keep;
+            self.line_pos -= keep;
+            self.base += keep as u64;
+        }
+        let old = self.buf.len();
+        let want = CHUNK.max(old / 2);
+        self.buf.resize(old + want, 0);
+        let mut got = 0;
+        while got < want {
+            match self.rdr.read(&mut self.buf[old + got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old + got);
+                    return Err(e);
+                }
+            }
+            if got >= CHUNK / 4 {
+                break;
+            }
+        }
+        self.buf.truncate(old + got);
+        if got == 0 {
+            self.eof = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn count_lines_to(&mut self, idx: usize) {
+        if idx > self.line_pos {
+            self.line += memchr::memchr_iter(b'\n', &self.buf[self.line_pos..idx]).count() as u64;
+            self.line_pos = idx;
+        }
+    }
+
+    fn line_at(&mut self, idx: usize) -> u64 {
+        self.count_lines_to(idx);
+        self.line
+    }
+
+    fn frame(&mut self, kind: FrameKind, start: usize, end: usize) -> Frame {
+        let line = self.line_at(start);
+        Frame {
+            kind,
+            bytes: self.buf[start..end].to_vec(),
+            offset: self.base + start as u64,
+            line,
+        }
+    }
+
+    /// Skips whitespace (and stray commas where `commas`). Returns false at end of input.
+    fn skip_ws(&mut self, commas: bool) -> io::Result<bool> {
+        loop {
+            while self.pos < self.buf.len() {
+                match self.buf[self.pos] {
+                    b' ' | b'\t' | b'\r' | b'\n' | 0 => self.pos += 1,
+                    b',' if commas => self.pos += 1,
+                    _ => return Ok(true),
+                }
+            }
+            if !self.fill()? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Scans the value at `pos`, refilling as needed.
+    fn scan(&mut self, line_mode: bool) -> io::Result<Scan> {
+        loop {
+            match scan_value(&self.buf, self.pos, line_mode, self.eof) {
+                Scan::Incomplete => {
+                    if !self.fill()? {
+                        return Ok(match scan_value(&self.buf, self.pos, line_mode, true) {
+                            Scan::Incomplete => Scan::Incomplete,
+                            other => other,
+                        });
+                    }
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Emits bytes from `start` to the next newline (or end) as a broken frame.
+    fn broken_to(&mut self, start: usize, end: usize, reason: &str) -> Frame {
+        let f = self.frame(FrameKind::Broken(reason.to_string()), start, end);
+        self.pos = end;
+        f
+    }
+
+    fn truncated(&mut self, start: usize) -> Frame {
+        self.stack.clear();
+        self.keep_from = None;
+        let end = self.buf.len();
+        self.broken_to(
+            start,
+            end,
+            "record truncated at end of input (a file still being written, or cut short)",
+        )
+    }
+
+    /// Reads a member key at `pos` (which is a `"`), then the colon; leaves `pos` at the value.
+    fn member_key(&mut self) -> io::Result<Result<String, Frame>> {
+        let start = self.pos;
+        let lm = self.line_mode.unwrap_or(false);
+        let end = loop {
+            match scan_string(&self.buf, self.pos + 1, lm) {
+                Scan::Complete(e) => break e,
+                Scan::Incomplete => {
+                    if !self.fill()? {
+                        return Ok(Err(self.truncated(start)));
+                    }
+                }
+                Scan::Broken(e, why) => return Ok(Err(self.broken_to(start, e, why))),
+            }
+        };
+        let key = String::from_utf8_lossy(&self.buf[self.pos + 1..end - 1]).into_owned();
+        self.pos = end;
+        if !self.skip_ws(false)? {
+            return Ok(Err(self.truncated(start)));
+        }
+        if self.buf[self.pos] != b':' {
+            let p = self.pos;
+            let e = self.next_newline(p);
+            return Ok(Err(self.broken_to(
+                p,
+                e,
+                "expected ':' after an object key",
+            )));
+        }
+        self.pos += 1;
+        if !self.skip_ws(false)? {
+            return Ok(Err(self.truncated(start)));
+        }
+        Ok(Ok(key))
+    }
+
+    fn next_newline(&self, from: usize) -> usize {
+        memchr::memchr(b'\n', &self.buf[from..])
+            .map(|k| from + k + 1)
+            .unwrap_or(self.buf.len())
+    }
+
+    /// Resynchronizes after a broken top-level object: drops the object context.
+    fn abandon_object(&mut self) {
+        while let Some(c) = self.stack.pop() {
+            if matches!(c, Ctx::Object { .. }) {
+                break;
+            }
+        }
+        self.stack.clear();
+        self.keep_from = None;
+    }
+
+    /// The next frame, or `None` at the end of input.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        loop {
+            let ctx = self.stack.last().copied();
+            let commas = matches!(ctx, Some(Ctx::Array { .. }) | Some(Ctx::Tables) | None);
+            if !self.skip_ws(commas)? {
+                if self.stack.is_empty() {
+                    return Ok(None);
+                }
+                let start = match self.keep_from {
+                    Some(k) => (k - self.base) as usize,
+                    None => self.pos,
+                };
+                self.stack.clear();
+                self.keep_from = None;
+                if start < self.buf.len() {
+                    return Ok(Some(self.truncated(start)));
+                }
+                let f = Frame {
+                    kind: FrameKind::Broken("input ends inside an unclosed array or object".into()),
+                    bytes: Vec::new(),
+                    offset: self.base + self.pos as u64,
+                    line: self.line_at(self.pos),
+                };
+                return Ok(Some(f));
+            }
+            let c = self.buf[self.pos];
+            match ctx {
+                None => match c {
+                    b'[' => {
+                        if self.shapes.contains(&"json-array") {
+                            self.saw("concatenated-json");
+                        }
+                        self.saw("json-array");
+                        self.stack.push(Ctx::Array { rows: false });
+                        self.pos += 1;
+                    }
+                    b'{' => {
+                        let start = self.base + self.pos as u64;
+                        self.stack.push(Ctx::Object {
+                            start,
+                            wrapper: false,
+                        });
+                        self.keep_from = Some(start);
+                        self.pos += 1;
+                    }
+                    _ => {
+                        let p = self.pos;
+                        let e = self.next_newline(p);
+                        return Ok(Some(self.broken_to(
+                            p,
+                            e,
+                            "not JSON: text outside any JSON value",
+                        )));
+                    }
+                },
+                Some(Ctx::Array { rows }) => {
+                    if c == b']' {
+                        self.stack.pop();
+                        self.pos += 1;
+                        continue;
+                    }
+                    let start = self.pos;
+                    match self.scan(false)? {
+                        Scan::Complete(end) => {
+                            let kind = if rows {
+                                FrameKind::TableRow
+                            } else {
+                                FrameKind::Json
+                            };
+                            let f = self.frame(kind, start, end);
+                            self.pos = end;
+                            return Ok(Some(f));
+                        }
+                        Scan::Incomplete => return Ok(Some(self.truncated(start))),
+                        Scan::Broken(e, why) => {
+                            self.stack.clear();
+                            return Ok(Some(self.broken_to(start, e, why)));
+                        }
+                    }
+                }
+                Some(Ctx::Object { start, wrapper }) => {
+                    if c == b'}' {
+                        self.stack.pop();
+                        self.pos += 1;
+                        self.keep_from = None;
+                        if wrapper {
+                            continue;
+                        }
+                        let s = (start - self.base) as usize;
+                        let end = self.pos;
+                        let f = self.frame(FrameKind::Json, s, end);
+                        if self.line_mode.is_none() {
+                            let single_line = !f.bytes.contains(&b'\n');
+                            self.line_mode = Some(single_line && self.followed_by_newline()?);
+                        }
+                        self.saw(if self.line_mode == Some(true) {
+                            "json-lines"
+                        } else {
+                            "json-object"
+                        });
+                        return Ok(Some(f));
+                    }
+                    if c == b',' {
+                        self.pos += 1;
+                        continue;
+                    }
+                    if c != b'"' {
+                        let s = (start - self.base) as usize;
+                        let p = self.pos;
+                        let e = self.next_newline(p);
+                        self.abandon_object();
+                        return Ok(Some(self.broken_to(
+                            s.min(p),
+                            e,
+                            "malformed object: expected a key",
+                        )));
+                    }
+                    let key = match self.member_key()? {
+                        Ok(k) => k,
+                        Err(f) => {
+                            self.abandon_object();
+                            return Ok(Some(f));
+                        }
+                    };
+                    let v = self.buf[self.pos];
+                    let is_wrapper = v == b'['
+                        && matches!(key.as_str(), "value" | "records" | "Records" | "tables");
+                    if is_wrapper {
+                        if let Some(Ctx::Object { wrapper, .. }) = self.stack.last_mut() {
+                            *wrapper = true;
+                        }
+                        self.keep_from = None;
+                        self.pos += 1;
+                        self.saw(match key.as_str() {
+                            "value" => "value-page",
+                            "tables" => "query-api-tables",
+                            _ => "records-envelope",
+                        });
+                        self.stack.push(if key == "tables" {
+                            Ctx::Tables
+                        } else {
+                            Ctx::Array { rows: false }
+                        });
+                        continue;
+                    }
+                    let lm = self.line_mode.unwrap_or(false);
+                    match self.scan(lm)? {
+                        Scan::Complete(end) => self.pos = end,
+                        Scan::Incomplete => {
+                            let s = (start - self.base) as usize;
+                            return Ok(Some(self.truncated(s)));
+                        }
+                        Scan::Broken(e, why) => {
+                            let s = (start - self.base) as usize;
+                            self.abandon_object();
+                            return Ok(Some(self.broken_to(s, e, why)));
+                        }
+                    }
+                }
+                Some(Ctx::Tables) => match c {
+                    b']' => {
+                        self.stack.pop();
+                        self.pos += 1;
+                    }
+                    b'{' => {
+                        self.stack.push(Ctx::Table);
+                        self.pos += 1;
+                    }
+                    _ => {
+                        let p = self.pos;
+                        match self.scan(false)? {
+                            Scan::Complete(e) => {
+                                return Ok(Some(self.broken_to(
+                                    p,
+                                    e,
+                                    "query-API tables entry is not an object",
+                                )))
+                            }
+                            _ => return Ok(Some(self.truncated(p))),
+                        }
+                    }
+                },
+                Some(Ctx::Table) => {
+                    if c == b'}' {
+                        self.stack.pop();
+                        self.pos += 1;
+                        continue;
+                    }
+                    if c == b',' {
+                        self.pos += 1;
+                        continue;
+                    }
+                    let key = match self.member_key()? {
+                        Ok(k) => k,
+                        Err(f) => {
+                            self.stack.clear();
+                            return Ok(Some(f));
+                        }
+                    };
+                    if key == "rows" && self.buf[self.pos] == b'[' {
+                        self.pos += 1;
+                        self.stack.push(Ctx::Array { rows: true });
+                        continue;
+                    }
+                    let s = self.pos;
+                    match self.scan(false)? {
+                        Scan::Complete(e) => {
+                            self.pos = e;
+                            if key == "columns" {
+                                return Ok(Some(self.frame(FrameKind::TableColumns, s, e)));
+                            }
+                        }
+                        Scan::Incomplete => return Ok(Some(self.truncated(s))),
+                        Scan::Broken(e, why) => {
+                            self.stack.clear();
+                            return Ok(Some(self.broken_to(s, e, why)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// True when the next non-blank byte after `pos` follows a newline (or input ends).
+    fn followed_by_newline(&mut self) -> io::Result<bool> {
+        loop {
+            let mut i = self.pos;
+            while i < self.buf.len() {
+                match self.buf[i] {
+                    b'\n' => return Ok(true),
+                    b' ' | b'\t' | b'\r' => i += 1,
+                    _ => return Ok(false),
+                }
+            }
+            if !self.fill()? {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for JsonFramer<R> {
+    type Item = io::Result<Frame>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_frame().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &str) -> Vec<(FrameKind, String, u64)> {
+        JsonFramer::new(input.as_bytes())
+            .map(|f| f.unwrap())
+            .map(|f| (f.kind, String::from_utf8(f.bytes).unwrap(), f.line))
+            .collect()
+    }
+
+    fn jsons(input: &str) -> Vec<String> {
+        frames(input)
+            .into_iter()
+            .filter(|f| f.0 == FrameKind::Json)
+            .map(|f| f.1)
+            .collect()
+    }
+
+    #[test]
+    fn bare_array_and_pages() {
+        assert_eq!(
+            jsons(r#"[{"a":1}, {"b":[2]}]"#),
+            vec![r#"{"a":1}"#, r#"{"b":[2]}"#]
+        );
+        assert_eq!(
+            jsons(r#"{"value":[{"a":1},{"a":2}],"nextLink":"https://x"}"#),
+            vec![r#"{"a":1}"#, r#"{"a":2}"#]
+        );
+        assert_eq!(
+            jsons(r#"{"@odata.context":"x","value":[{"a":1}],"@odata.nextLink":"y"}"#),
+            vec![r#"{"a":1}"#]
+        );
+        assert_eq!(
+            jsons(r#"{"records":[{"a":1}]}{"records":[{"a":2}]}"#),
+            vec![r#"{"a":1}"#, r#"{"a":2}"#]
+        );
+    }
+
+    #[test]
+    fn single_object_concatenated_and_lines() {
+        assert_eq!(jsons(r#"{"a":{"value":1}}"#), vec![r#"{"a":{"value":1}}"#]);
+        assert_eq!(
+            jsons("[{\"a\":1}][{\"a\":2}]\n[{\"a\":3}]"),
+            vec![r#"{"a":1}"#, r#"{"a":2}"#, r#"{"a":3}"#]
+        );
+        assert_eq!(
+            jsons("{\"a\":1}\n{\"a\":2}\r\n{\"a\":3}"),
+            vec![r#"{"a":1}"#, r#"{"a":2}"#, r#"{"a":3}"#]
+        );
+        let pretty = "{\n  \"a\": 1\n}\n{\n  \"a\": 2\n}\n";
+        assert_eq!(jsons(pretty).len(), 2);
+    }
+
+    #[test]
+    fn truncated_last_line_is_counted() {
+        let f = frames("{\"a\":1}\n{\"a\":2}\n{\"a\":3,\"b\":\"x");
+        assert_eq!(f.len(), 3);
+        assert!(matches!(&f[2].0, FrameKind::Broken(r) if r.contains("truncated")));
+        assert_eq!(f[2].2, 3);
+    }
+
+    #[test]
+    fn broken_line_resyncs() {
+        let f = frames("{\"a\":1}\n{\"a\":\"oops\n{\"a\":3}\n");
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(matches!(f[1].0, FrameKind::Broken(_)));
+        assert_eq!(f[2].1, r#"{"a":3}"#);
+        assert_eq!(f[2].2, 3);
+    }
+
+    #[test]
+    fn garbage_line_between_records() {
+        let f = frames("{\"a\":1}\nhello world\n{\"a\":3}\n");
+        assert_eq!(f.len(), 3);
+        assert!(matches!(&f[1].0, FrameKind::Broken(r) if r.starts_with("not JSON")));
+    }
+
+    #[test]
+    fn query_api_tables() {
+        let f = frames(
+            r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"A","type":"string"}],"rows":[["x"],["y"]]}]}"#,
+        );
+        let kinds: Vec<_> = f.iter().map(|x| x.0.clone()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                FrameKind::TableColumns,
+                FrameKind::TableRow,
+                FrameKind::TableRow
+            ]
+        );
+        assert_eq!(f[2].1, r#"["y"]"#);
+    }
+
+    #[test]
+    fn big_records_across_chunks() {
+        let big = "x".repeat(3 << 20);
+        let input = format!("[{{\"a\":\"{big}\"}},{{\"b\":1}}]");
+        let j = jsons(&input);
+        assert_eq!(j.len(), 2);
+        assert_eq!(j[1], r#"{"b":1}"#);
+    }
+
+    #[test]
+    fn many_records_offsets_are_exact() {
+        let mut s = String::new();
+        for i in 0..50_000 {
+            s.push_str(&format!(
+                "{{\"i\":{i},\"pad\":\"{}\"}}\n",
+                "y".repeat(i % 97)
+            ));
+        }
+        let mut n = 0;
+        for f in JsonFramer::new(s.as_bytes()) {
+            let f = f.unwrap();
+            assert_eq!(f.kind, FrameKind::Json);
+            let off = f.offset as usize;
+            assert_eq!(&s.as_bytes()[off..off + f.bytes.len()], &f.bytes[..]);
+            assert_eq!(f.line, n + 1);
+            n += 1;
+        }
+        assert_eq!(n, 50_000);
+    }
+}

@@ -1,0 +1,336 @@
+//! The reading pipeline: source → sniff → frame → classify → normalize → sink.
+//!
+//! Normalization runs in parallel batches; records reach the sink in input order, so the
+//! output is the same on any number of cores.
+
+use crate::detect::{classify, sniff_stream, Schema, StreamKind};
+use crate::error::IngestError;
+use crate::fields::Fields;
+use crate::frame::json::JsonFramer;
+use crate::frame::{Frame, FrameKind};
+use crate::par::ordered_map;
+use crate::source::{for_each_stream, Limits, SourceStream};
+use crate::stats::{excerpt, FileStats, Outcome, Sink, Skip};
+use serde_json::{Map, Value};
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+use tokentrail_model::{Provenance, Record};
+
+/// Options that change how inputs are read.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    pub limits: Limits,
+    /// Force the culture of PowerShell CSV dates (e.g. `en-US`, `de-DE`, `en-GB`).
+    pub culture: Option<String>,
+}
+
+/// What a reader of one stream needs to know.
+pub struct StreamCtx<'a> {
+    pub file: Arc<str>,
+    pub options: &'a ReadOptions,
+}
+
+/// Reads every stream under `path` into `sink`. A failing file is reported to
+/// [`Sink::error`] (and in its [`FileStats`]); other files are still read.
+pub fn read_path(path: &Path, options: &ReadOptions, sink: &mut dyn Sink) {
+    let mut errors = Vec::new();
+    for_each_stream(
+        path,
+        &options.limits,
+        &mut |stream| read_stream(stream, options, &mut *sink),
+        &mut |e| errors.push(e),
+    );
+    for e in errors {
+        sink.error(e);
+    }
+}
+
+/// Reads one decoded stream.
+pub fn read_stream(
+    stream: SourceStream<'_>,
+    options: &ReadOptions,
+    sink: &mut dyn Sink,
+) -> Result<(), IngestError> {
+    let SourceStream {
+        name,
+        containers,
+        encoding,
+        reader,
+    } = stream;
+    let mut stats = FileStats {
+        file: name.clone(),
+        containers,
+        encoding: encoding.to_string(),
+        ..Default::default()
+    };
+    let mut head = Vec::with_capacity(64 << 10);
+    let mut reader = reader;
+    (&mut reader)
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .map_err(|source| IngestError::Read {
+            name: name.clone(),
+            offset: 0,
+            source,
+        })?;
+    if head.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
+        stats.shape("empty");
+        sink.file_done(stats);
+        return Ok(());
+    }
+    let Some(kind) = sniff_stream(&head) else {
+        let why = format!(
+            "not JSON, CSV or PowerShell list text (starts with {:?})",
+            excerpt(&head, 40)
+        );
+        stats.error = Some(why.clone());
+        sink.file_done(stats);
+        return Err(IngestError::Unrecognized { name, reason: why });
+    };
+    let full: Box<dyn Read + '_> = Box::new(io::Cursor::new(head).chain(reader));
+    let ctx = StreamCtx {
+        file: Arc::from(name.as_str()),
+        options,
+    };
+    let res = match kind {
+        StreamKind::Json => read_json(full, &ctx, &mut stats, sink),
+        StreamKind::Csv => crate::tabular::read_csv(full, &ctx, &mut stats, sink),
+        StreamKind::PsList => crate::tabular::read_ps_list(full, &ctx, &mut stats, sink),
+    };
+    let err = match res {
+        Ok(()) => None,
+        Err(e) => {
+            stats.error = Some(format!("read stopped after {} records: {e}", stats.read));
+            Some(IngestError::Read {
+                name: name.clone(),
+                offset: 0,
+                source: e,
+            })
+        }
+    };
+    sink.file_done(stats);
+    err.map_or(Ok(()), Err)
+}
+
+fn read_json(
+    rdr: Box<dyn Read + '_>,
+    ctx: &StreamCtx<'_>,
+    stats: &mut FileStats,
+    sink: &mut dyn Sink,
+) -> io::Result<()> {
+    let mut framer = JsonFramer::new(rdr);
+    let mut index = 0u64;
+    let mut columns: Option<Arc<Vec<String>>> = None;
+    let file = ctx.file.clone();
+    let res = ordered_map(
+        || loop {
+            let Some(f) = framer.next_frame()? else {
+                return Ok(None);
+            };
+            if f.kind == FrameKind::TableColumns {
+                columns = Some(Arc::new(column_names(&f.bytes)));
+                continue;
+            }
+            let i = index;
+            index += 1;
+            return Ok(Some((i, f, columns.clone())));
+        },
+        |(i, f, cols)| normalize_frame(&file, i, f, cols.as_deref()),
+        |(o, schema)| {
+            if let Some(s) = schema {
+                *stats.schemas.entry(s.label().to_string()).or_default() += 1;
+            }
+            stats.count(&o);
+            match o {
+                Outcome::Parsed(r) => sink.record(r),
+                Outcome::Skipped(s) => sink.skip(s),
+                Outcome::Nothing => {}
+            }
+        },
+    );
+    for s in framer.shapes.clone() {
+        stats.shape(s);
+    }
+    res
+}
+
+fn column_names(bytes: &[u8]) -> Vec<String> {
+    let v: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| match c {
+                    Value::Object(m) => m
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    Value::String(s) => s.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Builds the skip outcome for a frame.
+pub fn skip(file: &Arc<str>, index: u64, frame: &Frame, reason: impl Into<String>) -> Outcome {
+    Outcome::Skipped(Skip {
+        file: file.to_string(),
+        record: index,
+        line: frame.line,
+        offset: frame.offset,
+        reason: reason.into(),
+        excerpt: excerpt(&frame.bytes, 120),
+    })
+}
+
+fn normalize_frame(
+    file: &Arc<str>,
+    index: u64,
+    frame: Frame,
+    cols: Option<&Vec<String>>,
+) -> (Outcome, Option<Schema>) {
+    let prov = Provenance {
+        file: file.clone(),
+        record: index,
+        line: Some(frame.line),
+        offset: Some(frame.offset),
+    };
+    let mut notes: Vec<String> = Vec::new();
+    let value = match &frame.kind {
+        FrameKind::Broken(reason) => return (skip(file, index, &frame, reason.clone()), None),
+        FrameKind::TableColumns => return (Outcome::Nothing, None),
+        FrameKind::Json | FrameKind::TableRow => match parse_lenient(&frame.bytes, &mut notes) {
+            Ok(v) => v,
+            Err(e) => {
+                return (
+                    skip(file, index, &frame, format!("invalid JSON: {e}")),
+                    None,
+                )
+            }
+        },
+    };
+    let map = if frame.kind == FrameKind::TableRow {
+        let Some(cols) = cols else {
+            return (
+                skip(file, index, &frame, "query-API row before its column list"),
+                None,
+            );
+        };
+        let Value::Array(cells) = value else {
+            return (
+                skip(file, index, &frame, "query-API row is not an array"),
+                None,
+            );
+        };
+        cols.iter()
+            .cloned()
+            .zip(cells)
+            .collect::<Map<String, Value>>()
+    } else {
+        match value {
+            Value::Object(m) => m,
+            other => {
+                let t = match other {
+                    Value::Array(_) => "an array",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    Value::Bool(_) => "a boolean",
+                    _ => "null",
+                };
+                return (
+                    skip(
+                        file,
+                        index,
+                        &frame,
+                        format!("not a record: a JSON value that is {t}, not an object"),
+                    ),
+                    None,
+                );
+            }
+        }
+    };
+    normalize_map(&map, file, index, &frame, prov, notes)
+}
+
+/// Classifies and normalizes one JSON object (from any framing, including CSV rows
+/// converted to objects).
+pub fn normalize_map(
+    map: &Map<String, Value>,
+    file: &Arc<str>,
+    index: u64,
+    frame: &Frame,
+    prov: Provenance,
+    notes: Vec<String>,
+) -> (Outcome, Option<Schema>) {
+    let fields = Fields::new(map);
+    let schema = match classify(&fields) {
+        Ok(s) => s,
+        Err(reason) => return (skip(file, index, frame, reason), None),
+    };
+    let mut schema_label = schema;
+    let rec = match schema {
+        Schema::ActivityRest
+        | Schema::ActivityDiagnostic
+        | Schema::ActivityLogAnalytics
+        | Schema::ActivitySdk => {
+            if schema == Schema::ActivityRest
+                && map
+                    .keys()
+                    .any(|k| k == "event_timestamp" || k == "event_data_id")
+            {
+                schema_label = Schema::ActivitySdk;
+            }
+            crate::activity::json::normalize(map, schema, prov).map(|mut ev| {
+                ev.notes.extend(notes);
+                Record::Activity(Box::new(ev))
+            })
+        }
+        Schema::SignInGraph | Schema::SignInDiagnostic | Schema::SignInLogAnalytics => {
+            crate::signin::normalize(map, schema, prov).map(|s| Record::SignIn(Box::new(s)))
+        }
+        Schema::AuditGraph | Schema::AuditDiagnostic | Schema::AuditLogAnalytics => {
+            crate::audit::normalize(map, schema, prov).map(|a| Record::Audit(Box::new(a)))
+        }
+    };
+    match rec {
+        Ok(r) => (Outcome::Parsed(r), Some(schema_label)),
+        Err(reason) => (
+            skip(
+                file,
+                index,
+                frame,
+                format!("{}: {reason}", schema_label.label()),
+            ),
+            Some(schema_label),
+        ),
+    }
+}
+
+/// Parses JSON strictly, then (once) after transcoding non-UTF-8 bytes from Windows-1252
+/// and repairing raw control characters and trailing commas. Each fallback adds a note.
+pub fn parse_lenient(bytes: &[u8], notes: &mut Vec<String>) -> Result<Value, serde_json::Error> {
+    let owned;
+    let mut bytes = bytes;
+    if std::str::from_utf8(bytes).is_err() {
+        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+        owned = text.into_owned().into_bytes();
+        bytes = &owned;
+        notes.push("record was not valid UTF-8; read as Windows-1252".into());
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) => match crate::repair::repair(bytes) {
+            Some((fixed, what)) => match serde_json::from_slice(&fixed) {
+                Ok(v) => {
+                    notes.push(format!("malformed JSON repaired: {}", what.join(", ")));
+                    Ok(v)
+                }
+                Err(_) => Err(e),
+            },
+            None => Err(e),
+        },
+    }
+}

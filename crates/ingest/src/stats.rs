@@ -1,0 +1,116 @@
+//! Accounting: every record read is either parsed or skipped with a reason.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tokentrail_model::{Record, RecordKind};
+
+/// A record that was read but not turned into a normalized record.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Skip {
+    pub file: String,
+    /// 0-based record index within the file.
+    pub record: u64,
+    pub line: u64,
+    /// Byte offset in the decoded stream.
+    pub offset: u64,
+    pub reason: String,
+    /// The first bytes of the record, for the analyst (escape before display).
+    pub excerpt: String,
+}
+
+/// What a normalizer made of one raw record.
+#[derive(Debug)]
+pub enum Outcome {
+    Parsed(Record),
+    Skipped(Skip),
+    /// Not a record at all (e.g. a query-API column list); not counted.
+    Nothing,
+}
+
+/// Per-file statistics, written to stderr by `parse` and into the bundle manifest.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct FileStats {
+    pub file: String,
+    /// Containers the stream came through (`gzip`, `zip`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<&'static str>,
+    pub encoding: String,
+    /// The framing shapes seen (`json-array`, `json-lines`, `value-page`, `csv`, …).
+    pub shapes: Vec<String>,
+    /// Record schemas seen and how many of each (`activity/rest`, `signin/graph-beta`, …).
+    pub schemas: BTreeMap<String, u64>,
+    pub read: u64,
+    pub parsed: u64,
+    pub skipped: u64,
+    pub skip_reasons: BTreeMap<String, u64>,
+    pub kinds: BTreeMap<RecordKind, u64>,
+    /// Things the reader inferred or assumed for the whole file (e.g. a date culture).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Set when reading stopped early; records up to that point are counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl FileStats {
+    pub fn count(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Parsed(r) => {
+                self.read += 1;
+                self.parsed += 1;
+                *self.kinds.entry(r.kind()).or_default() += 1;
+            }
+            Outcome::Skipped(s) => {
+                self.read += 1;
+                self.skipped += 1;
+                *self
+                    .skip_reasons
+                    .entry(reason_class(&s.reason))
+                    .or_default() += 1;
+            }
+            Outcome::Nothing => {}
+        }
+    }
+
+    pub fn note(&mut self, n: impl Into<String>) {
+        let n = n.into();
+        if !self.notes.contains(&n) {
+            self.notes.push(n);
+        }
+    }
+
+    pub fn shape(&mut self, s: &str) {
+        if !self.shapes.iter().any(|x| x == s) {
+            self.shapes.push(s.to_string());
+        }
+    }
+}
+
+/// The reason without its record-specific detail, for grouping counts.
+fn reason_class(r: &str) -> String {
+    r.split(" at line ")
+        .next()
+        .unwrap_or(r)
+        .split(": ")
+        .next()
+        .unwrap_or(r)
+        .to_string()
+}
+
+/// Receives everything a read produces, in input order.
+pub trait Sink {
+    fn record(&mut self, rec: Record);
+    fn skip(&mut self, skip: Skip);
+    fn file_done(&mut self, stats: FileStats);
+    /// A file or archive member that could not be read at all, or stopped early.
+    fn error(&mut self, err: crate::IngestError);
+}
+
+/// The first `n` characters of a record, with control characters replaced.
+pub fn excerpt(bytes: &[u8], n: usize) -> String {
+    let s = String::from_utf8_lossy(&bytes[..bytes.len().min(n * 4)]);
+    s.chars()
+        .take(n)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}

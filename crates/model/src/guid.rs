@@ -1,0 +1,216 @@
+//! GUID normalization and token-identifier decoding.
+//!
+//! Azure writes the same GUID many ways: upper or lower case, with or without hyphens
+//! (`authorization.evidence`), in braces, or at the end of an ARM path. Token ids come in
+//! two base64 encodings (formats.md §7.3). Everything is normalized to a lower-case,
+//! hyphenated [`Guid`] before comparison.
+
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A GUID in canonical form (16 bytes, RFC 4122 textual order).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Guid(pub [u8; 16]);
+
+impl Guid {
+    /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, 32 bare hex digits, braces, any case,
+    /// surrounding whitespace. Returns `None` for anything else.
+    pub fn parse(s: &str) -> Option<Guid> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix('{')
+            .and_then(|x| x.strip_suffix('}'))
+            .unwrap_or(s);
+        let mut out = [0u8; 16];
+        let mut n = 0usize;
+        let bytes = s.as_bytes();
+        match bytes.len() {
+            32 => {}
+            36 => {
+                if bytes[8] != b'-' || bytes[13] != b'-' || bytes[18] != b'-' || bytes[23] != b'-' {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        let mut hi: Option<u8> = None;
+        for &b in bytes {
+            if b == b'-' && bytes.len() == 36 {
+                continue;
+            }
+            let v = hexval(b)?;
+            match hi.take() {
+                None => hi = Some(v),
+                Some(h) => {
+                    out[n] = (h << 4) | v;
+                    n += 1;
+                }
+            }
+        }
+        (n == 16).then_some(Guid(out))
+    }
+
+    /// Parses the trailing GUID of an ARM path such as
+    /// `/subscriptions/…/providers/Microsoft.Authorization/roleDefinitions/<guid>`.
+    pub fn parse_trailing(s: &str) -> Option<Guid> {
+        let last = s.trim().trim_end_matches('/').rsplit('/').next()?;
+        Guid::parse(last)
+    }
+
+    /// Builds a GUID from .NET `Guid.ToByteArray()` order (little-endian first three fields).
+    pub fn from_bytes_le(b: [u8; 16]) -> Guid {
+        let mut o = b;
+        o[0..4].reverse();
+        o[4..6].reverse();
+        o[6..8].reverse();
+        Guid(o)
+    }
+
+    /// The .NET `ToByteArray()` order of this GUID.
+    pub fn to_bytes_le(self) -> [u8; 16] {
+        let mut o = self.0;
+        o[0..4].reverse();
+        o[4..6].reverse();
+        o[6..8].reverse();
+        o
+    }
+
+    /// The `uti` claim form of a sign-in Request ID: base64url, no padding, of the
+    /// little-endian GUID bytes (`a08869a8-…` → `qGmIoBU75EaN4yc4SeYBAA`).
+    pub fn to_uti(self) -> String {
+        URL_SAFE_NO_PAD.encode(self.to_bytes_le())
+    }
+}
+
+fn hexval(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl fmt::Display for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.0;
+        write!(
+            f,
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        )
+    }
+}
+
+impl fmt::Debug for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Guid({self})")
+    }
+}
+
+impl From<Guid> for String {
+    fn from(g: Guid) -> String {
+        g.to_string()
+    }
+}
+
+impl TryFrom<String> for Guid {
+    type Error = String;
+    fn try_from(s: String) -> Result<Guid, String> {
+        Guid::parse(&s).ok_or_else(|| format!("not a GUID: {s}"))
+    }
+}
+
+/// How a token identifier was encoded, for the evidence trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenIdEncoding {
+    /// base64 or base64url of the 16 GUID bytes in .NET order (the `uti` claim form).
+    GuidBytes,
+    /// base64 of the 36-character ASCII GUID text (2022-era diagnostic exports).
+    GuidText,
+    /// Already a GUID in text form.
+    Plain,
+}
+
+/// Decodes a token identifier (`uti` claim, `uniqueTokenIdentifier`, `signInActivityId`)
+/// to the GUID it carries, accepting padded or unpadded base64 and base64url.
+pub fn decode_token_id(s: &str) -> Option<(Guid, TokenIdEncoding)> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Some(g) = Guid::parse(s) {
+        return Some((g, TokenIdEncoding::Plain));
+    }
+    let bytes = [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD]
+        .iter()
+        .find_map(|e| e.decode(s).ok())?;
+    match bytes.len() {
+        16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&bytes);
+            Some((Guid::from_bytes_le(a), TokenIdEncoding::GuidBytes))
+        }
+        36 | 32 | 38 => {
+            let text = std::str::from_utf8(&bytes).ok()?;
+            Guid::parse(text).map(|g| (g, TokenIdEncoding::GuidText))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_forms() {
+        let a = Guid::parse("8E3AF657-A8FF-443C-A75C-2FE8C4BCB635").unwrap();
+        let b = Guid::parse("8e3af657a8ff443ca75c2fe8c4bcb635").unwrap();
+        let c = Guid::parse("{8e3af657-a8ff-443c-a75c-2fe8c4bcb635}").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a.to_string(), "8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
+        assert!(Guid::parse("12345678-9abc-defg-hijk-lmnopqrstuvw").is_none());
+        assert!(Guid::parse("8e3af657-a8ff443c-a75c-2fe8c4bcb6355").is_none());
+    }
+
+    #[test]
+    fn trailing_guid_of_path() {
+        let g = Guid::parse_trailing(
+            "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
+        );
+        assert_eq!(
+            g.unwrap().to_string(),
+            "b24988ac-6180-42a0-ab88-20f7382dd24c"
+        );
+    }
+
+    #[test]
+    fn uti_round_trip_matches_formats_md() {
+        let g = Guid::parse("a08869a8-3b15-46e4-8de3-273849e60100").unwrap();
+        assert_eq!(g.to_uti(), "qGmIoBU75EaN4yc4SeYBAA");
+        let (d, enc) = decode_token_id("qGmIoBU75EaN4yc4SeYBAA").unwrap();
+        assert_eq!(d, g);
+        assert_eq!(enc, TokenIdEncoding::GuidBytes);
+        let (d, _) = decode_token_id("cRZ8-NDqNECeq2PmIKW8Ag").unwrap();
+        assert_eq!(d.to_string(), "f87c1671-ead0-4034-9eab-63e620a5bc02");
+    }
+
+    #[test]
+    fn decodes_base64_of_guid_text() {
+        let (d, enc) = decode_token_id("YTA4ODY5YTgtM2IxNS00NmU0LThkZTMtMjczODQ5ZTYwMTAw").unwrap();
+        assert_eq!(d.to_string(), "a08869a8-3b15-46e4-8de3-273849e60100");
+        assert_eq!(enc, TokenIdEncoding::GuidText);
+    }
+
+    #[test]
+    fn decodes_padded_base64url() {
+        let (d, _) = decode_token_id("qGmIoBU75EaN4yc4SeYBAA==").unwrap();
+        assert_eq!(d.to_string(), "a08869a8-3b15-46e4-8de3-273849e60100");
+    }
+}
