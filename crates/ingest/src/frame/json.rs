@@ -43,11 +43,20 @@ pub struct JsonFramer<R> {
     keep_from: Option<u64>,
     /// The container shapes seen, in order of first appearance.
     pub shapes: Vec<&'static str>,
+    /// Bytes requested per refill.
+    chunk: usize,
 }
 
 impl<R: Read> JsonFramer<R> {
     pub fn new(rdr: R) -> Self {
+        Self::with_chunk(rdr, CHUNK)
+    }
+
+    /// A framer that reads `chunk` bytes per refill (tests use tiny chunks to force
+    /// refills and compaction at every position).
+    pub fn with_chunk(rdr: R, chunk: usize) -> Self {
         JsonFramer {
+            chunk: chunk.max(1),
             rdr,
             buf: Vec::with_capacity(CHUNK),
             pos: 0,
@@ -86,7 +95,7 @@ impl<R: Read> JsonFramer<R> {
             self.base += keep as u64;
         }
         let old = self.buf.len();
-        let want = CHUNK.max(old / 2);
+        let want = self.chunk.max(old / 2);
         self.buf.resize(old + want, 0);
         let mut got = 0;
         while got < want {
@@ -99,7 +108,7 @@ impl<R: Read> JsonFramer<R> {
                     return Err(e);
                 }
             }
-            if got >= CHUNK / 4 {
+            if got >= self.chunk / 4 {
                 break;
             }
         }
@@ -149,7 +158,8 @@ impl<R: Read> JsonFramer<R> {
         }
     }
 
-    /// Scans the value at `pos`, refilling as needed.
+    /// Scans the value at `pos`, refilling as needed. Refilling may compact the buffer, so
+    /// indices taken before this call are stale: the value starts at `self.pos` afterwards.
     fn scan(&mut self, line_mode: bool) -> io::Result<Scan> {
         loop {
             match scan_value(&self.buf, self.pos, line_mode, self.eof) {
@@ -168,6 +178,8 @@ impl<R: Read> JsonFramer<R> {
 
     /// Emits bytes from `start` to the next newline (or end) as a broken frame.
     fn broken_to(&mut self, start: usize, end: usize, reason: &str) -> Frame {
+        // Always make progress, whatever the caller computed.
+        let end = end.max((start + 1).min(self.buf.len())).min(self.buf.len());
         let f = self.frame(FrameKind::Broken(reason.to_string()), start, end);
         self.pos = end;
         f
@@ -186,23 +198,37 @@ impl<R: Read> JsonFramer<R> {
 
     /// Reads a member key at `pos` (which is a `"`), then the colon; leaves `pos` at the value.
     fn member_key(&mut self) -> io::Result<Result<String, Frame>> {
-        let start = self.pos;
         let lm = self.line_mode.unwrap_or(false);
+        if self.buf[self.pos] != b'"' {
+            let p = self.pos;
+            let e = self.next_newline(p);
+            return Ok(Err(self.broken_to(
+                p,
+                e,
+                "malformed object: expected a key",
+            )));
+        }
+        // Indices shift when a refill compacts the buffer: always re-read `self.pos`.
         let end = loop {
             match scan_string(&self.buf, self.pos + 1, lm) {
                 Scan::Complete(e) => break e,
                 Scan::Incomplete => {
                     if !self.fill()? {
-                        return Ok(Err(self.truncated(start)));
+                        let p = self.pos;
+                        return Ok(Err(self.truncated(p)));
                     }
                 }
-                Scan::Broken(e, why) => return Ok(Err(self.broken_to(start, e, why))),
+                Scan::Broken(e, why) => {
+                    let p = self.pos;
+                    return Ok(Err(self.broken_to(p, e, why)));
+                }
             }
         };
         let key = String::from_utf8_lossy(&self.buf[self.pos + 1..end - 1]).into_owned();
         self.pos = end;
         if !self.skip_ws(false)? {
-            return Ok(Err(self.truncated(start)));
+            let p = self.pos;
+            return Ok(Err(self.truncated(p)));
         }
         if self.buf[self.pos] != b':' {
             let p = self.pos;
@@ -215,7 +241,8 @@ impl<R: Read> JsonFramer<R> {
         }
         self.pos += 1;
         if !self.skip_ws(false)? {
-            return Ok(Err(self.truncated(start)));
+            let p = self.pos;
+            return Ok(Err(self.truncated(p)));
         }
         Ok(Ok(key))
     }
@@ -275,6 +302,27 @@ impl<R: Read> JsonFramer<R> {
                         self.pos += 1;
                     }
                     b'{' => {
+                        if self.line_mode == Some(true) {
+                            // JSON Lines: the object must end on its own line.
+                            let scanned = self.scan(true)?;
+                            // The value starts at `pos`, which a refill may have moved.
+                            let start = self.pos;
+                            match scanned {
+                                Scan::Complete(end) => {
+                                    if !may_be_wrapper(&self.buf[start..end]) {
+                                        self.saw("json-lines");
+                                        let f = self.frame(FrameKind::Json, start, end);
+                                        self.pos = end;
+                                        return Ok(Some(f));
+                                    }
+                                    self.pos = start;
+                                }
+                                Scan::Incomplete => return Ok(Some(self.truncated(start))),
+                                Scan::Broken(e, why) => {
+                                    return Ok(Some(self.broken_to(start, e, why)))
+                                }
+                            }
+                        }
                         let start = self.base + self.pos as u64;
                         self.stack.push(Ctx::Object {
                             start,
@@ -299,8 +347,10 @@ impl<R: Read> JsonFramer<R> {
                         self.pos += 1;
                         continue;
                     }
+                    let scanned = self.scan(false)?;
+                    // The value starts at `pos`, which a refill may have moved.
                     let start = self.pos;
-                    match self.scan(false)? {
+                    match scanned {
                         Scan::Complete(end) => {
                             let kind = if rows {
                                 FrameKind::TableRow
@@ -407,8 +457,10 @@ impl<R: Read> JsonFramer<R> {
                         self.pos += 1;
                     }
                     _ => {
+                        let scanned = self.scan(false)?;
+                        // The value starts at `pos`, which a refill may have moved.
                         let p = self.pos;
-                        match self.scan(false)? {
+                        match scanned {
                             Scan::Complete(e) => {
                                 return Ok(Some(self.broken_to(
                                     p,
@@ -442,8 +494,10 @@ impl<R: Read> JsonFramer<R> {
                         self.stack.push(Ctx::Array { rows: true });
                         continue;
                     }
+                    let scanned = self.scan(false)?;
+                    // The value starts at `pos`, which a refill may have moved.
                     let s = self.pos;
-                    match self.scan(false)? {
+                    match scanned {
                         Scan::Complete(e) => {
                             self.pos = e;
                             if key == "columns" {
@@ -477,6 +531,14 @@ impl<R: Read> JsonFramer<R> {
             }
         }
     }
+}
+
+/// Whether an object's bytes contain a member name that makes it a page or envelope.
+fn may_be_wrapper(b: &[u8]) -> bool {
+    memchr::memmem::find(b, b"\"value\"").is_some()
+        || memchr::memmem::find(b, b"\"records\"").is_some()
+        || memchr::memmem::find(b, b"\"Records\"").is_some()
+        || memchr::memmem::find(b, b"\"tables\"").is_some()
 }
 
 impl<R: Read> Iterator for JsonFramer<R> {
@@ -558,6 +620,43 @@ mod tests {
     }
 
     #[test]
+    fn broken_line_never_swallows_the_next() {
+        let f = frames("{\"a\":1}\n{\"t\": \"x\", \"op\": \n{\"a\":2}\nnot json\n{\"a\":3}\n");
+        let kinds: Vec<bool> = f.iter().map(|x| x.0 == FrameKind::Json).collect();
+        assert_eq!(kinds, vec![true, false, true, false, true], "{f:?}");
+        assert_eq!(f[2].2, 3);
+    }
+
+    #[test]
+    fn stray_punctuation_always_progresses() {
+        for c in [
+            "[}",
+            "[,}]",
+            "[:]",
+            "{\"value\":[}]}",
+            "{\"tables\":[}",
+            "{\"tables\":[{\"a\":]}]}",
+            "{\"tables\":[{]}",
+            "{\"a\":}",
+            "{\"a\":]",
+            "{]",
+            "[{\"a\":1}}, {\"b\":2}]",
+            "{\"tables\":[{\"rows\":[}]}]}",
+        ] {
+            let n = JsonFramer::new(c.as_bytes()).take(1000).count();
+            assert!(n < 1000, "{c} does not progress");
+        }
+    }
+
+    #[test]
+    fn event_hub_lines_are_wrappers() {
+        assert_eq!(
+            jsons("{\"records\":[{\"a\":1}]}\n{\"records\":[{\"a\":2},{\"a\":3}]}\n").len(),
+            3
+        );
+    }
+
+    #[test]
     fn garbage_line_between_records() {
         let f = frames("{\"a\":1}\nhello world\n{\"a\":3}\n");
         assert_eq!(f.len(), 3);
@@ -588,6 +687,44 @@ mod tests {
         let j = jsons(&input);
         assert_eq!(j.len(), 2);
         assert_eq!(j[1], r#"{"b":1}"#);
+    }
+
+    /// A reader that returns a few bytes at a time, forcing refills (and compaction) at
+    /// every possible point inside records, keys and wrappers.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn trickled_input_frames_identically() {
+        let mut doc = String::from("{\"value\":[");
+        for i in 0..3000 {
+            doc.push_str(&format!(
+                "{}{{\"i\":{i},\"s\":\"{}\"}}",
+                if i > 0 { "," } else { "" },
+                "q".repeat(i % 50)
+            ));
+        }
+        doc.push_str("],\"nextLink\":\"x\"}\n{\"tables\":[{\"columns\":[{\"name\":\"A\"}],\"rows\":[[\"r1\"],[\"r2\"]]}]}");
+        let whole: Vec<_> = JsonFramer::new(doc.as_bytes())
+            .map(|f| f.unwrap())
+            .map(|f| (f.kind, f.bytes, f.offset))
+            .collect();
+        for step in [1usize, 7, 4096] {
+            let t: Vec<_> = JsonFramer::with_chunk(Trickle(doc.as_bytes(), step), step * 3)
+                .map(|f| f.unwrap())
+                .map(|f| (f.kind, f.bytes, f.offset))
+                .collect();
+            assert_eq!(t.len(), whole.len(), "step {step}");
+            assert!(t == whole, "step {step}");
+        }
+        assert_eq!(whole.len(), 3003);
     }
 
     #[test]

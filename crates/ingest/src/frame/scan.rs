@@ -30,6 +30,12 @@ const STRUCT: [bool; 256] = {
 /// `at_eof` says no more bytes will come, which completes a bare scalar.
 pub fn scan_value(buf: &[u8], start: usize, line_mode: bool, at_eof: bool) -> Scan {
     let first = buf[start];
+    if matches!(first, b'}' | b']' | b',' | b':') {
+        return Scan::Broken(
+            start + 1,
+            "unexpected punctuation where a value should start",
+        );
+    }
     if first != b'{' && first != b'[' && first != b'"' {
         return scan_scalar(buf, start, line_mode, at_eof);
     }
@@ -146,5 +152,13 @@ mod tests {
         );
         assert_eq!(scan_value(b"123,", 0, true, false), Scan::Complete(3));
         assert_eq!(scan_value(b"true", 0, true, true), Scan::Complete(4));
+        assert!(matches!(
+            scan_value(b"}", 0, true, true),
+            Scan::Broken(1, _)
+        ));
+        assert!(matches!(
+            scan_value(b",1", 0, false, false),
+            Scan::Broken(1, _)
+        ));
     }
 }
