@@ -1,1 +1,6 @@
+//! The one integration-test binary: every test drives the real `tokentrail` executable.
 
+mod archive;
+mod conformance;
+mod parse;
+mod util;

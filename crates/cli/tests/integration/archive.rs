@@ -1,0 +1,94 @@
+//! Archives and compression: zip members are streamed, traversal is refused, nesting and
+//! decompression are capped.
+
+use crate::util::{fixtures, stdout, tokentrail};
+use std::io::Write;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join("activity/json").join(name)).unwrap()
+}
+
+fn make_zip(path: &std::path::Path, members: &[(&str, Vec<u8>)]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    for (name, data) in members {
+        z.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+#[test]
+fn zip_members_are_read_and_traversal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("export.zip");
+    make_zip(
+        &zip,
+        &[
+            ("logs/az.json", fixture("az_list_array.json")),
+            ("logs/diag.json.gz", fixture("diag_multimember.json.gz")),
+            ("../../etc/evil.json", fixture("az_list_array.json")),
+        ],
+    );
+    let out = tokentrail().args(["parse"]).arg(&zip).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out).lines().count(), 4);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("export.zip!logs/az.json: format zip+json-array"),
+        "{err}"
+    );
+    assert!(
+        err.contains("export.zip!logs/diag.json.gz: format zip+gzip+json-lines"),
+        "{err}"
+    );
+    assert!(
+        err.contains("../../etc/evil.json: refused: archive member path escapes"),
+        "{err}"
+    );
+    assert!(!dir.path().join("etc").exists());
+}
+
+#[test]
+fn decompression_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("big.json.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::best(),
+    );
+    e.write_all(b"[").unwrap();
+    for _ in 0..20_000 {
+        e.write_all(b"{\"a\":1},").unwrap();
+    }
+    e.write_all(b"{\"a\":1}]").unwrap();
+    e.finish().unwrap();
+    let out = tokentrail()
+        .args(["parse", "-q", "--max-decompressed", "10000"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("decompressed size exceeds the limit of 10000 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nested_archives_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("inner.zip");
+    make_zip(&inner, &[("a.json", fixture("rest_single_object.json"))]);
+    let outer = dir.path().join("outer.zip");
+    make_zip(&outer, &[("inner.zip", std::fs::read(&inner).unwrap())]);
+    let out = tokentrail().args(["parse"]).arg(&outer).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout(&out).lines().count(), 1);
+}
