@@ -1,1 +1,25 @@
-//! placeholder
+//! Analysis over normalized records: who did each change, with which token, from which
+//! sign-in and session, and how sure we are.
+//!
+//! The steps, one module each: [`operations`] collapses Activity events into logical
+//! operations; [`identity`] and [`client`] classify the caller; [`signins`] indexes sign-ins;
+//! [`correlate`] links each operation's token to the sign-in that issued it; [`lineage`]
+//! follows the session back to its interactive root; [`verdict`], [`anomalies`] and [`gaps`]
+//! explain the result; [`finding`] assembles the output contract; [`engine`] runs it all.
+
+pub mod anomalies;
+pub mod client;
+pub mod correlate;
+pub mod engine;
+pub mod finding;
+pub mod gaps;
+pub mod identity;
+pub mod lineage;
+pub mod operations;
+pub mod signins;
+pub mod statement;
+pub mod verdict;
+
+pub use engine::{attribute, Attribution};
+pub use finding::OperationFinding;
+pub use signins::{facts, SignInFacts};

@@ -18,6 +18,60 @@ pub struct Cli {
 pub enum Command {
     /// Read exports and print normalized records as JSON Lines (summary per file on stderr).
     Parse(ParseArgs),
+    /// Attribute every change to the sign-in that issued its token; write DIR/findings/operations.jsonl.
+    Attribute(AttributeArgs),
+    /// Explain the operations matching a correlation id, event id or resource-id fragment.
+    Who(WhoArgs),
+}
+
+#[derive(Args)]
+pub struct AttributeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub struct AttributeConfig {
+    pub inputs: Vec<PathBuf>,
+    pub read: tokentrail_ingest::ReadOptions,
+    pub out: PathBuf,
+}
+
+impl AttributeArgs {
+    pub fn into_config(self) -> AttributeConfig {
+        AttributeConfig {
+            read: self.input.read_options(),
+            inputs: self.input.inputs,
+            out: self.out,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct WhoArgs {
+    /// Correlation id, event id, or a fragment of a resource id.
+    #[arg(long, short = 'q')]
+    pub query: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+pub struct WhoConfig {
+    pub inputs: Vec<PathBuf>,
+    pub read: tokentrail_ingest::ReadOptions,
+    pub query: String,
+}
+
+impl WhoArgs {
+    pub fn into_config(self) -> WhoConfig {
+        WhoConfig {
+            read: self.input.read_options(),
+            inputs: self.input.inputs,
+            query: self.query,
+        }
+    }
 }
 
 /// Flags shared by every command that reads exports.

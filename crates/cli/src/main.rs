@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Parse(a) => cmd::parse::run(a.into_config()),
+        args::Command::Attribute(a) => cmd::attribute::run(a.into_config()),
+        args::Command::Who(a) => cmd::who::run(a.into_config()),
     };
     match result {
         Ok(code) => code,

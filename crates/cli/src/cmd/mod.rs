@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
+pub mod attribute;
+pub mod collect;
 pub mod parse;
+pub mod who;

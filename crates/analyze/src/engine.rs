@@ -1,0 +1,176 @@
+//! Runs attribution end to end: group, index, link, classify, explain.
+
+use crate::correlate::{link, Method};
+use crate::finding::{Client, OperationFinding, SessionOrigin, SignInRef, SourceRef};
+use crate::operations::{group, Operation};
+use crate::signins::{SignInFacts, SignInIndex};
+use crate::{anomalies, client, gaps, identity, lineage, statement, verdict};
+use tokentrail_model::ActivityEvent;
+
+/// Everything attribution produced.
+pub struct Attribution {
+    pub findings: Vec<OperationFinding>,
+    pub operations: Vec<Operation>,
+    pub index: SignInIndex,
+    /// Activity events dropped as duplicates of events already read.
+    pub duplicate_events: u64,
+}
+
+/// Attributes every operation in `events` to the sign-ins in `signins`.
+pub fn attribute(events: Vec<ActivityEvent>, signins: Vec<SignInFacts>) -> Attribution {
+    let grouped = group(events);
+    let index = SignInIndex::new(signins);
+    let ips = anomalies::token_ips(&grouped.operations);
+    let findings = grouped
+        .operations
+        .iter()
+        .map(|op| explain(op, &index, &ips))
+        .collect();
+    Attribution {
+        findings,
+        operations: grouped.operations,
+        index,
+        duplicate_events: grouped.duplicates,
+    }
+}
+
+fn explain(
+    op: &Operation,
+    ix: &SignInIndex,
+    ips: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> OperationFinding {
+    let lk = link(op, ix);
+    let issuer = lk.as_ref().map(|l| ix.get(l.signin));
+    let origin = issuer.and_then(|s| lineage::session_origin(s, ix));
+    let ident = identity::classify(op, issuer);
+    let c = op.claims();
+    let app_id = c
+        .appid()
+        .map(str::to_ascii_lowercase)
+        .or_else(|| issuer.and_then(|s| s.app_id.clone()));
+    let ua_tool = issuer
+        .and_then(|s| s.user_agent.as_deref())
+        .and_then(client::tool_from_user_agent);
+    let app_tool = app_id.as_deref().and_then(client::app_name);
+    // A known first-party app names the tool; for other apps the user agent does.
+    let tool = app_tool
+        .or(ua_tool)
+        .map(str::to_string)
+        .or_else(|| issuer.and_then(|s| s.app_name.clone()));
+
+    let mut indicators = Vec::new();
+    indicators.extend(ident.evidence.iter().map(|e| format!("identity: {e}")));
+    if let Some(a) = &app_id {
+        indicators.push(format!(
+            "client app id {a}{}",
+            app_tool.map(|t| format!(" ({t})")).unwrap_or_default()
+        ));
+    }
+    if let Some(acr) = c.appidacr() {
+        let what = match acr {
+            "0" => "public client (no client secret)",
+            "1" => "client secret",
+            "2" => "certificate or client assertion",
+            _ => "unknown",
+        };
+        indicators.push(format!("appidacr={acr}: {what}"));
+    }
+    let amr = c.amr();
+    if !amr.is_empty() {
+        indicators.push(format!("token amr: {}", amr.join(", ")));
+    }
+    if let Some(s) = issuer {
+        verdict::signin_indicators(s, "issuing sign-in", &mut indicators);
+    }
+    if let Some(o) = origin.filter(|o| Some(o.index) != issuer.map(|s| s.index)) {
+        verdict::signin_indicators(o, "session origin", &mut indicators);
+    }
+    let v = verdict::decide(&ident, tool.as_deref(), issuer, origin, &mut indicators);
+    let anomalies = anomalies::of(op, issuer, origin, ips);
+    let gaps = if lk.is_none() {
+        gaps::diagnose(&ident, op.time(), c.iat(), ix)
+    } else {
+        Vec::new()
+    };
+    let first = op.first();
+    let event_id = op
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.status.kind.is_terminal())
+        .unwrap_or(first)
+        .event_id
+        .clone();
+    let stmt = statement::sentence(
+        &event_id,
+        op.name(),
+        op.time(),
+        &ident,
+        lk.as_ref()
+            .map(|l| (ix.get(l.signin), l.method.label(), l.confidence)),
+        tool.as_deref(),
+        v,
+        gaps.first().map(|g| g.detail.as_str()),
+    );
+    OperationFinding {
+        correlation_id: op.correlation_id().map(str::to_string),
+        operation: op.name().to_string(),
+        resource_id: op.resource_id().map(str::to_string),
+        time: op.time().to_string(),
+        status: op.status(),
+        caller: op.caller().map(str::to_string),
+        identity: ident,
+        client: Client { app_id, name: tool },
+        verdict: v,
+        sign_in: lk.as_ref().map(|l| {
+            let s = ix.get(l.signin);
+            SignInRef {
+                id: s.id.clone(),
+                kind: s.kind(),
+                time: s.time.map(|t| t.to_string()),
+                ip: s.ip.clone(),
+                method: l.method,
+                confidence: l.confidence,
+                evidence: l.evidence.clone(),
+            }
+        }),
+        session_origin: origin.map(|o| SessionOrigin {
+            id: o.id.clone(),
+            time: o.time.map(|t| t.to_string()),
+            ip: o.ip.clone(),
+            mfa: o.mfa,
+            location: o.location.clone(),
+            device: o.device.clone(),
+            user_agent: o.user_agent.clone(),
+            conditional_access: o.conditional_access.clone(),
+        }),
+        indicators,
+        anomalies,
+        gaps,
+        statement: stmt,
+        detections: Vec::new(),
+        caller_ip: op.caller_ip().map(str::to_string),
+        subscription_id: op.subscription_id().map(str::to_string),
+        duration_ms: op.duration_ms(),
+        event_ids: op.events.iter().map(|e| e.event_id.clone()).collect(),
+        sources: op
+            .events
+            .iter()
+            .map(|e| SourceRef {
+                file: e.source.file.to_string(),
+                record: e.source.record,
+                line: e.source.line,
+            })
+            .collect(),
+    }
+}
+
+/// The strongest method a finding could have used, for reporting.
+pub fn method_rank(m: Method) -> u8 {
+    match m {
+        Method::Token => 0,
+        Method::Session => 1,
+        Method::IssuedAt => 2,
+        Method::Window => 3,
+    }
+}

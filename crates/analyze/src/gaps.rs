@@ -1,0 +1,175 @@
+//! Gap diagnosis: when no sign-in is linked, say why, and give the exact command that
+//! would collect what is missing.
+
+use crate::identity::{Identity, IdentityType};
+use crate::signins::{Kind, SignInIndex};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+/// One reason a sign-in is missing, with a collection command for each tool.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Gap {
+    /// `platform_action`, `kind_not_provided`, `outside_coverage`, `no_token_ids`, `not_in_export`.
+    pub reason: &'static str,
+    pub detail: String,
+    /// Collection commands (az, PowerShell, KQL) that would fill the gap; empty when
+    /// nothing can.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<Command>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Command {
+    pub tool: &'static str,
+    pub command: String,
+}
+
+fn graph_event_type(k: Kind) -> &'static str {
+    match k {
+        Kind::Interactive => "interactiveUser",
+        Kind::NonInteractive => "nonInteractiveUser",
+        Kind::ServicePrincipal => "servicePrincipal",
+        Kind::ManagedIdentity => "managedIdentity",
+        Kind::Adfs | Kind::Unknown => "interactiveUser",
+    }
+}
+
+fn la_table(k: Kind) -> &'static str {
+    match k {
+        Kind::Interactive | Kind::Adfs | Kind::Unknown => "SigninLogs",
+        Kind::NonInteractive => "AADNonInteractiveUserSignInLogs",
+        Kind::ServicePrincipal => "AADServicePrincipalSignInLogs",
+        Kind::ManagedIdentity => "AADManagedIdentitySignInLogs",
+    }
+}
+
+/// Commands that fetch sign-ins of `kind` for `who` around `at` (±`hours`).
+pub fn commands(kind: Kind, who: Option<&str>, at: Timestamp, hours: i64) -> Vec<Command> {
+    let from = at - SignedDuration::from_hours(hours);
+    let to = at + SignedDuration::from_hours(1);
+    let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (f, t) = (fmt(from), fmt(to));
+    let et = graph_event_type(kind);
+    let id_filter = who.map(|w| {
+        if w.contains('@') {
+            format!(" and userPrincipalName eq '{w}'")
+        } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
+            format!(" and servicePrincipalId eq '{w}'")
+        } else {
+            format!(" and userId eq '{w}'")
+        }
+    });
+    let idf = id_filter.unwrap_or_default();
+    let kql_id = who
+        .map(|w| {
+            if w.contains('@') {
+                format!("\n| where UserPrincipalName =~ \"{w}\"")
+            } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
+                format!("\n| where ServicePrincipalId == \"{w}\"")
+            } else {
+                format!("\n| where UserId == \"{w}\"")
+            }
+        })
+        .unwrap_or_default();
+    vec![
+        Command {
+            tool: "az",
+            command: format!(
+                "az rest --method get --url \"https://graph.microsoft.com/beta/auditLogs/signIns?\\$filter=signInEventTypes/any(t: t eq '{et}') and createdDateTime ge {f} and createdDateTime le {t}{idf}\" > signins-{et}.json"
+            ),
+        },
+        Command {
+            tool: "PowerShell",
+            command: format!(
+                "Get-MgBetaAuditLogSignIn -All -Filter \"signInEventTypes/any(t: t eq '{et}') and createdDateTime ge {f} and createdDateTime le {t}{idf}\" | ConvertTo-Json -Depth 20 | Out-File -Encoding utf8 signins-{et}.json"
+            ),
+        },
+        Command {
+            tool: "KQL",
+            command: format!("{}\n| where TimeGenerated between (datetime({f}) .. datetime({t})){kql_id}", la_table(kind)),
+        },
+    ]
+}
+
+/// The sign-in kinds that could have issued a token for this identity.
+fn needed_kinds(identity: &Identity) -> Vec<Kind> {
+    match identity.kind {
+        IdentityType::User => vec![Kind::Interactive, Kind::NonInteractive],
+        IdentityType::ServicePrincipal => vec![Kind::ServicePrincipal],
+        IdentityType::ManagedIdentity => vec![Kind::ManagedIdentity],
+        IdentityType::AzurePlatform => vec![],
+        IdentityType::Unknown => vec![
+            Kind::Interactive,
+            Kind::NonInteractive,
+            Kind::ServicePrincipal,
+            Kind::ManagedIdentity,
+        ],
+    }
+}
+
+/// Why no sign-in was linked for an operation at `at` (the token's issue time when known).
+pub fn diagnose(
+    identity: &Identity,
+    at: Timestamp,
+    token_issued: Option<Timestamp>,
+    ix: &SignInIndex,
+) -> Vec<Gap> {
+    if identity.kind == IdentityType::AzurePlatform {
+        return vec![Gap {
+            reason: "platform_action",
+            detail: "a platform action: the Azure platform acted, so no tenant sign-in is expected"
+                .into(),
+            commands: vec![],
+        }];
+    }
+    let who = identity.object_id.as_deref().or(identity.upn.as_deref());
+    let cov = ix.coverage();
+    let issued = token_issued.unwrap_or(at);
+    // Managed-identity tokens live 24 h; user tokens 60–90 min.
+    let lookback = if identity.kind == IdentityType::ManagedIdentity {
+        25
+    } else {
+        2
+    };
+    let mut gaps = Vec::new();
+    for k in needed_kinds(identity) {
+        // Non-interactive refreshes matter most for CLI/PowerShell tokens; interactive alone
+        // is reported only when it is missing too.
+        match cov.iter().find(|(kind, ..)| *kind == k) {
+            None => gaps.push(Gap {
+                reason: "kind_not_provided",
+                detail: format!("no {} sign-ins were provided", k.label()),
+                commands: commands(k, who, at, lookback),
+            }),
+            Some((_, from, to, _)) => {
+                let slack = SignedDuration::from_mins(15);
+                if issued + slack < *from || issued - slack > *to {
+                    gaps.push(Gap {
+                        reason: "outside_coverage",
+                        detail: format!(
+                            "the token was issued around {issued}, outside the {} sign-in coverage ({from} to {to}); retention (7 days Free, 30 days P1/P2) may have removed it",
+                            k.label()
+                        ),
+                        commands: commands(k, who, issued, lookback),
+                    });
+                }
+            }
+        }
+    }
+    if gaps.is_empty() {
+        if ix.with_token_ids() == 0 && !ix.all.is_empty() {
+            gaps.push(Gap {
+                reason: "no_token_ids",
+                detail: "the sign-in export carries no uniqueTokenIdentifier or sessionId (Graph v1.0 or a trimmed CSV), so the token cannot be tied to a sign-in; export from Graph beta".into(),
+                commands: needed_kinds(identity).into_iter().flat_map(|k| commands(k, who, at, lookback)).collect(),
+            });
+        } else {
+            gaps.push(Gap {
+                reason: "not_in_export",
+                detail: "the sign-in logs cover this time but hold no matching successful sign-in: the export may be filtered, the portal's aggregated view, or missing this identity".into(),
+                commands: needed_kinds(identity).into_iter().flat_map(|k| commands(k, who, issued, lookback)).collect(),
+            });
+        }
+    }
+    gaps
+}

@@ -1,0 +1,159 @@
+//! Logical operations: the Started / Accepted / Succeeded / Failed events of one ARM
+//! operation collapsed into one record, with duplicates from overlapping exports dropped.
+
+use jiff::Timestamp;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use tokentrail_model::{ActivityEvent, Claims, StatusKind};
+
+/// One logical operation.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// Grouping key: correlation id + operation id, or correlation id + operation + resource.
+    pub key: String,
+    /// The events, sorted by time then event id.
+    pub events: Vec<ActivityEvent>,
+}
+
+impl Operation {
+    pub fn first(&self) -> &ActivityEvent {
+        &self.events[0]
+    }
+    /// The time the operation started (its first event).
+    pub fn time(&self) -> Timestamp {
+        self.first().time.utc
+    }
+    pub fn last_time(&self) -> Timestamp {
+        self.events
+            .last()
+            .map(|e| e.time.utc)
+            .unwrap_or_else(|| self.time())
+    }
+    pub fn duration_ms(&self) -> i64 {
+        self.last_time().duration_since(self.time()).as_millis() as i64
+    }
+    /// The invariant operation name (from the first event that has one).
+    pub fn name(&self) -> &str {
+        self.events
+            .iter()
+            .map(|e| e.operation.name.as_str())
+            .find(|n| !n.is_empty())
+            .unwrap_or("")
+    }
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| e.correlation_id.as_deref())
+    }
+    pub fn resource_id(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| e.resource.id.as_deref())
+    }
+    pub fn category(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| e.category.as_deref())
+    }
+    pub fn caller(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| e.caller.as_deref())
+    }
+    /// The claims of the token used (every event of one operation carries the same token).
+    pub fn claims(&self) -> &Claims {
+        static EMPTY: std::sync::OnceLock<Claims> = std::sync::OnceLock::new();
+        self.events
+            .iter()
+            .map(|e| &e.claims)
+            .find(|c| !c.is_empty())
+            .unwrap_or_else(|| EMPTY.get_or_init(Claims::default))
+    }
+    /// The IP that called ARM.
+    pub fn caller_ip(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| e.caller_ip.as_deref())
+    }
+    /// Final status: the last terminal status by time, else the latest status.
+    pub fn status(&self) -> StatusKind {
+        self.events
+            .iter()
+            .rev()
+            .map(|e| e.status.kind)
+            .find(|k| k.is_terminal())
+            .unwrap_or_else(|| {
+                self.events
+                    .last()
+                    .map(|e| e.status.kind)
+                    .unwrap_or(StatusKind::Unknown)
+            })
+    }
+    /// The request body, from the first event that carries one.
+    pub fn request_body(&self) -> Option<Value> {
+        self.events.iter().find_map(|e| e.request_body())
+    }
+    /// The response body, from the last event that carries one.
+    pub fn response_body(&self) -> Option<Value> {
+        self.events.iter().rev().find_map(|e| e.response_body())
+    }
+    pub fn subscription_id(&self) -> Option<&str> {
+        self.events
+            .iter()
+            .find_map(|e| e.resource.subscription_id.as_deref())
+    }
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| e.tenant_id.as_deref())
+    }
+}
+
+/// Result of grouping.
+pub struct Grouped {
+    pub operations: Vec<Operation>,
+    /// Events dropped because another export already had them.
+    pub duplicates: u64,
+}
+
+fn key_of(e: &ActivityEvent) -> String {
+    let corr = e
+        .correlation_id
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match e.operation_id.as_deref().filter(|o| !o.is_empty()) {
+        Some(op) if !corr.is_empty() => format!("{corr}|{}", op.to_ascii_lowercase()),
+        _ => format!(
+            "{corr}|{}|{}",
+            e.operation.name.to_ascii_lowercase(),
+            e.resource.id.as_deref().unwrap_or("").to_ascii_lowercase()
+        ),
+    }
+}
+
+/// Groups events into operations in a stable order (by start time, then key). Events whose
+/// event id was already seen are counted as duplicates and dropped.
+pub fn group(events: impl IntoIterator<Item = ActivityEvent>) -> Grouped {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut by_key: BTreeMap<String, Vec<ActivityEvent>> = BTreeMap::new();
+    let mut duplicates = 0;
+    for e in events {
+        if !seen.insert(e.event_id.clone()) {
+            duplicates += 1;
+            continue;
+        }
+        // Events without a correlation id stand alone.
+        let k = if e.correlation_id.is_none() && e.operation_id.is_none() {
+            format!("event|{}", e.event_id)
+        } else {
+            key_of(&e)
+        };
+        by_key.entry(k).or_default().push(e);
+    }
+    let mut operations: Vec<Operation> = by_key
+        .into_iter()
+        .map(|(key, mut events)| {
+            events.sort_by(|a, b| {
+                a.time
+                    .utc
+                    .cmp(&b.time.utc)
+                    .then_with(|| a.event_id.cmp(&b.event_id))
+            });
+            Operation { key, events }
+        })
+        .collect();
+    operations.sort_by(|a, b| a.time().cmp(&b.time()).then_with(|| a.key.cmp(&b.key)));
+    Grouped {
+        operations,
+        duplicates,
+    }
+}

@@ -1,0 +1,201 @@
+//! A compact, indexed view of sign-ins for correlation.
+//!
+//! Correlation needs only a few facts per sign-in; [`SignInFacts`] holds them and
+//! [`SignInIndex`] answers the four lookups the matcher makes (token id, request id,
+//! session, identity) in O(log n).
+
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::HashMap;
+use tokentrail_model::Guid;
+
+/// The kind of sign-in, as the matcher and the gap diagnosis see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Interactive,
+    NonInteractive,
+    ServicePrincipal,
+    ManagedIdentity,
+    Adfs,
+    Unknown,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Interactive => "interactive user",
+            Kind::NonInteractive => "non-interactive user",
+            Kind::ServicePrincipal => "service principal",
+            Kind::ManagedIdentity => "managed identity",
+            Kind::Adfs => "AD FS",
+            Kind::Unknown => "unknown kind",
+        }
+    }
+}
+
+/// What correlation needs to know about one sign-in.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SignInFacts {
+    /// Position in the caller's sign-in list.
+    pub index: usize,
+    /// Request ID, lower-case GUID text (or the raw id when it is not a GUID).
+    pub id: String,
+    pub request_guid: Option<Guid>,
+    pub token_guid: Option<Guid>,
+    pub time: Option<Timestamp>,
+    pub kind: Option<Kind>,
+    pub success: bool,
+    /// `userId` for users; `servicePrincipalId` for workload identities (lower case).
+    pub object_id: Option<String>,
+    pub upn: Option<String>,
+    pub app_id: Option<String>,
+    pub app_name: Option<String>,
+    pub resource_id: Option<String>,
+    pub ip: Option<String>,
+    pub session_id: Option<String>,
+    pub user_agent: Option<String>,
+    pub client_app_used: Option<String>,
+    pub location: Option<String>,
+    pub device: Option<String>,
+    pub mfa: Option<bool>,
+    pub auth_requirement: Option<String>,
+    pub auth_methods: Vec<String>,
+    pub conditional_access: Option<String>,
+    pub credential_type: Option<String>,
+    pub federated_credential_id: Option<String>,
+    pub incoming_token_type: Option<String>,
+    pub risk_level: Option<String>,
+    pub msi_resource_id: Option<String>,
+    pub is_interactive: Option<bool>,
+}
+
+impl SignInFacts {
+    pub fn kind(&self) -> Kind {
+        self.kind.unwrap_or(Kind::Unknown)
+    }
+}
+
+/// Sign-ins indexed for the matcher. Every list is sorted by time.
+pub struct SignInIndex {
+    pub all: Vec<SignInFacts>,
+    by_token: HashMap<Guid, Vec<usize>>,
+    by_request: HashMap<Guid, Vec<usize>>,
+    by_session: HashMap<String, Vec<usize>>,
+    by_object: HashMap<String, Vec<usize>>,
+    by_upn: HashMap<String, Vec<usize>>,
+}
+
+impl SignInIndex {
+    pub fn new(mut all: Vec<SignInFacts>) -> Self {
+        all.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        for (i, s) in all.iter_mut().enumerate() {
+            s.index = i;
+        }
+        let mut ix = SignInIndex {
+            by_token: HashMap::new(),
+            by_request: HashMap::new(),
+            by_session: HashMap::new(),
+            by_object: HashMap::new(),
+            by_upn: HashMap::new(),
+            all: Vec::new(),
+        };
+        for s in &all {
+            if let Some(g) = s.token_guid {
+                ix.by_token.entry(g).or_default().push(s.index);
+            }
+            if let Some(g) = s.request_guid {
+                ix.by_request.entry(g).or_default().push(s.index);
+            }
+            if let Some(sid) = &s.session_id {
+                ix.by_session
+                    .entry(sid.to_ascii_lowercase())
+                    .or_default()
+                    .push(s.index);
+            }
+            if let Some(o) = &s.object_id {
+                ix.by_object
+                    .entry(o.to_ascii_lowercase())
+                    .or_default()
+                    .push(s.index);
+            }
+            if let Some(u) = &s.upn {
+                ix.by_upn
+                    .entry(u.to_ascii_lowercase())
+                    .or_default()
+                    .push(s.index);
+            }
+        }
+        ix.all = all;
+        ix
+    }
+
+    pub fn get(&self, i: usize) -> &SignInFacts {
+        &self.all[i]
+    }
+
+    fn list<'a>(
+        &'a self,
+        m: &'a HashMap<String, Vec<usize>>,
+        k: &str,
+    ) -> impl Iterator<Item = &'a SignInFacts> + 'a {
+        m.get(&k.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
+    }
+
+    pub fn by_token(&self, g: &Guid) -> impl Iterator<Item = &SignInFacts> {
+        self.by_token
+            .get(g)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
+    }
+    pub fn by_request(&self, g: &Guid) -> impl Iterator<Item = &SignInFacts> {
+        self.by_request
+            .get(g)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
+    }
+    pub fn by_session<'a>(&'a self, sid: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
+        self.list(&self.by_session, sid)
+    }
+    pub fn by_object<'a>(&'a self, oid: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
+        self.list(&self.by_object, oid)
+    }
+    pub fn by_upn<'a>(&'a self, upn: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
+        self.list(&self.by_upn, upn)
+    }
+
+    /// Kinds present, with the time range each covers.
+    pub fn coverage(&self) -> Vec<(Kind, Timestamp, Timestamp, usize)> {
+        let mut m: std::collections::BTreeMap<Kind, (Timestamp, Timestamp, usize)> =
+            Default::default();
+        for s in &self.all {
+            let Some(t) = s.time else { continue };
+            let e = m.entry(s.kind()).or_insert((t, t, 0));
+            e.0 = e.0.min(t);
+            e.1 = e.1.max(t);
+            e.2 += 1;
+        }
+        m.into_iter().map(|(k, (a, b, n))| (k, a, b, n)).collect()
+    }
+
+    /// How many sign-ins carry a token id.
+    pub fn with_token_ids(&self) -> usize {
+        self.all.iter().filter(|s| s.token_guid.is_some()).count()
+    }
+}
+
+/// The correlation facts of a normalized sign-in.
+pub fn facts(s: &tokentrail_model::SignIn) -> SignInFacts {
+    SignInFacts {
+        id: s.id.clone(),
+        request_guid: Guid::parse(&s.id),
+        time: Some(s.time.utc),
+        success: true,
+        ..Default::default()
+    }
+}
