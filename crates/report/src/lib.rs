@@ -1,1 +1,17 @@
-//! placeholder
+//! Sinks: the evidence bundle and everything in it.
+//!
+//! [`escape`] neutralizes attacker-controlled text for each output language; [`hash`]
+//! computes SHA-256 over files as they are copied; [`bundle`] owns the output directory and
+//! refuses to write outside it; [`manifest`] records inputs, outputs and options;
+//! [`notes`], [`timeline`] and [`commands`] write the human-readable artifacts.
+
+pub mod bundle;
+pub mod commands;
+pub mod escape;
+pub mod hash;
+pub mod manifest;
+pub mod notes;
+pub mod timeline;
+
+pub use bundle::{Bundle, BundleError};
+pub use manifest::Manifest;

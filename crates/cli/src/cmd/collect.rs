@@ -16,6 +16,8 @@ pub struct Collected {
     pub files: Vec<FileStats>,
     pub skips: Vec<Skip>,
     pub errors: Vec<String>,
+    /// Print nothing (used by `verify`'s re-run).
+    pub quiet: bool,
 }
 
 impl Sink for Collected {
@@ -30,12 +32,16 @@ impl Sink for Collected {
         self.skips.push(s);
     }
     fn file_done(&mut self, st: FileStats) {
-        eprintln!("tokentrail: {}", clean(&super::parse::summary_line(&st)));
+        if !self.quiet {
+            eprintln!("tokentrail: {}", clean(&super::parse::summary_line(&st)));
+        }
         self.files.push(st);
     }
     fn error(&mut self, e: IngestError) {
         let msg = e.to_string();
-        eprintln!("tokentrail: error: {}", clean(&msg));
+        if !self.quiet {
+            eprintln!("tokentrail: error: {}", clean(&msg));
+        }
         self.errors.push(msg);
     }
 }

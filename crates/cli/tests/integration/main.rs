@@ -2,5 +2,6 @@
 
 mod archive;
 mod conformance;
+mod investigate;
 mod parse;
 mod util;

@@ -1,0 +1,316 @@
+//! Building a case from a bundle's exports: read, attribute, select the operations of
+//! interest, and write every output. `investigate` and `verify` share this code, so a
+//! verification re-run is exactly the original run.
+
+use super::collect::Collected;
+use crate::args::Filters;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use tokentrail_analyze::finding::OperationFinding;
+use tokentrail_analyze::identity::IdentityType;
+use tokentrail_ingest::ReadOptions;
+use tokentrail_report::bundle::CopiedInput;
+use tokentrail_report::manifest::{InputEntry, Manifest, RunInfo};
+use tokentrail_report::notes::{NotesInput, SourceRange};
+use tokentrail_report::{commands, notes, timeline, Bundle};
+
+/// The options a case was built with; recorded in the manifest for `verify`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CaseOptions {
+    pub culture: Option<String>,
+    pub max_decompressed: u64,
+    pub filters: Filters,
+}
+
+/// Figures for the terminal summary.
+pub struct CaseSummary {
+    pub files: usize,
+    pub activity_events: usize,
+    pub signins: usize,
+    pub audit: usize,
+    pub operations: usize,
+    pub linked: usize,
+    pub interest: Vec<OperationFinding>,
+    pub skipped: u64,
+    pub errors: Vec<String>,
+}
+
+fn lc(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+fn passes(f: &OperationFinding, flt: &Filters) -> bool {
+    let contains = |hay: Option<&str>, needle: &Option<String>| match needle {
+        None => true,
+        Some(n) => hay.is_some_and(|h| lc(h).contains(&lc(n))),
+    };
+    let at: Option<jiff::Timestamp> = f.time.parse().ok();
+    let ts = |t: &str| t.parse::<jiff::Timestamp>().ok();
+    flt.from.as_deref().is_none_or(|t| at >= ts(t))
+        && flt.to.as_deref().is_none_or(|t| at <= ts(t))
+        && flt.subscription.as_deref().is_none_or(|s| {
+            f.subscription_id
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(s))
+        })
+        && contains(f.resource_id.as_deref(), &flt.resource)
+        && contains(Some(&f.operation), &flt.operation)
+        && match &flt.identity {
+            None => true,
+            Some(n) => [
+                Some(f.identity.display.as_str()),
+                f.identity.upn.as_deref(),
+                f.identity.object_id.as_deref(),
+                f.identity.app_id.as_deref(),
+            ]
+            .into_iter()
+            .any(|h| h.is_some_and(|h| lc(h).contains(&lc(n)))),
+        }
+}
+
+fn normalize_time_filter(t: &Option<String>) -> anyhow::Result<Option<String>> {
+    match t {
+        None => Ok(None),
+        Some(s) => {
+            let ts: jiff::Timestamp = s
+                .parse()
+                .with_context(|| format!("--from/--to {s:?} is not an RFC 3339 time"))?;
+            Ok(Some(ts.to_string()))
+        }
+    }
+}
+
+/// Reads the exports, analyses them and writes every output into `bundle`, then the
+/// manifest. `exports_root` is the directory that holds `exports/`.
+pub fn build(
+    bundle: &mut Bundle,
+    exports_root: &Path,
+    inputs: &[CopiedInput],
+    opts: &CaseOptions,
+    command_line: &str,
+    started: &str,
+    quiet: bool,
+) -> anyhow::Result<CaseSummary> {
+    let mut filters = opts.filters.clone();
+    filters.from = normalize_time_filter(&filters.from)?;
+    filters.to = normalize_time_filter(&filters.to)?;
+    let read = ReadOptions {
+        limits: tokentrail_ingest::Limits {
+            max_decompressed: opts.max_decompressed,
+            ..Default::default()
+        },
+        culture: opts.culture.clone(),
+        name_root: Some(exports_root.to_path_buf()),
+    };
+    let mut c = Collected {
+        quiet,
+        ..Default::default()
+    };
+    for i in inputs {
+        tokentrail_ingest::read_path(&exports_root.join(&i.bundle_path), &read, &mut c);
+    }
+    let n_activity = c.activity.len();
+    let n_audit = c.audit.len();
+    let ranges = source_ranges(&c);
+    let a = tokentrail_analyze::attribute(
+        std::mem::take(&mut c.activity),
+        std::mem::take(&mut c.signins),
+    );
+    let findings: Vec<OperationFinding> = a
+        .findings
+        .into_iter()
+        .filter(|f| passes(f, &filters))
+        .collect();
+    let any_filter = filters != Filters::default();
+    let any_detection = findings.iter().any(|f| !f.detections.is_empty());
+    let interest: Vec<usize> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            !f.detections.is_empty()
+                || ((any_filter || !any_detection)
+                    && f.identity.kind != IdentityType::AzurePlatform)
+        })
+        .map(|(i, _)| i)
+        .collect();
+
+    let mut ops = Vec::new();
+    for f in &findings {
+        serde_json::to_writer(&mut ops, f)?;
+        ops.push(b'\n');
+    }
+    bundle.write("findings/operations.jsonl", &ops)?;
+    let mut det = Vec::new();
+    for f in &findings {
+        for d in &f.detections {
+            serde_json::to_writer(
+                &mut det,
+                &serde_json::json!({"rule": d.rule, "title": d.title, "severity": d.severity, "attack": d.attack, "operation": f.operation, "time": f.time, "correlation_id": f.correlation_id, "resource_id": f.resource_id, "identity": f.identity.display}),
+            )?;
+            det.push(b'\n');
+        }
+    }
+    bundle.write("findings/detections.jsonl", &det)?;
+    let mut skipped = Vec::new();
+    for s in &c.skips {
+        serde_json::to_writer(&mut skipped, s)?;
+        skipped.push(b'\n');
+    }
+    bundle.write("findings/skipped.jsonl", &skipped)?;
+
+    let version = env!("CARGO_PKG_VERSION");
+    let total_skipped: u64 = c.files.iter().map(|f| f.skipped).sum();
+    let notes_md = notes::render(&NotesInput {
+        version,
+        findings: &findings,
+        interest: &interest,
+        index: &a.index,
+        audit_events: n_audit,
+        activity_events: n_activity,
+        duplicate_events: a.duplicate_events,
+        ranges: &ranges,
+        skipped: total_skipped,
+    });
+    bundle.write("notes.md", notes_md.as_bytes())?;
+
+    let entries = timeline::entries(&findings, &a.index.all, &c.audit);
+    let identities: BTreeSet<String> = interest
+        .iter()
+        .map(|&i| findings[i].identity.display.clone())
+        .collect();
+    let mut linked_signins: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for &i in &interest {
+        let f = &findings[i];
+        let set = linked_signins
+            .entry(f.identity.display.clone())
+            .or_default();
+        set.extend(f.sign_in.as_ref().map(|s| s.id.clone()));
+        set.extend(f.session_origin.as_ref().map(|s| s.id.clone()));
+    }
+    bundle.write(
+        "timeline.md",
+        timeline::markdown(&entries, &identities, &linked_signins).as_bytes(),
+    )?;
+    bundle.write("timeline.csv", &timeline::csv(&entries))?;
+    bundle.write("timeline.jsonl", &timeline::jsonl(&entries))?;
+    bundle.write(
+        "commands/tokentrail.md",
+        commands::tokentrail(command_line).as_bytes(),
+    )?;
+    bundle.write(
+        "commands/collect.md",
+        commands::collect(&findings).as_bytes(),
+    )?;
+    bundle.write(
+        "commands/rollback.md",
+        commands::rollback(&findings, &interest).as_bytes(),
+    )?;
+
+    let mut totals = BTreeMap::new();
+    totals.insert("activity_events".to_string(), n_activity as u64);
+    totals.insert("signins".to_string(), a.index.all.len() as u64);
+    totals.insert("audit_events".to_string(), n_audit as u64);
+    totals.insert("operations".to_string(), findings.len() as u64);
+    totals.insert("duplicate_activity_events".to_string(), a.duplicate_events);
+    totals.insert(
+        "records_read".to_string(),
+        c.files.iter().map(|f| f.read).sum(),
+    );
+    totals.insert("records_skipped".to_string(), total_skipped);
+    let manifest = Manifest {
+        tool: "tokentrail".into(),
+        version: version.into(),
+        command_line: command_line.into(),
+        options: serde_json::to_value(opts)?,
+        rule_pack_sha256: String::new(),
+        inputs: inputs.iter().map(|i| input_entry(i, &c)).collect(),
+        streams: c
+            .files
+            .iter()
+            .map(|f| serde_json::to_value(f).unwrap_or_default())
+            .collect(),
+        totals,
+        outputs: bundle.outputs.clone(),
+        run: RunInfo {
+            started: started.into(),
+        },
+    };
+    let mut m = serde_json::to_vec_pretty(&manifest)?;
+    m.push(b'\n');
+    let path = bundle.path_for("manifest.json")?;
+    std::fs::write(&path, m).with_context(|| format!("writing {}", path.display()))?;
+    let linked = findings.iter().filter(|f| f.sign_in.is_some()).count();
+    Ok(CaseSummary {
+        files: c.files.len(),
+        activity_events: n_activity,
+        signins: a.index.all.len(),
+        audit: n_audit,
+        operations: findings.len(),
+        linked,
+        interest: interest.iter().map(|&i| findings[i].clone()).collect(),
+        skipped: total_skipped,
+        errors: c.errors,
+    })
+}
+
+fn input_entry(i: &CopiedInput, c: &Collected) -> InputEntry {
+    let mine: Vec<&tokentrail_ingest::FileStats> = c
+        .files
+        .iter()
+        .filter(|f| f.file == i.bundle_path || f.file.starts_with(&format!("{}!", i.bundle_path)))
+        .collect();
+    let mut formats: BTreeSet<String> = BTreeSet::new();
+    for f in &mine {
+        let mut shape: Vec<String> = f.containers.iter().map(|s| s.to_string()).collect();
+        shape.extend(f.shapes.iter().cloned());
+        formats.insert(shape.join("+"));
+        formats.extend(f.schemas.keys().cloned());
+    }
+    InputEntry {
+        copied: i.clone(),
+        formats: formats.into_iter().filter(|s| !s.is_empty()).collect(),
+        read: mine.iter().map(|f| f.read).sum(),
+        parsed: mine.iter().map(|f| f.parsed).sum(),
+        skipped: mine.iter().map(|f| f.skipped).sum(),
+    }
+}
+
+fn source_ranges(c: &Collected) -> Vec<SourceRange> {
+    let mut out = Vec::new();
+    let (mut from, mut to) = (None::<jiff::Timestamp>, None::<jiff::Timestamp>);
+    for e in &c.activity {
+        from = Some(from.map_or(e.time.utc, |f| f.min(e.time.utc)));
+        to = Some(to.map_or(e.time.utc, |t| t.max(e.time.utc)));
+    }
+    out.push(SourceRange {
+        source: "Activity Log".into(),
+        records: c.activity.len() as u64,
+        from: from.map(|t| t.to_string()),
+        to: to.map(|t| t.to_string()),
+    });
+    let (mut from, mut to) = (None::<jiff::Timestamp>, None::<jiff::Timestamp>);
+    for s in c.signins.iter().filter_map(|s| s.time) {
+        from = Some(from.map_or(s, |f| f.min(s)));
+        to = Some(to.map_or(s, |t| t.max(s)));
+    }
+    out.push(SourceRange {
+        source: "Entra sign-ins".into(),
+        records: c.signins.len() as u64,
+        from: from.map(|t| t.to_string()),
+        to: to.map(|t| t.to_string()),
+    });
+    let (mut from, mut to) = (None::<jiff::Timestamp>, None::<jiff::Timestamp>);
+    for a in &c.audit {
+        from = Some(from.map_or(a.time.utc, |f| f.min(a.time.utc)));
+        to = Some(to.map_or(a.time.utc, |t| t.max(a.time.utc)));
+    }
+    out.push(SourceRange {
+        source: "Entra audit".into(),
+        records: c.audit.len() as u64,
+        from: from.map(|t| t.to_string()),
+        to: to.map(|t| t.to_string()),
+    });
+    out
+}

@@ -1,0 +1,97 @@
+//! `tokentrail investigate`: the main job. Copies every input into a new evidence bundle
+//! (byte for byte, hashed, read-only), analyses the copies, writes findings, notes,
+//! timelines, commands and the manifest, and prints a short summary.
+
+use super::case::{build, CaseOptions};
+use crate::args::InvestigateArgs;
+use crate::term::clean;
+use anyhow::Context;
+use std::process::ExitCode;
+use tokentrail_report::Bundle;
+
+/// The command line, each argument quoted when it needs to be.
+pub fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
+    let started = jiff::Timestamp::now().to_string();
+    let mut bundle = Bundle::create(&a.out)?;
+    let mut copied = Vec::new();
+    for (n, input) in a.input.inputs.iter().enumerate() {
+        copied.extend(
+            bundle
+                .copy_input(n + 1, input)
+                .with_context(|| format!("copying {} into the bundle", input.display()))?,
+        );
+    }
+    let opts = CaseOptions {
+        culture: a.input.culture.clone(),
+        max_decompressed: a.input.max_decompressed,
+        filters: a.filters,
+    };
+    let root = bundle.root().to_path_buf();
+    let s = build(
+        &mut bundle,
+        &root,
+        &copied,
+        &opts,
+        &command_line(),
+        &started,
+        false,
+    )?;
+    eprintln!(
+        "tokentrail: {} files, {} Activity events → {} operations ({} linked to a sign-in), {} sign-ins, {} audit events, {} records skipped",
+        s.files, s.activity_events, s.operations, s.linked, s.signins, s.audit, s.skipped
+    );
+    eprintln!("tokentrail: {} operations of interest:", s.interest.len());
+    for f in s.interest.iter().take(15) {
+        eprintln!(
+            "  {}  {:<12} {}  {}  by {} ({:?}{})",
+            f.time,
+            f.detections
+                .iter()
+                .map(|d| d.severity.as_str())
+                .next()
+                .unwrap_or("-"),
+            clean(&f.operation),
+            clean(
+                f.resource_id
+                    .as_deref()
+                    .and_then(|r| r.rsplit('/').next())
+                    .unwrap_or("")
+            ),
+            clean(&f.identity.display),
+            f.verdict,
+            f.sign_in
+                .as_ref()
+                .map(|s| format!(", sign-in by {:?}", s.method).to_lowercase())
+                .unwrap_or_default()
+        );
+    }
+    if s.interest.len() > 15 {
+        eprintln!("  … and {} more (see notes.md)", s.interest.len() - 15);
+    }
+    eprintln!(
+        "tokentrail: evidence bundle written to {} (check it with: tokentrail verify {})",
+        clean(&a.out.display().to_string()),
+        clean(&a.out.display().to_string())
+    );
+    Ok(if s.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

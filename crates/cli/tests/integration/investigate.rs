@@ -1,0 +1,253 @@
+//! `tokentrail investigate` and `verify`: the evidence bundle, its determinism, tamper
+//! detection, filters and hostile-content escaping.
+
+use crate::util::{fixtures, tokentrail};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn investigate(cwd: &Path, args: &[&str]) -> std::process::Output {
+    tokentrail()
+        .current_dir(cwd)
+        .arg("investigate")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                m.insert(
+                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    m
+}
+
+fn json_dir() -> String {
+    fixtures().join("activity/json").display().to_string()
+}
+
+#[test]
+fn bundle_is_complete_and_verifies() {
+    let d = tempfile::tempdir().unwrap();
+    let out = investigate(d.path(), &[&json_dir(), "--out", "case"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let case = d.path().join("case");
+    for f in [
+        "manifest.json",
+        "notes.md",
+        "timeline.md",
+        "timeline.csv",
+        "timeline.jsonl",
+        "findings/operations.jsonl",
+        "findings/detections.jsonl",
+        "findings/skipped.jsonl",
+        "commands/tokentrail.md",
+        "commands/collect.md",
+        "commands/rollback.md",
+        "exports/01-json/az_list_array.json",
+    ] {
+        assert!(case.join(f).is_file(), "missing {f}");
+    }
+    // Exports are byte-for-byte copies and read-only.
+    let copy = case.join("exports/01-json/diag_multimember.json.gz");
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(fixtures().join("activity/json/diag_multimember.json.gz")).unwrap()
+    );
+    assert!(std::fs::metadata(&copy).unwrap().permissions().readonly());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(case.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["tool"], "tokentrail");
+    assert!(m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["sha256"].as_str().unwrap().len() == 64));
+    assert!(m["outputs"]["notes.md"]["sha256"].as_str().is_some());
+    let v = tokentrail().arg("verify").arg(&case).output().unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}
+
+#[test]
+fn verify_names_any_changed_export_or_output() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(investigate(d.path(), &[&json_dir(), "--out", "case"])
+        .status
+        .success());
+    let case = d.path().join("case");
+    for rel in [
+        "exports/01-json/rest_lines.jsonl",
+        "timeline.csv",
+        "findings/operations.jsonl",
+    ] {
+        let p = case.join(rel);
+        let orig = std::fs::read(&p).unwrap();
+        let mut perm = std::fs::metadata(&p).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perm.set_readonly(false);
+        std::fs::set_permissions(&p, perm).unwrap();
+        let mut changed = orig.clone();
+        let k = changed.len() / 2;
+        changed[k] ^= 0x01;
+        std::fs::write(&p, &changed).unwrap();
+        let v = tokentrail().arg("verify").arg(&case).output().unwrap();
+        let text = String::from_utf8_lossy(&v.stdout);
+        assert_eq!(v.status.code(), Some(1), "{rel}: {text}");
+        assert!(
+            text.contains(&format!("MISMATCH: input {rel}"))
+                || text.contains(&format!("MISMATCH: output {rel}")),
+            "{rel}: {text}"
+        );
+        std::fs::write(&p, &orig).unwrap();
+    }
+    assert!(tokentrail()
+        .arg("verify")
+        .arg(&case)
+        .output()
+        .unwrap()
+        .status
+        .success());
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let args = [json_dir(), "--out".into(), "case".into()];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(investigate(a.path(), &args).status.success());
+    assert!(investigate(b.path(), &args).status.success());
+    let mut fa = files(&a.path().join("case"));
+    let mut fb = files(&b.path().join("case"));
+    let strip = |m: &mut BTreeMap<String, Vec<u8>>| {
+        let mut v: serde_json::Value = serde_json::from_slice(&m["manifest.json"]).unwrap();
+        v["run"] = serde_json::Value::Null;
+        m.insert("manifest.json".into(), serde_json::to_vec(&v).unwrap());
+    };
+    strip(&mut fa);
+    strip(&mut fb);
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (k, v) in &fa {
+        assert!(v == &fb[k], "{k} differs between runs");
+    }
+}
+
+#[test]
+fn refuses_a_non_empty_output_directory() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("case")).unwrap();
+    std::fs::write(d.path().join("case/keep.txt"), "evidence").unwrap();
+    let out = investigate(d.path(), &[&json_dir(), "--out", "case"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not empty"));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("case/keep.txt")).unwrap(),
+        "evidence"
+    );
+}
+
+#[test]
+fn filters_narrow_findings_not_hashing() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(investigate(d.path(), &[&json_dir(), "--out", "all"])
+        .status
+        .success());
+    assert!(investigate(
+        d.path(),
+        &[
+            &json_dir(),
+            "--out",
+            "some",
+            "--operation",
+            "locks/delete",
+            "--from",
+            "2024-06-10T08:00:00Z"
+        ]
+    )
+    .status
+    .success());
+    let n = |c: &str| {
+        std::fs::read_to_string(d.path().join(c).join("findings/operations.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert!(n("all") > 1);
+    assert_eq!(n("some"), 1);
+    let inputs = |c: &str| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.path().join(c).join("manifest.json")).unwrap())
+                .unwrap();
+        m["inputs"].clone()
+    };
+    assert_eq!(inputs("all"), inputs("some"));
+}
+
+#[test]
+fn hostile_log_content_is_neutralized_in_every_output() {
+    let d = tempfile::tempdir().unwrap();
+    let evil = d.path().join("evil.json");
+    let caller =
+        "=HYPERLINK(\"http://evil.example\")<script>alert(1)</script>[x](http://evil.example)";
+    let rid = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg';rm -rf ~;'";
+    let ev = serde_json::json!([{
+        "eventDataId": "e1", "correlationId": "c1", "operationId": "o1", "caller": caller,
+        "operationName": {"value": "Microsoft.Network/networkSecurityGroups/write"}, "status": {"value": "Succeeded"},
+        "category": {"value": "Administrative"}, "eventTimestamp": "2024-06-10T06:13:45Z", "resourceId": rid,
+        "claims": {"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": caller, "appid": "04b07795-8ddb-461a-bbee-02f9e1bf7b46"},
+        "httpRequest": {"clientIpAddress": "\u{1b}[31m203.0.113.1"}
+    }]);
+    std::fs::write(&evil, serde_json::to_vec(&ev).unwrap()).unwrap();
+    let out = investigate(d.path(), &[evil.to_str().unwrap(), "--out", "case"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "terminal summary carries a raw ESC"
+    );
+    let case = d.path().join("case");
+    for md in [
+        "notes.md",
+        "timeline.md",
+        "commands/rollback.md",
+        "commands/collect.md",
+    ] {
+        let t = std::fs::read_to_string(case.join(md)).unwrap();
+        assert!(!t.contains("<script>"), "{md} has raw HTML");
+        assert!(!t.contains("](http"), "{md} has a link");
+        assert!(!t.contains('\u{1b}'), "{md} has an escape character");
+    }
+    let rollback = std::fs::read_to_string(case.join("commands/rollback.md")).unwrap();
+    assert!(
+        rollback.contains("'\\''"),
+        "resource ids are shell-quoted: {rollback}"
+    );
+    let csv = std::fs::read_to_string(case.join("timeline.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    for rec in r.records() {
+        for cell in rec.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "formula cell {cell:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The evidence bundle directory. Every write goes through [`Bundle`], which refuses paths
+//! outside the directory, never overwrites, and hashes everything it writes.
+
+use crate::hash;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}: refusing to write outside the bundle directory")]
+    Escape(String),
+    #[error("{0}: the output directory exists and is not empty; choose a new one (evidence is never overwritten)")]
+    NotEmpty(PathBuf),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError + '_ {
+    move |source| BundleError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A file the bundle wrote, with its hash.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Written {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// A copied input.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct CopiedInput {
+    /// The path as given on the command line (for a directory input: that path joined with
+    /// the file's relative path).
+    pub original_path: String,
+    /// Path inside the bundle, `/`-separated.
+    pub bundle_path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+pub struct Bundle {
+    root: PathBuf,
+    pub outputs: BTreeMap<String, Written>,
+}
+
+/// Checks that `rel` is a plain relative path of normal components.
+pub fn safe_rel(rel: &str) -> Result<PathBuf, BundleError> {
+    let p = Path::new(rel);
+    if rel.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(BundleError::Escape(rel.to_string()));
+    }
+    Ok(p.to_path_buf())
+}
+
+/// A file-name component made of safe characters only.
+pub fn sanitize(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    let s = s.trim_start_matches('.').to_string();
+    if s.is_empty() {
+        "_".into()
+    } else {
+        s
+    }
+}
+
+impl Bundle {
+    /// Creates the bundle directory; it must not exist or be empty.
+    pub fn create(root: &Path) -> Result<Bundle, BundleError> {
+        if root.exists() {
+            let mut rd = std::fs::read_dir(root).map_err(io(root))?;
+            if rd.next().is_some() {
+                return Err(BundleError::NotEmpty(root.to_path_buf()));
+            }
+        }
+        std::fs::create_dir_all(root).map_err(io(root))?;
+        Ok(Bundle {
+            root: root.to_path_buf(),
+            outputs: BTreeMap::new(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn target(&self, rel: &str) -> Result<PathBuf, BundleError> {
+        let p = self.root.join(safe_rel(rel)?);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        Ok(p)
+    }
+
+    /// Writes an output file and records its hash.
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), BundleError> {
+        let p = self.target(rel)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, bytes))
+            .map_err(io(&p))?;
+        self.outputs.insert(
+            rel.to_string(),
+            Written {
+                sha256: hash::bytes(bytes),
+                size: bytes.len() as u64,
+            },
+        );
+        Ok(())
+    }
+
+    /// Records an output written by someone else (e.g. a database) at `rel`.
+    pub fn record_existing(&mut self, rel: &str) -> Result<(), BundleError> {
+        let p = self.root.join(safe_rel(rel)?);
+        let (sha256, size) = hash::file(&p).map_err(io(&p))?;
+        self.outputs
+            .insert(rel.to_string(), Written { sha256, size });
+        Ok(())
+    }
+
+    /// The absolute path of an output the caller will write itself.
+    pub fn path_for(&self, rel: &str) -> Result<PathBuf, BundleError> {
+        self.target(rel)
+    }
+
+    /// Copies input `n` (a file or a directory tree) into `exports/`, byte for byte, makes
+    /// the copies read-only, and returns what was copied.
+    pub fn copy_input(&mut self, n: usize, src: &Path) -> Result<Vec<CopiedInput>, BundleError> {
+        let base = sanitize(
+            &src.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "input".into()),
+        );
+        let top = format!("exports/{n:02}-{base}");
+        let meta = std::fs::metadata(src).map_err(io(src))?;
+        let mut files: Vec<(PathBuf, String)> = Vec::new();
+        if meta.is_dir() {
+            let mut stack = vec![src.to_path_buf()];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).map_err(io(&d))? {
+                    let e = e.map_err(io(&d))?;
+                    let p = e.path();
+                    let ft = e.file_type().map_err(io(&p))?;
+                    if ft.is_dir() {
+                        stack.push(p);
+                    } else if ft.is_file() {
+                        let rel = p.strip_prefix(src).unwrap_or(&p);
+                        let rel_s: Vec<String> = rel
+                            .components()
+                            .map(|c| sanitize(&c.as_os_str().to_string_lossy()))
+                            .collect();
+                        files.push((p.clone(), format!("{top}/{}", rel_s.join("/"))));
+                    }
+                }
+            }
+            files.sort_by(|a, b| a.1.cmp(&b.1));
+        } else {
+            files.push((src.to_path_buf(), top));
+        }
+        let mut out = Vec::new();
+        for (from, rel) in files {
+            let to = self.target(&rel)?;
+            let (sha256, size) = hash::copy(&from, &to).map_err(io(&to))?;
+            let mut perm = std::fs::metadata(&to).map_err(io(&to))?.permissions();
+            perm.set_readonly(true);
+            std::fs::set_permissions(&to, perm).map_err(io(&to))?;
+            out.push(CopiedInput {
+                original_path: from.display().to_string(),
+                bundle_path: rel,
+                sha256,
+                size,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_escapes_and_overwrites() {
+        let d = tempfile::tempdir().unwrap();
+        let mut b = Bundle::create(&d.path().join("case")).unwrap();
+        for bad in ["../x", "/etc/passwd", "a/../../b", "", "./a"] {
+            assert!(
+                matches!(b.write(bad, b"x"), Err(BundleError::Escape(_))),
+                "{bad}"
+            );
+        }
+        b.write("notes.md", b"hi").unwrap();
+        assert!(b.write("notes.md", b"again").is_err());
+        assert!(matches!(
+            Bundle::create(&d.path().join("case")),
+            Err(BundleError::NotEmpty(_))
+        ));
+        assert_eq!(sanitize("../../evil name.json"), "_.._evil_name.json");
+    }
+}

@@ -1,0 +1,186 @@
+//! Escaping for every output language. Log content (user agents, resource names, request
+//! bodies) is attacker-controlled; nothing from a log reaches an output without passing
+//! through one of these functions.
+
+/// HTML text and attribute escaping.
+pub fn html(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            '`' => o.push_str("&#96;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                o.push_str(&format!("&#x{:x};", c as u32))
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// JSON for embedding inside `<script type="application/json">`: `<`, `>`, `&` and the
+/// line separators are escaped so the data can never close the script element.
+pub fn json_in_html(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// Markdown inline text: every character that could start a link, image, autolink,
+/// emphasis, code span, table cell or HTML tag is backslash-escaped, and line breaks become
+/// spaces so log text cannot start a new block. `:` is escaped only before `//` and `.`
+/// only after `www` (the GFM autolink triggers), so times and IPs stay readable. This is
+/// enough for GFM: a backslash escape yields a separate text node, and extended autolinks
+/// (`www.`, `http://`, e-mail) are only recognised within one text node.
+pub fn md(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 8);
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '!' | '|' | '<' | '>'
+            | '~' | '&' | '@' => {
+                o.push('\\');
+                o.push(c);
+            }
+            ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => {
+                o.push_str("\\:")
+            }
+            '.' if i >= 3
+                && chars[i - 3..i]
+                    .iter()
+                    .collect::<String>()
+                    .eq_ignore_ascii_case("www") =>
+            {
+                o.push_str("\\.")
+            }
+            '\n' | '\r' => o.push(' '),
+            c if c.is_control() => o.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                o.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Markdown code span: for identifiers (GUIDs, IPs, UPNs, operation names). Backticks and
+/// line breaks inside are replaced so the span cannot be closed early. A value with
+/// HTML or link syntax (`<>[]()`), which no real identifier has, is escaped as text instead,
+/// so the raw file never contains such syntax even inside a span.
+pub fn md_code(s: &str) -> String {
+    if s.contains(['<', '>', '[', ']', '(', ')']) {
+        return md(s);
+    }
+    let clean: String = s
+        .chars()
+        .map(|c| {
+            if c == '`' {
+                '\''
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("`{clean}`")
+}
+
+/// A CSV cell that a spreadsheet will never evaluate: cells starting with `=`, `+`, `-`,
+/// `@`, tab or CR get a leading `'` (OWASP CSV injection guidance).
+pub fn csv_cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// Terminal text: control, escape and bidirectional-override characters made visible.
+pub fn terminal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_payloads_are_inert() {
+        let p = "<script>alert(1)</script><img src=x onerror=\"alert(2)\">";
+        let e = html(p);
+        assert!(!e.contains('<') && !e.contains('"'));
+        assert_eq!(
+            json_in_html("{\"ua\":\"</script><b>\"}"),
+            "{\"ua\":\"\\u003c/script\\u003e\\u003cb\\u003e\"}"
+        );
+    }
+
+    #[test]
+    fn markdown_cannot_link_or_embed() {
+        let e = md("[click](http://evil) ![x](http://evil/x.png) <b>hi</b>\n# heading www.evil.example a@b.example");
+        assert!(
+            !e.contains("](") && !e.contains("<b>") && !e.contains('\n'),
+            "{e}"
+        );
+        assert!(
+            e.contains("http\\://")
+                && e.contains("www\\.")
+                && e.contains("a\\@b")
+                && !e.contains(" http://"),
+            "{e}"
+        );
+        assert_eq!(
+            md("2024-06-10T06:13:45Z from 203.0.113.7"),
+            "2024-06-10T06:13:45Z from 203.0.113.7"
+        );
+        assert_eq!(md_code("a`b\nc"), "`a'b c`");
+        assert_eq!(md_code("<script>"), "\\<script\\>");
+    }
+
+    #[test]
+    fn csv_formulas_are_neutralized() {
+        for p in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(p).starts_with('\''), "{p}");
+        }
+        assert_eq!(csv_cell("alice@contoso.com"), "alice@contoso.com");
+    }
+
+    #[test]
+    fn terminal_escapes_are_visible() {
+        assert_eq!(terminal("\u{1b}[31mx\u{7}"), "\\u{1b}[31mx\\u{7}");
+    }
+}
+
+/// A POSIX shell word: single-quoted, with embedded quotes closed and reopened, so a
+/// resource name copied from a log cannot inject a command into a suggested command line.
+pub fn sh(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+    format!("'{}'", clean.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod shell_tests {
+    #[test]
+    fn shell_words_cannot_break_out() {
+        assert_eq!(super::sh("a'; rm -rf / #"), "'a'\\''; rm -rf / #'");
+        assert_eq!(super::sh("$(id)\n"), "'$(id)'");
+    }
+}
