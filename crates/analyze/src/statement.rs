@@ -8,6 +8,7 @@ use jiff::Timestamp;
 /// "Activity Log event X at time Y was initiated by identity Z. Closest sign-in was at time
 /// Y minus N minutes from IP A using client app B. Therefore this action was
 /// interactive/automated."
+#[allow(clippy::too_many_arguments)]
 pub fn sentence(
     event_id: &str,
     operation: &str,

@@ -73,7 +73,7 @@ impl ResourceRef {
             if !rest.is_empty() {
                 r.resource_type = Some(ty);
             }
-            if rest.len() >= 2 && rest.len() % 2 == 0 {
+            if rest.len() >= 2 && rest.len().is_multiple_of(2) {
                 r.name = rest.last().map(|s| s.to_string());
             }
         } else if let Some(rg) = &r.resource_group {
