@@ -44,17 +44,18 @@ pub fn of(
     }
     for (role, s) in [("issuing sign-in", issuer), ("session origin", origin)] {
         let Some(s) = s else { continue };
-        if s.auth_requirement
+        let single = s
+            .auth_requirement
             .as_deref()
-            .is_some_and(|r| r.eq_ignore_ascii_case("singleFactorAuthentication"))
+            .is_some_and(|r| r.eq_ignore_ascii_case("singleFactorAuthentication"));
+        if single
             && s.mfa != Some(true)
+            && (s.kind() == crate::signins::Kind::Interactive || role == "session origin")
         {
-            if s.kind() == crate::signins::Kind::Interactive || role == "session origin" {
-                out.push(format!(
-                    "single_factor_signin: the {role} {} used single-factor authentication",
-                    s.id
-                ));
-            }
+            out.push(format!(
+                "single_factor_signin: the {role} {} used single-factor authentication",
+                s.id
+            ));
         }
         if let Some(r) = s
             .risk_level
