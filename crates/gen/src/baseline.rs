@@ -69,11 +69,23 @@ impl<'de> Visitor<'de> for Count {
     }
 }
 
-/// Returns (events, total claims) read from the array in `path`.
+/// Returns (events, total claims) read from the array (or JSON Lines) in `path`.
 pub fn run(path: &Path) -> Result<(u64, u64)> {
-    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut f, &mut first).context("empty file")?;
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0))?;
     let r = BufReader::with_capacity(1 << 20, f);
-    let mut de = serde_json::Deserializer::from_reader(r);
-    let out = de.deserialize_seq(Count).context("parsing")?;
-    Ok(out)
+    if first[0] == b'[' {
+        let mut de = serde_json::Deserializer::from_reader(r);
+        return de.deserialize_seq(Count).context("parsing");
+    }
+    // JSON Lines: one typed value after another.
+    let (mut n, mut claims) = (0u64, 0u64);
+    for ev in serde_json::Deserializer::from_reader(r).into_iter::<EventData>() {
+        let ev = ev.context("parsing")?;
+        n += 1;
+        claims += ev.claims.map(|c| c.len() as u64).unwrap_or(0);
+    }
+    Ok((n, claims))
 }

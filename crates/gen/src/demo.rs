@@ -1320,7 +1320,7 @@ pub fn build(seed: u64) -> Case {
             .then(a.op.correlation_id.cmp(&c.op.correlation_id))
     });
     let mut signins = b.signins;
-    signins.sort_by(|a, c| a.s.time.cmp(&c.s.time));
+    signins.sort_by_key(|a| a.s.time);
     Case {
         tenant: t,
         ops,

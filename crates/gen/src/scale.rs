@@ -191,6 +191,7 @@ impl World {
 /// One operation's events, serialized in every requested shape.
 struct EvBytes {
     az: Vec<u8>,
+    lines: Vec<u8>,
     diag: ((i64, u32, u32, u32), Vec<u8>),
     la: Vec<u8>,
 }
@@ -483,6 +484,7 @@ fn block(w: &World, cfg: &Config, b: u64, want_signins: bool) -> BlockOut {
     let do_az = cfg.formats.iter().any(|f| f == "az");
     let do_diag = cfg.formats.iter().any(|f| f == "diag");
     let do_la = cfg.formats.iter().any(|f| f == "la-csv");
+    let do_lines = cfg.formats.iter().any(|f| f == "az-lines");
     let mut events = Vec::new();
     let mut csv = csv::WriterBuilder::new()
         .has_headers(false)
@@ -494,11 +496,18 @@ fn block(w: &World, cfg: &Config, b: u64, want_signins: bool) -> BlockOut {
             let sr = rng.guid();
             let mut eb = EvBytes {
                 az: Vec::new(),
+                lines: Vec::new(),
                 diag: ((0, 0, 0, 0), Vec::new()),
                 la: Vec::new(),
             };
-            if do_az {
-                sink::push_indented(&mut eb.az, &shapes::az_event(op, ev, t, sr));
+            if do_az || do_lines {
+                let v = shapes::az_event(op, ev, t, sr);
+                if do_az {
+                    sink::push_indented(&mut eb.az, &v);
+                }
+                if do_lines {
+                    sink::push_line(&mut eb.lines, &v);
+                }
             }
             if do_diag {
                 sink::push_line(&mut eb.diag.1, &shapes::diag_event(op, ev, t, sr));
@@ -617,6 +626,9 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
     };
     if az_only {
         cfg2.formats = vec!["az".into()];
+        if cfg.formats.iter().any(|f| f == "az-lines") {
+            cfg2.formats.push("az-lines".into());
+        }
         cfg2.signin_formats.clear();
         cfg2.truth = false;
     }
@@ -658,6 +670,11 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
     } else {
         None
     };
+    let mut lines = if has("az-lines") {
+        Some(sink::create(&act.join("az-activity-log.jsonl"))?)
+    } else {
+        None
+    };
     let want_signins = !cfg.signin_formats.is_empty();
     let mut pages: Vec<GraphPages> = Vec::new();
     let mut sdiag: Vec<HourTree> = Vec::new();
@@ -691,65 +708,53 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
         shapes: cfg.formats.len() + cfg.signin_formats.len(),
         ..Report::default()
     };
-    let mut next_block = 0u64;
-    'outer: loop {
-        // Enough blocks for the remaining events (≈13 per block), at most 256 at a time.
-        let remaining = match cfg.az_bytes {
-            Some(b) => b.saturating_sub(az.as_ref().map(|a| a.bytes).unwrap_or(0)) / 2_600,
-            None => cfg.activity.saturating_sub(rep.activity_events),
-        };
-        let batch = (remaining / 10 + 4).min(256);
-        let blocks: Vec<BlockOut> = (next_block..next_block + batch)
-            .into_par_iter()
-            .map(|b| block(&world, cfg, b, want_signins))
-            .collect();
-        next_block += batch;
-        for bo in blocks {
-            for s in &bo.signins {
-                let k = SignInKind::ALL
-                    .iter()
-                    .position(|x| *x == s.kind)
-                    .unwrap_or(0);
-                if si_has("graph") {
-                    pages[k].raw(&s.graph)?;
-                    rep.records_written += 1;
-                }
-                if si_has("diag") {
-                    sdiag[k].write(s.diag.0, &s.diag.1)?;
-                    rep.records_written += 1;
-                }
-                rep.bytes += (s.graph.len() + s.diag.1.len()) as u64;
-                rep.signins += 1;
-            }
-            if let Some(w) = &mut truth_w {
-                w.write_all(&bo.truth)?;
-            }
-            rep.operations += bo.ops;
-            for e in &bo.events {
-                if let Some(a) = &mut az {
-                    a.raw(&e.az)?;
-                    rep.records_written += 1;
-                }
-                if let Some(d) = &mut diag {
-                    d.write(e.diag.0, &e.diag.1)?;
-                    rep.records_written += 1;
-                }
-                if let Some(l) = &mut la {
-                    l.write_all(&e.la)?;
-                    rep.records_written += 1;
-                }
-                rep.bytes += (e.az.len() + e.diag.1.len() + e.la.len()) as u64;
-                rep.activity_events += 1;
-                let done = match cfg.az_bytes {
-                    Some(b) => az.as_ref().map(|a| a.bytes >= b).unwrap_or(true),
-                    None => rep.activity_events >= cfg.activity,
+    // A producer thread generates batches of blocks in parallel (rayon) while this thread
+    // writes the previous batch; the bounded channel keeps at most two batches in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<BlockOut>>(2);
+    let world_ref = &world;
+    std::thread::scope(|sc| -> Result<()> {
+        sc.spawn(move || {
+            let mut next_block = 0u64;
+            let mut produced = 0u64;
+            loop {
+                // Enough blocks for the remaining events (≈13 per block), at most 256 at a time.
+                let remaining = match cfg.az_bytes {
+                    Some(b) => b.saturating_sub(produced) / 2_600,
+                    None => cfg.activity.saturating_sub(produced),
                 };
-                if done {
-                    break 'outer;
+                let batch = (remaining / 10 + 4).min(256);
+                let blocks: Vec<BlockOut> = (next_block..next_block + batch)
+                    .into_par_iter()
+                    .map(|b| block(world_ref, cfg, b, want_signins))
+                    .collect();
+                next_block += batch;
+                for bo in &blocks {
+                    produced += match cfg.az_bytes {
+                        Some(_) => bo.events.iter().map(|e| e.az.len() as u64 + 2).sum::<u64>(),
+                        None => bo.events.len() as u64,
+                    };
+                }
+                if tx.send(blocks).is_err() {
+                    break;
                 }
             }
-        }
-    }
+        });
+
+        write_batches(
+            rx,
+            &mut WriteState {
+                az: &mut az,
+                diag: &mut diag,
+                la: &mut la,
+                lines: &mut lines,
+                pages: &mut pages,
+                sdiag: &mut sdiag,
+                truth_w: &mut truth_w,
+                rep: &mut rep,
+            },
+            cfg,
+        )
+    })?;
     if let Some(a) = az {
         a.finish()?;
     }
@@ -757,6 +762,9 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
         d.finish()?;
     }
     if let Some(mut l) = la {
+        l.flush()?;
+    }
+    if let Some(mut l) = lines {
         l.flush()?;
     }
     for p in pages {
@@ -771,4 +779,80 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
         w.flush()?;
     }
     Ok(rep)
+}
+
+type FileW = std::io::BufWriter<std::fs::File>;
+
+/// The open outputs of a scale run.
+struct WriteState<'a> {
+    az: &'a mut Option<AzArray<FileW>>,
+    diag: &'a mut Option<HourTree>,
+    la: &'a mut Option<FileW>,
+    lines: &'a mut Option<FileW>,
+    pages: &'a mut Vec<GraphPages>,
+    sdiag: &'a mut Vec<HourTree>,
+    truth_w: &'a mut Option<FileW>,
+    rep: &'a mut Report,
+}
+
+/// Writes batches in order until the target is reached; dropping `rx` stops the producer.
+fn write_batches(
+    rx: std::sync::mpsc::Receiver<Vec<BlockOut>>,
+    st: &mut WriteState<'_>,
+    cfg: &Config,
+) -> Result<()> {
+    let si_has = |f: &str| cfg.signin_formats.iter().any(|x| x == f);
+    let (graph, sdiag_on) = (si_has("graph"), si_has("diag"));
+    for blocks in rx.iter() {
+        for bo in blocks {
+            for s in &bo.signins {
+                let k = SignInKind::ALL
+                    .iter()
+                    .position(|x| *x == s.kind)
+                    .unwrap_or(0);
+                if graph {
+                    st.pages[k].raw(&s.graph)?;
+                    st.rep.records_written += 1;
+                }
+                if sdiag_on {
+                    st.sdiag[k].write(s.diag.0, &s.diag.1)?;
+                    st.rep.records_written += 1;
+                }
+                st.rep.bytes += (s.graph.len() + s.diag.1.len()) as u64;
+                st.rep.signins += 1;
+            }
+            if let Some(w) = st.truth_w.as_mut() {
+                w.write_all(&bo.truth)?;
+            }
+            st.rep.operations += bo.ops;
+            for e in &bo.events {
+                if let Some(a) = st.az.as_mut() {
+                    a.raw(&e.az)?;
+                    st.rep.records_written += 1;
+                }
+                if let Some(d) = st.diag.as_mut() {
+                    d.write(e.diag.0, &e.diag.1)?;
+                    st.rep.records_written += 1;
+                }
+                if let Some(l) = st.la.as_mut() {
+                    l.write_all(&e.la)?;
+                    st.rep.records_written += 1;
+                }
+                if let Some(l) = st.lines.as_mut() {
+                    l.write_all(&e.lines)?;
+                    st.rep.records_written += 1;
+                }
+                st.rep.bytes += (e.az.len() + e.lines.len() + e.diag.1.len() + e.la.len()) as u64;
+                st.rep.activity_events += 1;
+                let done = match cfg.az_bytes {
+                    Some(b) => st.az.as_ref().map(|a| a.bytes >= b).unwrap_or(true),
+                    None => st.rep.activity_events >= cfg.activity,
+                };
+                if done {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 use crate::activity::{split_resource, Caller, Category, Event, Op, Phase};
 use crate::clock::Ts;
 use crate::known::{self, localized_operation, localized_substatus};
+use crate::rng::GuidText;
 use crate::world::{IdKind, SignIn, Tenant};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -61,7 +62,7 @@ fn authorization(op: &Op, t: &Tenant, with_evidence: bool) -> Option<Value> {
                 "roleAssignmentScope": t.sub_path(),
                 "roleAssignmentId": asg.to_string().replace('-', ""),
                 "roleDefinitionId": def.replace('-', ""),
-                "principalId": tok.who.object_id.to_string().replace('-', ""),
+                "principalId": tok.who.object_id.s().replace('-', ""),
                 "principalType": principal_type,
             });
         }
@@ -94,9 +95,9 @@ pub fn rest_event(op: &Op, ev: &Event, t: &Tenant, sr: Guid, for_az: bool) -> Va
     if let Some(c) = claims_map(op, t) {
         m.insert("claims".into(), Value::Object(c));
     }
-    m.insert("correlationId".into(), json!(op.correlation_id.to_string()));
+    m.insert("correlationId".into(), json!(op.correlation_id.s()));
     m.insert("description".into(), json!(""));
-    m.insert("eventDataId".into(), json!(ev.event_data_id.to_string()));
+    m.insert("eventDataId".into(), json!(ev.event_data_id.s()));
     let en = match ev.event_name {
         "BeginRequest" => ls("BeginRequest", "Begin request"),
         "EndRequest" => ls("EndRequest", "End request"),
@@ -111,7 +112,7 @@ pub fn rest_event(op: &Op, ev: &Event, t: &Tenant, sr: Guid, for_az: bool) -> Va
     if op.category == Category::Administrative {
         m.insert(
             "httpRequest".into(),
-            json!({"clientRequestId": ev.client_request_id.to_string(), "clientIpAddress": op.caller_ip, "method": op.method}),
+            json!({"clientRequestId": ev.client_request_id.s(), "clientIpAddress": op.caller_ip, "method": op.method}),
         );
     }
     m.insert(
@@ -150,10 +151,10 @@ pub fn rest_event(op: &Op, ev: &Event, t: &Tenant, sr: Guid, for_az: bool) -> Va
         json!(if is_tenant {
             String::new()
         } else {
-            t.subscription_id.to_string()
+            t.subscription_id.s()
         }),
     );
-    m.insert("tenantId".into(), json!(t.tenant_id.to_string()));
+    m.insert("tenantId".into(), json!(t.tenant_id.s()));
     let mut v = Value::Object(m);
     if for_az {
         v.sort_all_objects();
@@ -199,7 +200,7 @@ pub fn diag_event(op: &Op, ev: &Event, t: &Tenant, sr: Guid) -> Value {
     if op.category == Category::Administrative {
         m.insert("callerIpAddress".into(), json!(op.caller_ip));
     }
-    m.insert("correlationId".into(), json!(op.correlation_id.to_string()));
+    m.insert("correlationId".into(), json!(op.correlation_id.s()));
     let mut ident = Map::new();
     if let Some(a) = authorization(op, t, true) {
         ident.insert("authorization".into(), a);
@@ -302,7 +303,7 @@ pub fn la_row(op: &Op, ev: &Event, t: &Tenant, sr: Guid, millis: bool) -> Vec<St
             json!(Value::Object(inner).to_string()),
         );
     }
-    props.insert("eventDataId".into(), json!(ev.event_data_id.to_string()));
+    props.insert("eventDataId".into(), json!(ev.event_data_id.s()));
     props.insert(
         "eventSubmissionTimestamp".into(),
         json!(ev.submitted.iso7()),
@@ -316,14 +317,11 @@ pub fn la_row(op: &Op, ev: &Event, t: &Tenant, sr: Guid, millis: bool) -> Vec<St
         "resourceProviderValue".into(),
         json!(provider.to_uppercase()),
     );
-    props.insert(
-        "subscriptionId".into(),
-        json!(t.subscription_id.to_string()),
-    );
+    props.insert("subscriptionId".into(), json!(t.subscription_id.s()));
     props.insert("activityStatusValue".into(), json!(ev.status));
     let props = Value::Object(props).to_string();
     let http = if op.category == Category::Administrative {
-        json!({"clientRequestId": ev.client_request_id.to_string(), "clientIpAddress": op.caller_ip, "method": op.method})
+        json!({"clientRequestId": ev.client_request_id.s(), "clientIpAddress": op.caller_ip, "method": op.method})
             .to_string()
     } else {
         String::new()
@@ -334,7 +332,7 @@ pub fn la_row(op: &Op, ev: &Event, t: &Tenant, sr: Guid, millis: bool) -> Vec<St
         localized_substatus(ev.sub_status)
     };
     vec![
-        t.workspace_id.to_string(),
+        t.workspace_id.s(),
         "Azure".into(),
         if op.category == Category::Administrative {
             op.caller_ip.clone()
@@ -342,7 +340,7 @@ pub fn la_row(op: &Op, ev: &Event, t: &Tenant, sr: Guid, millis: bool) -> Vec<St
             String::new()
         },
         op.category.value().into(),
-        op.correlation_id.to_string(),
+        op.correlation_id.s(),
         auth.clone(),
         auth,
         claims.clone(),
@@ -356,7 +354,7 @@ pub fn la_row(op: &Op, ev: &Event, t: &Tenant, sr: Guid, millis: bool) -> Vec<St
         props.clone(),
         props,
         caller_text(op).unwrap_or_default(),
-        ev.event_data_id.to_string(),
+        ev.event_data_id.s(),
         fmt(ev.submitted),
         http,
         op.operation_id.clone(),
@@ -366,7 +364,7 @@ pub fn la_row(op: &Op, ev: &Event, t: &Tenant, sr: Guid, millis: bool) -> Vec<St
         sub,
         format!("{}/{}", t.tenant_id, t.subscription_id),
         fmt(ev.time),
-        t.subscription_id.to_string(),
+        t.subscription_id.s(),
         String::new(),
         String::new(),
         String::new(),
@@ -397,7 +395,7 @@ pub fn la_json(op: &Op, ev: &Event, t: &Tenant, sr: Guid) -> Value {
 /// The uniqueTokenIdentifier text: base64url GUID bytes, or 2022-style base64 of the GUID text.
 pub fn unique_token_identifier(s: &SignIn, text_style: bool) -> String {
     if text_style {
-        base64::engine::general_purpose::STANDARD.encode(s.id.to_string())
+        base64::engine::general_purpose::STANDARD.encode(s.id.s())
     } else {
         s.id.to_uti()
     }
@@ -414,7 +412,7 @@ pub fn signin_object(s: &SignIn, t: &Tenant, diag: bool) -> Value {
         s.time.iso_secs()
     };
     let mut m = Map::new();
-    m.insert("id".into(), json!(s.id.to_string()));
+    m.insert("id".into(), json!(s.id.s()));
     m.insert("createdDateTime".into(), json!(time));
     m.insert(
         "userDisplayName".into(),
@@ -427,7 +425,7 @@ pub fn signin_object(s: &SignIn, t: &Tenant, diag: bool) -> Value {
     m.insert(
         "userId".into(),
         if user {
-            json!(w.object_id.to_string())
+            json!(w.object_id.s())
         } else {
             Value::Null
         },
@@ -438,9 +436,9 @@ pub fn signin_object(s: &SignIn, t: &Tenant, diag: bool) -> Value {
     m.insert("ipAddressFromResourceProvider".into(), Value::Null);
     m.insert("clientAppUsed".into(), json!(s.client_app_used));
     m.insert("userAgent".into(), json!(s.user_agent));
-    m.insert("correlationId".into(), json!(s.correlation_id.to_string()));
+    m.insert("correlationId".into(), json!(s.correlation_id.s()));
     m.insert("conditionalAccessStatus".into(), json!(s.ca_status));
-    m.insert("originalRequestId".into(), json!(s.id.to_string()));
+    m.insert("originalRequestId".into(), json!(s.id.s()));
     m.insert(
         "isInteractive".into(),
         json!(s.kind == crate::world::SignInKind::Interactive),
@@ -473,8 +471,8 @@ pub fn signin_object(s: &SignIn, t: &Tenant, diag: bool) -> Value {
     m.insert("riskEventTypes_v2".into(), json!(s.risk_events));
     m.insert("resourceDisplayName".into(), json!(s.resource.name));
     m.insert("resourceId".into(), json!(s.resource.id));
-    m.insert("resourceTenantId".into(), json!(t.tenant_id.to_string()));
-    m.insert("homeTenantId".into(), json!(t.tenant_id.to_string()));
+    m.insert("resourceTenantId".into(), json!(t.tenant_id.s()));
+    m.insert("homeTenantId".into(), json!(t.tenant_id.s()));
     m.insert("homeTenantName".into(), json!(""));
     let methods: Vec<&str> = s.auth_steps.iter().map(|(m, _)| *m).collect();
     m.insert(
@@ -505,11 +503,7 @@ pub fn signin_object(s: &SignIn, t: &Tenant, diag: bool) -> Value {
     m.insert("signInEventTypes".into(), json!([s.kind.event_type()]));
     m.insert(
         "servicePrincipalId".into(),
-        json!(if user {
-            String::new()
-        } else {
-            w.object_id.to_string()
-        }),
+        json!(if user { String::new() } else { w.object_id.s() }),
     );
     m.insert(
         "federatedCredentialId".into(),
@@ -595,7 +589,7 @@ pub fn signin_object(s: &SignIn, t: &Tenant, diag: bool) -> Value {
         json!(if user {
             known::MS_TENANT.to_string()
         } else {
-            t.tenant_id.to_string()
+            t.tenant_id.s()
         }),
     );
     m.insert("resourceOwnerTenantId".into(), json!(known::MS_TENANT));
@@ -624,7 +618,7 @@ pub fn diag_signin(s: &SignIn, t: &Tenant) -> Value {
     m.insert("operationName".into(), json!("Sign-in activity"));
     m.insert("operationVersion".into(), json!("1.0"));
     m.insert("category".into(), json!(s.kind.category()));
-    m.insert("tenantId".into(), json!(t.tenant_id.to_string()));
+    m.insert("tenantId".into(), json!(t.tenant_id.s()));
     m.insert("resultType".into(), json!(s.error_code.to_string()));
     m.insert("resultSignature".into(), json!("None"));
     m.insert(
@@ -635,7 +629,7 @@ pub fn diag_signin(s: &SignIn, t: &Tenant) -> Value {
     if !s.place.ip.is_empty() {
         m.insert("callerIpAddress".into(), json!(s.place.ip));
     }
-    m.insert("correlationId".into(), json!(s.correlation_id.to_string()));
+    m.insert("correlationId".into(), json!(s.correlation_id.s()));
     m.insert("identity".into(), json!(s.who.display));
     m.insert("Level".into(), json!(4));
     m.insert("location".into(), json!(s.place.country));
@@ -663,7 +657,7 @@ pub fn graph_audit(a: &Audit) -> Value {
     json!({
         "id": a.id,
         "category": a.category,
-        "correlationId": a.correlation_id.to_string(),
+        "correlationId": a.correlation_id.s(),
         "result": "success",
         "resultReason": "",
         "activityDisplayName": a.activity,

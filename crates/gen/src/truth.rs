@@ -133,8 +133,7 @@ pub fn expected_link(
         signins
             .iter()
             .filter(ok)
-            .filter(|k| k.s.session_id == Some(sid) && k.s.time.secs() <= tok.iat + 300 + 60)
-            .next_back()
+            .rfind(|k| k.s.session_id == Some(sid) && k.s.time.secs() <= tok.iat + 300 + 60)
     }) {
         Some(mk(k, "session"))
     } else if let Some(k) = signins

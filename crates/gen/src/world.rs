@@ -6,6 +6,7 @@
 
 use crate::clock::Ts;
 use crate::known::App;
+use crate::rng::GuidText;
 use crate::rng::{Rng, B64URL};
 use std::sync::Arc;
 use tokentrail_model::guid::Guid;
@@ -133,9 +134,7 @@ impl Identity {
     }
     /// What ARM writes in `caller`: the UPN for users, the object id otherwise.
     pub fn caller(&self) -> String {
-        self.upn
-            .clone()
-            .unwrap_or_else(|| self.object_id.to_string())
+        self.upn.clone().unwrap_or_else(|| self.object_id.s())
     }
 }
 
@@ -329,7 +328,7 @@ impl Token {
                 c.push(("name", w.display.clone()));
                 c.push((
                     "http://schemas.microsoft.com/identity/claims/objectidentifier",
-                    w.object_id.to_string(),
+                    w.object_id.s(),
                 ));
                 c.push(("puid", w.puid.clone()));
                 c.push(("rh", self.rh.clone()));
@@ -338,7 +337,7 @@ impl Token {
                     "user_impersonation".into(),
                 ));
                 if let Some(sid) = self.sid {
-                    c.push(("sid", sid.to_string()));
+                    c.push(("sid", sid.s()));
                 }
                 c.push((
                     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
@@ -346,7 +345,7 @@ impl Token {
                 ));
                 c.push((
                     "http://schemas.microsoft.com/identity/claims/tenantid",
-                    t.tenant_id.to_string(),
+                    t.tenant_id.s(),
                 ));
                 let upn = w.upn.clone().unwrap_or_default();
                 c.push((
@@ -369,16 +368,16 @@ impl Token {
                 c.push(("idtyp", "app".into()));
                 c.push((
                     "http://schemas.microsoft.com/identity/claims/objectidentifier",
-                    w.object_id.to_string(),
+                    w.object_id.s(),
                 ));
                 c.push(("rh", self.rh.clone()));
                 c.push((
                     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
-                    w.object_id.to_string(),
+                    w.object_id.s(),
                 ));
                 c.push((
                     "http://schemas.microsoft.com/identity/claims/tenantid",
-                    t.tenant_id.to_string(),
+                    t.tenant_id.s(),
                 ));
             }
         }
