@@ -35,7 +35,7 @@ measure() { # label, file, cores(taskset list), threads, command...
   local BYTES; BYTES=$(stat -c %s "$file")
   if ! RAYON_NUM_THREADS=$threads taskset -c "$cpus" "$TIME" -v "$@" >/dev/null 2>"$log"; then
     local why; why=$(grep -m1 -E 'panicked|error' "$log" | tr '|' '/' | cut -c1-160)
-    echo "| $label | failed: $why | | | | | |"
+    echo "| $label | $(basename "$file") | failed: \`$why\` | | | | | | |"
     echo "$label: FAILED: $why" >&2
     rm -f "$log"
     return 0
@@ -93,7 +93,7 @@ RATIOC=$(awk -v a="$P1C" -v b="$BLC" 'BEGIN{ if (b>0) printf "%.2f", a/b; else p
   echo "- Commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- crates || echo ' (+ uncommitted changes)')"
   echo "- Command: \`SIZE=$SIZE GEN_N=$GEN_N bench/parse.sh\`"
   echo
-  echo "## Parse: \`tokentrail parse -q\` on an az JSON array"
+  echo "## Parse: \`tokentrail parse -q\` on an az JSON array and the same events as JSON Lines"
   echo
   echo "Inputs: \`$F\` ($(stat -c %s "$F") bytes) and the same $RECORDS events as compact JSON Lines"
   echo "\`$L\` ($(stat -c %s "$L") bytes), from \`tokentrail-gen scale --az-bytes $SIZE --formats az,az-lines --seed 1\`."
@@ -118,5 +118,9 @@ RATIOC=$(awk -v a="$P1C" -v b="$BLC" 'BEGIN{ if (b>0) printf "%.2f", a/b; else p
   echo
   echo "Output $GENSIZE on disk; peak RSS $((GENRSS / 1024)) MiB; CPU time (user + sys) ${GENCPU} s, i.e."
   echo "**$GENCPUMIN events (activity + sign-ins) per CPU-minute**; load average afterwards $GENLOAD."
+  if [ -f bench/ANALYSIS.md ]; then
+    echo
+    cat bench/ANALYSIS.md
+  fi
 } > "$OUT"
 cat "$OUT"

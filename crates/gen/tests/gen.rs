@@ -49,7 +49,8 @@ fn demo_regenerates_byte_identical_to_committed_files() {
     let tmp = tempfile::tempdir().unwrap();
     run(&["demo", "--out", tmp.path().to_str().unwrap()]);
     let fresh = files(tmp.path());
-    let committed = files(&repo_demo());
+    let mut committed = files(&repo_demo());
+    committed.remove("README.md");
     assert_eq!(
         fresh.keys().collect::<Vec<_>>(),
         committed.keys().collect::<Vec<_>>(),
@@ -98,6 +99,7 @@ fn demo_files_are_valid_and_truth_covers_every_operation() {
     let mut event_ids = BTreeSet::new();
     let mut signin_ids = BTreeSet::new();
     let mut kinds = BTreeSet::new();
+    let mut uti_forms = BTreeSet::new();
     for (name, bytes) in &all {
         if name.ends_with(".md") || name == "truth.jsonl" {
             continue;
@@ -136,10 +138,17 @@ fn demo_files_are_valid_and_truth_covers_every_operation() {
                 let p = v.get("properties").unwrap_or(&v);
                 signin_ids.insert(p["id"].as_str().unwrap().to_string());
                 kinds.insert(p["signInEventTypes"][0].as_str().unwrap().to_string());
+                if let Some(u) = p.get("uniqueTokenIdentifier").and_then(|u| u.as_str()) {
+                    uti_forms.insert(u.len());
+                }
             }
         }
     }
     assert_eq!(kinds.len(), 4, "all four sign-in kinds: {kinds:?}");
+    assert!(
+        uti_forms.contains(&22) && uti_forms.contains(&48),
+        "both uniqueTokenIdentifier encodings: {uti_forms:?}"
+    );
     let truth = std::str::from_utf8(&all["truth.jsonl"]).unwrap();
     let mut truth_keys = BTreeSet::new();
     let mut truth_events = BTreeSet::new();
