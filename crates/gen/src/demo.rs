@@ -307,7 +307,15 @@ pub fn build(seed: u64) -> Case {
         b.add(s)
     };
     let mi_old = mi_signin(&mut b, t0.add_mins(-120)); // before sign-in coverage
-    let mi_new = mi_signin(&mut b, at(22, 6));
+    let mi_new = {
+        let mut s = mi_signin(&mut b, at(22, 6));
+        // Exported twice: Graph (base64url GUID bytes) and diagnostic (2022-style text).
+        if let Some(last) = b.signins.last_mut() {
+            last.s.uti_text = true;
+        }
+        s.uti_text = true;
+        s
+    };
     let tok_mi_old = b.tok(&mi_old);
     let tok_mi_new = b.tok(&mi_new);
     for (i, h) in [
@@ -462,6 +470,8 @@ pub fn build(seed: u64) -> Case {
     );
     s.user_agent = UA_PWSH.into();
     s.session_id = Some(megan_sid2);
+    // Only in the diagnostic export (after t0+30 h), with the 2022-style token identifier.
+    s.uti_text = true;
     s.auth_requirement = "multiFactorAuthentication";
     s.ca_status = "success";
     s.auth_steps = vec![
@@ -1291,7 +1301,7 @@ pub fn build(seed: u64) -> Case {
     }
 
     // Background noise sign-ins that issue no ARM token (Office / Graph), for realism.
-    for (i, h) in [7i64, 12, 16, 31, 38].iter().enumerate() {
+    for (i, h) in [9i64, 12, 16, 31, 38].iter().enumerate() {
         let who = if i % 2 == 0 { &megan } else { &adele };
         let p = if i % 2 == 0 { &manchester } else { &london };
         let mut s = b.base_signin(
