@@ -590,13 +590,15 @@ fn block(w: &World, cfg: &Config, b: u64, want_signins: bool) -> BlockOut {
             if !exported {
                 continue;
             }
+            let graph_v = shapes::graph_signin(s, t);
             let mut g = Vec::new();
             if cfg.signin_formats.iter().any(|f| f == "graph") {
-                let _ = serde_json::to_writer(&mut g, &shapes::graph_signin(s, t));
+                let _ = serde_json::to_writer(&mut g, &graph_v);
             }
             let mut d = Vec::new();
             if cfg.signin_formats.iter().any(|f| f == "diag") {
-                sink::push_line(&mut d, &shapes::diag_signin(s, t));
+                let props = shapes::graph_to_diag_props(s, graph_v);
+                sink::push_line(&mut d, &shapes::diag_signin_with(s, t, props));
             }
             out_si.push(SiBytes {
                 kind: s.kind,

@@ -606,6 +606,11 @@ pub fn graph_signin(s: &SignIn, t: &Tenant) -> Value {
 
 /// A diagnostic-settings sign-in record (storage / Event Hub).
 pub fn diag_signin(s: &SignIn, t: &Tenant) -> Value {
+    diag_signin_with(s, t, signin_object(s, t, true))
+}
+
+/// The top-level fields of a diagnostic sign-in record (without `properties`).
+fn diag_signin_head(s: &SignIn, t: &Tenant) -> Value {
     let mut m = Map::new();
     m.insert("time".into(), json!(s.time.iso()));
     m.insert(
@@ -633,7 +638,6 @@ pub fn diag_signin(s: &SignIn, t: &Tenant) -> Value {
     m.insert("identity".into(), json!(s.who.display));
     m.insert("Level".into(), json!(4));
     m.insert("location".into(), json!(s.place.country));
-    m.insert("properties".into(), signin_object(s, t, true));
     Value::Object(m)
 }
 
@@ -669,4 +673,48 @@ pub fn graph_audit(a: &Audit) -> Value {
         "targetResources": a.targets,
         "additionalDetails": a.details,
     })
+}
+
+/// Turns a Graph `signIn` object into the diagnostic `properties` object without rebuilding it
+/// (same keys and order; only the time format and, 2022-style, the token identifier differ).
+pub fn graph_to_diag_props(s: &SignIn, mut v: Value) -> Value {
+    let when = json!(s.time.iso_offset());
+    v["createdDateTime"] = when.clone();
+    if s.with_uti && s.uti_text {
+        v["uniqueTokenIdentifier"] = json!(unique_token_identifier(s, true));
+    }
+    if let Some(arr) = v["authenticationDetails"].as_array_mut() {
+        for d in arr {
+            d["authenticationStepDateTime"] = when.clone();
+        }
+    }
+    v
+}
+
+/// A diagnostic sign-in record around an already-built `properties` object.
+pub fn diag_signin_with(s: &SignIn, t: &Tenant, props: Value) -> Value {
+    let mut v = diag_signin_head(s, t);
+    if let Value::Object(m) = &mut v {
+        m.insert("properties".into(), props);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    #[test]
+    fn diag_props_from_graph_equal_direct_build() {
+        let case = demo::build(7);
+        for c in &case.signins {
+            let direct = signin_object(&c.s, &case.tenant, true);
+            let patched = graph_to_diag_props(&c.s, signin_object(&c.s, &case.tenant, false));
+            assert_eq!(
+                serde_json::to_string(&direct).unwrap(),
+                serde_json::to_string(&patched).unwrap()
+            );
+        }
+    }
 }
