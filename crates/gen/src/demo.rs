@@ -704,7 +704,7 @@ pub fn build(seed: u64) -> Case {
     c.op.request_body = Some(r#"{"keyName":"key1"}"#.into());
     bad(
         c,
-        vec![ind("storage_account_key_regenerated", &["T1098.001"]), sf()],
+        vec![ind("storage_account_key_regenerated", &["T1098.001"])],
     );
     let c = b.op(
         "Microsoft.Storage/storageAccounts/listKeys/action",
