@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use tokentrail_model::{ActivityEvent, Claims, StatusKind};
 
 /// One logical operation.
@@ -104,53 +104,104 @@ pub struct Grouped {
     pub duplicates: u64,
 }
 
-fn key_of(e: &ActivityEvent) -> String {
-    let corr = e
-        .correlation_id
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match e.operation_id.as_deref().filter(|o| !o.is_empty()) {
-        Some(op) if !corr.is_empty() => format!("{corr}|{}", op.to_ascii_lowercase()),
-        _ => format!(
-            "{corr}|{}|{}",
-            e.operation.name.to_ascii_lowercase(),
-            e.resource.id.as_deref().unwrap_or("").to_ascii_lowercase()
-        ),
-    }
+fn lower(s: Option<&str>) -> String {
+    s.unwrap_or("").to_ascii_lowercase()
 }
 
-/// Groups events into operations in a stable order (by start time, then key). Events whose
-/// event id was already seen are counted as duplicates and dropped.
+/// The identity of an event across export shapes: REST events carry `eventDataId` and
+/// `operationId`, diagnostic-settings records carry neither, so overlapping exports of the
+/// same event are recognised by what they say, not by their ids.
+fn content_key(e: &ActivityEvent) -> (String, String, jiff::Timestamp, StatusKind, String, String) {
+    (
+        lower(e.correlation_id.as_deref()),
+        e.operation.name.to_ascii_lowercase(),
+        e.time.utc,
+        e.status.kind,
+        lower(e.resource.id.as_deref()),
+        lower(e.caller.as_deref()),
+    )
+}
+
+/// Groups events into operations in a stable order (by start time, then key).
+///
+/// Events are first de-duplicated by event id and by content (so the same event from a
+/// REST export and a diagnostic export counts once). They are grouped by correlation id,
+/// operation and resource; a group holding several operation ids is split by operation id,
+/// and an event without one joins the split group that started last before it.
 pub fn group(events: impl IntoIterator<Item = ActivityEvent>) -> Grouped {
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut seen_content = HashSet::new();
     let mut by_key: BTreeMap<String, Vec<ActivityEvent>> = BTreeMap::new();
     let mut duplicates = 0;
     for e in events {
-        if !seen.insert(e.event_id.clone()) {
+        let fresh_id = e.event_id_synthetic || seen_ids.insert(e.event_id.clone());
+        if !fresh_id || !seen_content.insert(content_key(&e)) {
             duplicates += 1;
             continue;
         }
-        // Events without a correlation id stand alone.
         let k = if e.correlation_id.is_none() && e.operation_id.is_none() {
             format!("event|{}", e.event_id)
         } else {
-            key_of(&e)
+            format!(
+                "{}|{}|{}",
+                lower(e.correlation_id.as_deref()),
+                e.operation.name.to_ascii_lowercase(),
+                lower(e.resource.id.as_deref())
+            )
         };
         by_key.entry(k).or_default().push(e);
     }
-    let mut operations: Vec<Operation> = by_key
-        .into_iter()
-        .map(|(key, mut events)| {
-            events.sort_by(|a, b| {
-                a.time
-                    .utc
-                    .cmp(&b.time.utc)
-                    .then_with(|| a.event_id.cmp(&b.event_id))
+    let mut operations: Vec<Operation> = Vec::new();
+    for (key, mut events) in by_key {
+        events.sort_by(|a, b| {
+            a.time
+                .utc
+                .cmp(&b.time.utc)
+                .then_with(|| a.event_id.cmp(&b.event_id))
+        });
+        let op_ids: BTreeSet<String> = events
+            .iter()
+            .filter_map(|e| e.operation_id.as_deref())
+            .filter(|o| !o.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if op_ids.len() <= 1 {
+            operations.push(Operation { key, events });
+            continue;
+        }
+        let mut split: BTreeMap<String, Vec<ActivityEvent>> = BTreeMap::new();
+        let mut orphans = Vec::new();
+        for e in events {
+            match e.operation_id.as_deref().filter(|o| !o.is_empty()) {
+                Some(o) => split.entry(o.to_ascii_lowercase()).or_default().push(e),
+                None => orphans.push(e),
+            }
+        }
+        for e in orphans {
+            let target = split
+                .iter()
+                .filter(|(_, v)| v[0].time.utc <= e.time.utc)
+                .max_by_key(|(_, v)| v[0].time.utc)
+                .or_else(|| split.iter().min_by_key(|(_, v)| v[0].time.utc))
+                .map(|(k, _)| k.clone());
+            if let Some(t) = target {
+                let v = split.get_mut(&t).expect("target exists");
+                v.push(e);
+                v.sort_by(|a, b| {
+                    a.time
+                        .utc
+                        .cmp(&b.time.utc)
+                        .then_with(|| a.event_id.cmp(&b.event_id))
+                });
+            }
+        }
+        for (op, events) in split {
+            operations.push(Operation {
+                key: format!("{key}|{op}"),
+                events,
             });
-            Operation { key, events }
-        })
-        .collect();
+        }
+    }
     operations.sort_by(|a, b| a.time().cmp(&b.time()).then_with(|| a.key.cmp(&b.key)));
     Grouped {
         operations,
