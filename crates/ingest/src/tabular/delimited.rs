@@ -75,6 +75,9 @@ pub fn read_csv(
         first = read_line(&mut br)?;
     }
     let delim = sniff_delimiter(&first);
+    // The csv crate reports a record after a CRLF at the `\n`; files written on Windows
+    // end every record with CRLF, so their offsets move one byte on.
+    let crlf = u64::from(first.ends_with(b"\r\n"));
     if delim != b',' {
         stats.note(format!(
             "delimiter {:?}{}",
@@ -135,7 +138,7 @@ pub fn read_csv(
         let row = Row {
             index,
             line: line + base_line,
-            offset: byte + base_off,
+            offset: byte + base_off + crlf,
             rec,
         };
         index += 1;
