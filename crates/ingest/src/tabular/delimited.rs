@@ -384,6 +384,91 @@ fn normalize_row(rc: &RowCtx, row: Row) -> (Outcome, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::ReadOptions;
+    use crate::stats::Skip;
+
+    #[derive(Default)]
+    struct Collect {
+        recs: Vec<Record>,
+        skips: Vec<Skip>,
+    }
+    impl Sink for Collect {
+        fn record(&mut self, r: Record) {
+            self.recs.push(r);
+        }
+        fn skip(&mut self, s: Skip) {
+            self.skips.push(s);
+        }
+        fn file_done(&mut self, _: FileStats) {}
+        fn error(&mut self, _: crate::IngestError) {}
+    }
+
+    fn run(bytes: &[u8]) -> (FileStats, Collect) {
+        let opts = ReadOptions::default();
+        let ctx = StreamCtx {
+            file: Arc::from("t.csv"),
+            options: &opts,
+        };
+        let mut stats = FileStats::default();
+        let mut c = Collect::default();
+        read_csv(
+            Box::new(Cursor::new(bytes.to_vec())),
+            &ctx,
+            &mut stats,
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(stats.read, stats.parsed + stats.skipped);
+        (stats, c)
+    }
+
+    fn activity(r: &Record) -> &tokentrail_model::ActivityEvent {
+        match r {
+            Record::Activity(e) => e,
+            _ => panic!("not activity"),
+        }
+    }
+
+    #[test]
+    fn day_first_portal_dates_are_rewritten_and_raw_kept() {
+        let csv = "TimeGenerated [UTC],OperationNameValue,CategoryValue,ActivityStatusValue,Type\n\
+                   \"25/06/2024, 14:03:07.123\",Microsoft.Compute/virtualMachines/delete,Administrative,Succeeded,AzureActivity\n\
+                   \"05/06/2024, 09:00:00.000\",Microsoft.Compute/virtualMachines/delete,Administrative,Succeeded,AzureActivity\n";
+        let (stats, c) = run(csv.as_bytes());
+        assert_eq!(stats.parsed, 2);
+        assert!(
+            stats.notes.iter().any(|n| n.contains("read as en-GB")),
+            "{:?}",
+            stats.notes
+        );
+        let e = activity(&c.recs[1]);
+        assert_eq!(e.time.utc.to_string(), "2024-06-05T09:00:00Z");
+        assert_eq!(e.time.raw, "05/06/2024, 09:00:00.000");
+        assert_eq!(
+            e.time.note.as_deref(),
+            Some("culture-formatted (en-GB, inferred), UTC assumed")
+        );
+    }
+
+    #[test]
+    fn non_utf8_row_read_as_1252_and_header_duplicates_kept() {
+        let mut csv = b"TimeGenerated,OperationNameValue,Caller,Caller,Type\n".to_vec();
+        csv.extend_from_slice(b"2024-06-10T06:13:45Z,Microsoft.Compute/virtualMachines/write,j\xf6rg@contoso.com,x,AzureActivity\n");
+        let (stats, c) = run(&csv);
+        assert_eq!(stats.parsed, 1);
+        let e = activity(&c.recs[0]);
+        assert_eq!(e.caller.as_deref(), Some("j\u{f6}rg@contoso.com"));
+        assert!(e.notes.iter().any(|n| n.contains("Windows-1252")));
+    }
+
+    #[test]
+    fn unclassified_rows_are_skipped_with_reason() {
+        let (stats, c) = run(b"a,b,c\n1,2,3\n4,5,6\n");
+        assert_eq!((stats.read, stats.skipped), (2, 2));
+        assert!(c.skips[0].reason.contains("no recognised fields"));
+        assert_eq!(c.skips[1].line, 3);
+        assert_eq!(c.skips[1].offset, 12);
+    }
 
     #[test]
     fn delimiters() {
