@@ -9,6 +9,9 @@
 //! prefer `properties.message` (the invariant name ARM logged) when the event has one,
 //! and flag names found in neither.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// (localized en-US display name, invariant operation name)
 pub const NAMES: &[(&str, &str)] = &[
     (
@@ -492,11 +495,15 @@ pub const NAMES: &[(&str, &str)] = &[
 
 /// The invariant name for a localized name (compared case-insensitively, spaces folded).
 pub fn to_invariant(localized: &str) -> Option<&'static str> {
-    let want = fold(localized);
-    NAMES
-        .iter()
-        .find(|(l, _)| fold(l) == want)
-        .map(|(_, inv)| *inv)
+    static FOLDED: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    let table = FOLDED.get_or_init(|| {
+        let mut m = HashMap::with_capacity(NAMES.len());
+        for (l, inv) in NAMES {
+            m.entry(fold(l)).or_insert(*inv);
+        }
+        m
+    });
+    table.get(&fold(localized)).copied()
 }
 
 /// The first en-US display name known for an invariant name (case-insensitive).

@@ -13,13 +13,18 @@ use crate::pipeline::{normalize_map, skip, StreamCtx};
 use crate::stats::{FileStats, Outcome, Sink};
 use csv::{ByteRecord, ReaderBuilder};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::rc::Rc;
 use std::sync::Arc;
 use tokentrail_model::{Provenance, Record};
 
 /// Longest first line (type line or header) read for sniffing.
 const MAX_HEAD_LINE: u64 = 1 << 20;
+/// Most bytes one row may span. A stray quote makes the rest of a file one cell; past this
+/// the file stops with an error instead of being buffered whole.
+pub const MAX_ROW: u64 = 64 << 20;
 /// Schema label of PowerShell `Export-Csv` rows.
 pub const PS_CSV_LABEL: &str = "activity/powershell-csv";
 
@@ -89,7 +94,11 @@ pub fn read_csv(
             }
         ));
     }
-    let chained = Cursor::new(first).chain(br);
+    let since_row = Rc::new(Cell::new(0u64));
+    let chained = Capped {
+        inner: Cursor::new(first).chain(br),
+        since_row: since_row.clone(),
+    };
     let mut csv = ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(false)
@@ -131,6 +140,7 @@ pub fn read_csv(
         if !csv.read_byte_record(&mut rec).map_err(csv_io)? {
             return Ok(None);
         }
+        since_row.set(0);
         let (line, byte) = rec
             .position()
             .map(|p| (p.line(), p.byte()))
@@ -214,6 +224,26 @@ pub fn read_csv(
         },
     );
     res
+}
+
+/// Counts the bytes read since the last complete row and refuses to go past [`MAX_ROW`].
+struct Capped<R> {
+    inner: R,
+    since_row: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.since_row.get() > MAX_ROW {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a CSV row spans more than {MAX_ROW} bytes (unbalanced quote?)"),
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.since_row.set(self.since_row.get() + n as u64);
+        Ok(n)
+    }
 }
 
 fn csv_io(e: csv::Error) -> io::Error {
