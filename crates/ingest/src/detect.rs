@@ -40,7 +40,8 @@ pub fn sniff_stream(head: &[u8]) -> Option<StreamKind> {
 
 /// PowerShell formatted-list text: the first non-blank line is `Name<pad> :` (a value
 /// may follow, or may be nested on the next, indented lines), and at least two of the
-/// first lines at column 0 have that shape. Indented lines are nested values or wraps.
+/// first lines at column 0 have that shape (a leading `WARNING:` line is allowed).
+/// Indented lines are nested values or wraps.
 fn looks_like_ps_list(t: &str) -> bool {
     let is_key = |l: &str| {
         l.split_once(" :").is_some_and(|(k, rest)| {
@@ -65,7 +66,9 @@ fn looks_like_ps_list(t: &str) -> bool {
             continue;
         }
         let k = is_key(l);
-        if i == 0 && !k {
+        // PowerShell may have written a warning (`3>&1`) before the first record.
+        let warning = ["WARNING:", "VERBOSE:"].iter().any(|w| l.starts_with(w));
+        if i == 0 && !k && !warning {
             return false;
         }
         keys += usize::from(k);
@@ -241,6 +244,11 @@ mod tests {
             ),
             Some(StreamKind::PsList)
         );
+        assert_eq!(
+            sniff_stream(b"WARNING: Upcoming breaking changes\r\n\r\nCaller : a\r\nLevel  : Informational\r\n"),
+            Some(StreamKind::PsList)
+        );
+        assert_eq!(sniff_stream(b"WARNING: x\nhello\n"), None);
         assert_eq!(sniff_stream(b"hello"), None);
     }
 

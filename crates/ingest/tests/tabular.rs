@@ -151,7 +151,10 @@ fn ps51_en_us_with_type_line() {
         e.resource.resource_type.as_deref(),
         Some("Microsoft.Authorization/roleAssignments")
     );
-    assert_eq!(e.resource.provider.as_deref(), Some("Microsoft.Authorization"));
+    assert_eq!(
+        e.resource.provider.as_deref(),
+        Some("Microsoft.Authorization")
+    );
     assert_eq!(e.source.line, Some(2));
     starts_at("ps51_en_us_type.csv", e.source.offset, "\"\r\nScope");
 
@@ -342,7 +345,10 @@ fn out_file_list_text_utf16() {
     assert_eq!(e.source.line, Some(3));
 
     let e = &c.events[1];
-    assert_eq!(e.operation.name, "Microsoft.Authorization/elevateAccess/action");
+    assert_eq!(
+        e.operation.name,
+        "Microsoft.Authorization/elevateAccess/action"
+    );
     assert_eq!(e.time.utc.to_string(), "2024-06-10T06:30:00Z");
 }
 
@@ -381,7 +387,11 @@ fn la_portal_csv() {
     );
     assert_eq!(e.status.kind, StatusKind::Started);
     assert_eq!(
-        e.http_request.as_ref().unwrap().client_request_id.as_deref(),
+        e.http_request
+            .as_ref()
+            .unwrap()
+            .client_request_id
+            .as_deref(),
         Some("c0ffee00-0000-0000-0000-0000000000a1")
     );
     let e = &c.events[1];
@@ -399,7 +409,10 @@ fn la_api_csv() {
     assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45.1234567Z");
     assert_eq!(e.time.note, None);
     assert_eq!(e.claims.oid(), Some("0b0b0b0b-0000-0000-0000-000000000001"));
-    assert_eq!(e.property("message").unwrap(), "Microsoft.Compute/virtualMachines/runCommand/action");
+    assert_eq!(
+        e.property("message").unwrap(),
+        "Microsoft.Compute/virtualMachines/runCommand/action"
+    );
 }
 
 #[test]
@@ -413,11 +426,12 @@ fn broken_row_is_skipped_not_fatal() {
     assert!(k
         .reason
         .starts_with("wrong number of fields: 4 (header has 34)"));
-    starts_at("la_broken_row.csv", Some(k.offset), "2024-06-10T13:16:00Z,only");
-    assert_eq!(s.skip_reasons.get("wrong number of fields"), Some(&1));
-    assert_eq!(
-        c.events[2].event_id,
-        "9f1c2d3e-0000-0000-0000-0000000000a3"
+    starts_at(
+        "la_broken_row.csv",
+        Some(k.offset),
+        "2024-06-10T13:16:00Z,only",
     );
+    assert_eq!(s.skip_reasons.get("wrong number of fields"), Some(&1));
+    assert_eq!(c.events[2].event_id, "9f1c2d3e-0000-0000-0000-0000000000a3");
     assert_eq!(c.events[2].source.record, 3);
 }

@@ -225,7 +225,15 @@ pub fn read_ps_list(
             }
         }
     }
-    let time = decide_culture(ctx.options.culture.as_deref(), &evidence, stats);
+    let forced = ctx.options.culture.as_deref();
+    let time = if evidence.values > 0 || forced.is_some() {
+        decide_culture(forced, &evidence, stats)
+    } else {
+        TimeCtx {
+            culture: super::culture::CULTURES[0],
+            how: "assumed",
+        }
+    };
     let file = ctx.file.clone();
     ordered_map(
         || {
