@@ -44,6 +44,8 @@ pub struct Blocks<R> {
     line: u64,
     offset: u64,
     buf: Vec<u8>,
+    /// A line read ahead that starts the next block.
+    peeked: Option<(String, u64, u64)>,
 }
 
 impl<R: BufRead> Blocks<R> {
@@ -53,6 +55,7 @@ impl<R: BufRead> Blocks<R> {
             line: 0,
             offset: 0,
             buf: Vec::new(),
+            peeked: None,
         }
     }
 
@@ -80,23 +83,40 @@ impl<R: BufRead> Blocks<R> {
         Ok(Some((s, start.0, start.1)))
     }
 
+    /// The next block. Blank lines followed by an indented line belong to the current
+    /// block (a multi-line value with empty lines); otherwise they end it.
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
         let mut block: Option<Block> = None;
         let mut size = 0usize;
-        while let Some((l, line, offset)) = self.next_line()? {
+        let mut blanks = 0usize;
+        loop {
+            let next = match self.peeked.take() {
+                Some(p) => Some(p),
+                None => self.next_line()?,
+            };
+            let Some((l, line, offset)) = next else { break };
             if l.trim().is_empty() {
-                if block.is_some() {
-                    break;
-                }
+                blanks += 1;
                 continue;
             }
+            if blanks > 0 && block.is_some() {
+                if !l.starts_with(char::is_whitespace) {
+                    self.peeked = Some((l, line, offset));
+                    break;
+                }
+                if let Some(b) = block.as_mut().filter(|b| !b.oversized) {
+                    b.lines
+                        .extend(std::iter::repeat_n(String::new(), blanks.min(1000)));
+                }
+            }
+            blanks = 0;
             let b = block.get_or_insert(Block {
                 line,
                 offset,
                 lines: Vec::new(),
                 oversized: false,
             });
-            size += l.len();
+            size += l.len() + 1;
             if size > MAX_BLOCK {
                 b.oversized = true;
                 b.lines.clear();
@@ -333,6 +353,22 @@ fn normalize_block(file: &Arc<str>, time: &TimeCtx, it: Item) -> (Outcome, Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_lines_inside_a_value_stay_in_the_block() {
+        let text = "\r\nDescription          : first\r\n\r\n                       second\r\nLevel                : Informational\r\n\r\n\r\nCaller               : x\r\n";
+        let mut b = Blocks::new(text.as_bytes());
+        let b1 = b.next_block().unwrap().unwrap();
+        assert_eq!(b1.line, 2);
+        assert_eq!(b1.offset, 2);
+        let (rec, _) = parse_block(&b1.lines);
+        assert_eq!(rec.props["description"], "first second");
+        assert_eq!(rec.props["level"], "Informational");
+        let b2 = b.next_block().unwrap().unwrap();
+        assert_eq!(b2.line, 8);
+        assert_eq!(b2.lines, vec!["Caller               : x".to_string()]);
+        assert!(b.next_block().unwrap().is_none());
+    }
 
     #[test]
     fn wraps_are_glued() {
