@@ -85,7 +85,10 @@ fn ps51_en_us_with_type_line() {
     assert!(s.shapes.contains(&"powershell-export-csv".to_string()));
     assert_eq!(s.schemas.get("activity/powershell-csv"), Some(&4));
     assert!(has_note(&c, "skipped PowerShell type line"));
-    assert!(has_note(&c, "read as en-US"));
+    assert!(has_note(
+        &c,
+        "dates read as en-US: day/month order confirmed by the .NET ticks in Id (3 events)"
+    ));
 
     let e = &c.events[0];
     assert_eq!(e.event_id, "9f1c2d3e-0000-0000-0000-00000000000a");
@@ -104,15 +107,18 @@ fn ps51_en_us_with_type_line() {
         .as_deref()
         .unwrap()
         .contains("built-in name table"));
-    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45Z");
+    // The exact .NET ticks in `Id` agree with the culture-formatted time and win.
+    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45.1234567Z");
     assert_eq!(e.time.raw, "6/10/2024 6:13:45 AM");
     assert_eq!(
         e.time.note.as_deref(),
-        Some("culture-formatted (en-US, inferred), second precision, UTC assumed")
+        Some("time from the .NET ticks in Id (UTC, 100 ns precision); the culture-formatted EventTimestamp (en-US, inferred) agrees to the second")
     );
+    let sub = e.submission_time.as_ref().unwrap();
+    assert_eq!(sub.utc.to_string(), "2024-06-10T06:15:02Z");
     assert_eq!(
-        e.submission_time.as_ref().unwrap().utc.to_string(),
-        "2024-06-10T06:15:02Z"
+        sub.note.as_deref(),
+        Some("culture-formatted (en-US, inferred), second precision, UTC assumed")
     );
     assert_eq!(e.status.kind, StatusKind::Succeeded);
     assert_eq!(
@@ -166,7 +172,12 @@ fn ps51_en_us_with_type_line() {
         e.operation.name,
         "Microsoft.Compute/virtualMachines/runCommand/action"
     );
+    // No Id: second precision from the culture-formatted text.
     assert_eq!(e.time.utc.to_string(), "2024-06-25T13:02:03Z");
+    assert_eq!(
+        e.time.note.as_deref(),
+        Some("culture-formatted (en-US, inferred), second precision, UTC assumed")
+    );
     assert_eq!(e.status.kind, StatusKind::Accepted);
 
     // Unmapped localized name: kept and flagged.
@@ -177,7 +188,7 @@ fn ps51_en_us_with_type_line() {
         .as_deref()
         .unwrap()
         .starts_with("unmapped localized name \"Frobnicate Widget Settings\""));
-    assert_eq!(e.time.utc.to_string(), "2024-06-25T23:59:59Z");
+    assert_eq!(e.time.utc.to_string(), "2024-06-25T23:59:59.1234567Z");
 
     // Localized category.
     let e = &c.events[3];
@@ -210,14 +221,13 @@ fn ps7_unquoted() {
     assert_eq!(e.resource.name.as_deref(), Some("allow-rdp"));
     let e = &c.events[1];
     assert_eq!(e.operation.name, "Microsoft.Authorization/locks/delete");
-    assert_eq!(e.time.utc.to_string(), "2024-06-10T18:20:00Z");
+    assert_eq!(e.time.utc.to_string(), "2024-06-10T18:20:00.1234567Z");
     starts_at("ps7_unquoted.csv", e.source.offset, "\"\r\nScope");
-    // All four dates fit both orders: the ambiguity is reported.
+    // Every date fits both orders, but the ticks in `Id` settle it.
     assert!(has_note(
         &c,
-        "dates ambiguous between M/d and d/M in all 4 sampled values"
+        "dates read as en-US: day/month order confirmed by the .NET ticks in Id (2 events)"
     ));
-    assert!(has_note(&c, "assumed en-US (AM/PM clock); use --culture"));
 }
 
 #[test]
@@ -227,13 +237,18 @@ fn de_de_semicolon_dotted_dates() {
     assert_eq!((s.read, s.parsed, s.skipped), (2, 2, 0));
     assert!(has_note(&c, "delimiter ';' (Export-Csv -UseCulture)"));
     assert!(has_note(&c, "dates read as de-DE"));
+    assert!(!has_note(&c, "ambiguous"));
     let e = &c.events[0];
     assert_eq!(
         e.operation.name,
         "Microsoft.Storage/storageAccounts/listAccountSas/action"
     );
-    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45Z");
+    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45.1234567Z");
     assert_eq!(e.time.raw, "10.06.2024 06:13:45");
+    assert_eq!(
+        e.submission_time.as_ref().unwrap().utc.to_string(),
+        "2024-06-10T06:14:01Z"
+    );
     // ASCII `?` damage from 5.1 Export-Csv is kept as text.
     assert_eq!(e.caller.as_deref(), Some("j?rg.m?ller@contoso.de"));
     let e = &c.events[1];
@@ -241,7 +256,7 @@ fn de_de_semicolon_dotted_dates() {
         e.operation.name,
         "Microsoft.Storage/storageAccounts/regenerateKey/action"
     );
-    assert_eq!(e.time.utc.to_string(), "2024-07-03T18:00:00Z");
+    assert_eq!(e.time.utc.to_string(), "2024-07-03T18:00:00.1234567Z");
     assert!(e.time.note.as_deref().unwrap().contains("de-DE, inferred"));
 }
 
@@ -324,7 +339,7 @@ fn out_file_list_text_utf16() {
         e.operation.name,
         "Microsoft.Authorization/roleAssignments/write"
     );
-    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45Z");
+    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:13:45.9876543Z");
     // Scope and resource id were wrapped mid-token at the console width.
     let rid = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts/stdata/providers/Microsoft.Authorization/roleAssignments/4c4c4c4c-0000-0000-0000-000000000002";
     assert_eq!(e.resource.id.as_deref(), Some(rid));
@@ -349,7 +364,7 @@ fn out_file_list_text_utf16() {
         e.operation.name,
         "Microsoft.Authorization/elevateAccess/action"
     );
-    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:30:00Z");
+    assert_eq!(e.time.utc.to_string(), "2024-06-10T06:30:00.9876543Z");
 }
 
 #[test]

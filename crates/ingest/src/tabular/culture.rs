@@ -141,6 +141,10 @@ pub struct Evidence {
     pub ampm: u64,
     /// An example value, for notes.
     pub example: Option<String>,
+    /// Values whose instant, cross-checked against the exact .NET ticks of the same
+    /// event (PowerShell `Id`), only fits day-first / month-first.
+    pub ticks_day_first: u64,
+    pub ticks_month_first: u64,
 }
 
 impl Evidence {
@@ -171,6 +175,22 @@ impl Evidence {
         let up = rest.to_ascii_uppercase();
         if up.ends_with("AM") || up.ends_with("PM") {
             self.ampm += 1;
+        }
+    }
+}
+
+impl Evidence {
+    /// Adds the cross-check of one value against the event's exact instant.
+    pub fn add_ticks(&mut self, s: &str, exact: Timestamp) {
+        if !looks_like_culture_date(s) {
+            return;
+        }
+        let second = exact.as_second();
+        let fits = |order| parse_order(s, order).is_some_and(|t| t.as_second() == second);
+        match (fits(DateOrder::DayFirst), fits(DateOrder::MonthFirst)) {
+            (true, false) => self.ticks_day_first += 1,
+            (false, true) => self.ticks_month_first += 1,
+            _ => {}
         }
     }
 }
@@ -217,6 +237,27 @@ pub fn decide(forced: Option<&str>, ev: &Evidence) -> Decision {
 
 fn infer(ev: &Evidence, find: impl Fn(&str) -> Culture) -> Decision {
     let n = ev.values;
+    let style = if ev.dots > 0 {
+        "de-DE"
+    } else if ev.dashes > 0 {
+        "nl-NL"
+    } else {
+        "en-GB"
+    };
+    // The exact ticks of the same events settle the order.
+    let (td, tm) = (ev.ticks_day_first, ev.ticks_month_first);
+    if (td > 0) != (tm > 0) {
+        let c = if td > 0 { find(style) } else { find("en-US") };
+        return Decision {
+            culture: c,
+            note: format!(
+                "dates read as {}: day/month order confirmed by the .NET ticks in Id ({} events)",
+                c.name,
+                td.max(tm)
+            ),
+            ambiguous: false,
+        };
+    }
     let ex = ev
         .example
         .as_deref()
@@ -249,13 +290,6 @@ fn infer(ev: &Evidence, find: impl Fn(&str) -> Culture) -> Decision {
             ambiguous: true,
         };
     }
-    let style = if ev.dots > 0 {
-        "de-DE"
-    } else if ev.dashes > 0 {
-        "nl-NL"
-    } else {
-        "en-GB"
-    };
     if ev.day_first > 0 {
         let c = find(style);
         return Decision {
@@ -312,23 +346,7 @@ fn infer(ev: &Evidence, find: impl Fn(&str) -> Culture) -> Decision {
 /// Parses a culture-formatted date-time as UTC. `swapped` is set when the value only
 /// parsed with day and month exchanged.
 pub fn parse(s: &str, culture: Culture) -> Option<(Timestamp, bool)> {
-    let (p, rest) = split_date(s)?;
-    let try_order = |order: DateOrder| -> Option<Timestamp> {
-        let (y, m, d) = match (order, p.year_first) {
-            (_, true) => (p.a, p.b, p.c),
-            (DateOrder::YearFirst, false) => return None,
-            (DateOrder::MonthFirst, false) => (p.c, p.a, p.b),
-            (DateOrder::DayFirst, false) => (p.c, p.b, p.a),
-        };
-        let y = i16::try_from(y).ok()?;
-        let m = i8::try_from(m).ok()?;
-        let d = i8::try_from(d).ok()?;
-        // parse_clock needs at least h:mm; a missing clock means midnight.
-        let clock = if rest.is_empty() { "0:00" } else { rest };
-        let clock = clock.trim_end_matches(['Z', 'z']).trim();
-        Some(parse_clock(y, m, d, clock)?.utc)
-    };
-    if let Some(t) = try_order(culture.order) {
+    if let Some(t) = parse_order(s, culture.order) {
         return Some((t, false));
     }
     let other = match culture.order {
@@ -336,7 +354,25 @@ pub fn parse(s: &str, culture: Culture) -> Option<(Timestamp, bool)> {
         DateOrder::DayFirst => DateOrder::MonthFirst,
         DateOrder::YearFirst => return None,
     };
-    try_order(other).map(|t| (t, true))
+    parse_order(s, other).map(|t| (t, true))
+}
+
+/// Parses with one date order (a leading four-digit year is always year-first).
+pub fn parse_order(s: &str, order: DateOrder) -> Option<Timestamp> {
+    let (p, rest) = split_date(s)?;
+    let (y, m, d) = match (order, p.year_first) {
+        (_, true) => (p.a, p.b, p.c),
+        (DateOrder::YearFirst, false) => return None,
+        (DateOrder::MonthFirst, false) => (p.c, p.a, p.b),
+        (DateOrder::DayFirst, false) => (p.c, p.b, p.a),
+    };
+    let y = i16::try_from(y).ok()?;
+    let m = i8::try_from(m).ok()?;
+    let d = i8::try_from(d).ok()?;
+    // parse_clock needs at least h:mm; a missing clock means midnight.
+    let clock = if rest.is_empty() { "0:00" } else { rest };
+    let clock = clock.trim_end_matches(['Z', 'z']).trim();
+    Some(parse_clock(y, m, d, clock)?.utc)
 }
 
 #[cfg(test)]
@@ -370,6 +406,15 @@ mod tests {
         assert_eq!(d.culture.name, "ja-JP");
         let d = decide(None, &ev(&["10-6-2024 06:13:45"]));
         assert_eq!(d.culture.name, "nl-NL");
+        let mut e = ev(&["10/06/2024 06:13:45"]);
+        e.add_ticks(
+            "10/06/2024 06:13:45",
+            "2024-06-10T06:13:45.1234567Z".parse().unwrap(),
+        );
+        let d = decide(None, &e);
+        assert_eq!(d.culture.name, "en-GB");
+        assert!(!d.ambiguous);
+        assert!(d.note.contains("confirmed by the .NET ticks"), "{}", d.note);
         let d = decide(Some("fr-FR"), &ev(&["6/25/2024 1:00:00 PM"]));
         assert_eq!(d.culture.name, "fr-FR");
         assert!(d.note.contains("only fit month-first"));

@@ -132,6 +132,13 @@ pub fn read_csv(
         .map(|(i, _)| i)
         .collect();
 
+    // PowerShell's `Id` ends in the event's exact .NET ticks: the best culture evidence.
+    let col = |name: &str| {
+        (mode == Mode::PowerShell)
+            .then(|| norm.iter().position(|n| n == name))
+            .flatten()
+    };
+    let (id_col, ts_col) = (col("id"), col("eventtimestamp"));
     // Buffer a bounded sample to decide the date culture.
     let mut index = 0u64;
     let mut pending: VecDeque<Row> = VecDeque::new();
@@ -163,6 +170,14 @@ pub fn read_csv(
                     if let Some(v) = r.rec.get(i) {
                         evidence.add(&String::from_utf8_lossy(v));
                     }
+                }
+                let cell = |i: Option<usize>| {
+                    i.and_then(|i| r.rec.get(i))
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                };
+                let ticks = cell(id_col).and_then(|i| psevent::ticks_of(&i));
+                if let (Some(v), Some(t)) = (cell(ts_col), ticks) {
+                    evidence.add_ticks(&v, t);
                 }
                 pending.push_back(r);
             }

@@ -17,7 +17,7 @@ use crate::fields::norm_key;
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use tokentrail_model::time::parse_time;
+use tokentrail_model::time::{from_dotnet_ticks, parse_time};
 use tokentrail_model::{ActivityEvent, Claims, EventTime, Level, Provenance, ResourceRef, Status};
 
 /// Header / property names that mark a `PSEventData` record.
@@ -93,6 +93,34 @@ pub struct TimeCtx {
     pub how: &'static str,
 }
 
+/// The exact event time in the .NET ticks that end a PowerShell `Id`
+/// (`…/events/<eventDataId>/ticks/<ticks>`).
+pub fn ticks_of(id: &str) -> Option<Timestamp> {
+    let (_, t) = id.trim().rsplit_once("/ticks/")?;
+    from_dotnet_ticks(t.trim().parse::<i128>().ok()?)
+}
+
+/// Replaces a second-precision culture time by the exact ticks of the same event when
+/// they agree (to the second, or by a whole number of quarter hours: a local-time
+/// export), and says so.
+fn refine_with_ticks(t: &mut EventTime, exact: Timestamp, ctx: &TimeCtx) {
+    let diff = exact.as_second() - t.utc.as_second();
+    let src = "time from the .NET ticks in Id (UTC, 100 ns precision)";
+    let culture = format!("{}, {}", ctx.culture.name, ctx.how);
+    if diff == 0 {
+        t.utc = exact;
+        t.note = Some(format!(
+            "{src}; the culture-formatted EventTimestamp ({culture}) agrees to the second"
+        ));
+    } else if diff.abs() <= 14 * 3600 && diff % 900 == 0 {
+        t.utc = exact;
+        t.note = Some(format!(
+            "{src}; the culture-formatted EventTimestamp ({culture}) is {:+} min off (written in local time?)",
+            -diff / 60
+        ));
+    }
+}
+
 /// Parses a PowerShell `DateTime` text.
 pub fn ps_time(raw: &str, t: &TimeCtx) -> Result<EventTime, String> {
     let s = raw.trim();
@@ -148,7 +176,12 @@ pub fn build(rec: &PsRecord, t: &TimeCtx, source: Provenance) -> Result<Activity
     let raw_time = rec
         .raw("eventtimestamp")
         .ok_or("no EventTimestamp in the PowerShell record")?;
-    let time = ps_time(raw_time, t).map_err(|e| format!("EventTimestamp: {e}"))?;
+    let mut time = ps_time(raw_time, t).map_err(|e| format!("EventTimestamp: {e}"))?;
+    if let Some(exact) = rec.get("id").as_deref().and_then(ticks_of) {
+        if time.note.is_some() {
+            refine_with_ticks(&mut time, exact, t);
+        }
+    }
     let mut ev = empty_event(source, time);
     ev.submission_time = rec
         .raw("submissiontimestamp")
@@ -261,6 +294,26 @@ mod tests {
         assert_eq!(
             ev.resource.resource_type.as_deref(),
             Some("Microsoft.Authorization/roleAssignments")
+        );
+
+        // A local-time export (UTC+2): the ticks in `Id` are UTC and win, with a note.
+        // 638535896250000000 ticks = 2024-06-10T04:13:45Z.
+        r.insert(
+            "Id",
+            "/subscriptions/s1/events/e/ticks/638535896250000000".into(),
+        );
+        let p = Provenance {
+            file: Arc::from("x"),
+            record: 1,
+            line: None,
+            offset: None,
+        };
+        let ev = build(&r, &t, p).unwrap();
+        assert_eq!(ev.time.utc.to_string(), "2024-06-10T04:13:45Z");
+        assert!(
+            ev.time.note.as_deref().unwrap().contains("is +120 min off"),
+            "{:?}",
+            ev.time.note
         );
     }
 }

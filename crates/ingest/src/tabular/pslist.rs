@@ -236,6 +236,10 @@ pub fn read_ps_list(
                         evidence.add(v);
                     }
                 }
+                let ticks = it.rec.props.get("id").and_then(|i| psevent::ticks_of(i));
+                if let (Some(v), Some(t)) = (it.rec.props.get("eventtimestamp"), ticks) {
+                    evidence.add_ticks(v, t);
+                }
                 pending.push_back(it);
             }
             Ok(None) => break,
