@@ -251,9 +251,10 @@ fn infer(ev: &Evidence, find: impl Fn(&str) -> Culture) -> Decision {
         return Decision {
             culture: c,
             note: format!(
-                "dates read as {}: day/month order confirmed by the .NET ticks in Id ({} events)",
+                "dates read as {}: day/month order confirmed by the .NET ticks in Id ({} event{})",
                 c.name,
-                td.max(tm)
+                td.max(tm),
+                if td.max(tm) == 1 { "" } else { "s" }
             ),
             ambiguous: false,
         };
