@@ -28,21 +28,7 @@ pub fn sniff_stream(head: &[u8]) -> Option<StreamKind> {
     if first_line.starts_with("#TYPE ") {
         return Some(StreamKind::Csv);
     }
-    // PowerShell list text: the first non-blank lines are `Name    : value`.
-    let list_lines = t
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(3)
-        .filter(|l| {
-            l.split_once(" : ")
-                .or_else(|| l.split_once(" :"))
-                .is_some_and(|(k, _)| {
-                    let k = k.trim_end();
-                    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                })
-        })
-        .count();
-    if list_lines >= 2 {
+    if looks_like_ps_list(t) {
         return Some(StreamKind::PsList);
     }
     let delims = [',', ';', '\t'];
@@ -50,6 +36,44 @@ pub fn sniff_stream(head: &[u8]) -> Option<StreamKind> {
         return Some(StreamKind::Csv);
     }
     None
+}
+
+/// PowerShell formatted-list text: the first non-blank line is `Name<pad> :` (a value
+/// may follow, or may be nested on the next, indented lines), and at least two of the
+/// first lines at column 0 have that shape (a leading `WARNING:` line is allowed).
+/// Indented lines are nested values or wraps.
+fn looks_like_ps_list(t: &str) -> bool {
+    let is_key = |l: &str| {
+        l.split_once(" :").is_some_and(|(k, rest)| {
+            let k = k.trim_end();
+            !k.is_empty()
+                && k.len() <= 100
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && (rest.is_empty() || rest.starts_with(' '))
+        })
+    };
+    let mut keys = 0;
+    for (i, l) in t
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(60)
+        .enumerate()
+    {
+        if l.starts_with(char::is_whitespace) {
+            if i == 0 {
+                return false;
+            }
+            continue;
+        }
+        let k = is_key(l);
+        // PowerShell may have written a warning (`3>&1`) before the first record.
+        let warning = ["WARNING:", "VERBOSE:"].iter().any(|w| l.starts_with(w));
+        if i == 0 && !k && !warning {
+            return false;
+        }
+        keys += usize::from(k);
+    }
+    keys >= 2
 }
 
 /// The schema of one JSON record.
@@ -214,6 +238,17 @@ mod tests {
             sniff_stream(b"\r\nAuthorization        : \nCaller               : x\n"),
             Some(StreamKind::PsList)
         );
+        assert_eq!(
+            sniff_stream(
+                b"\r\n\r\nAuthorization        :\r\n                       Scope     : /subscriptions/s\r\n                       Action    : x\r\nCaller               : a@b.c\r\n"
+            ),
+            Some(StreamKind::PsList)
+        );
+        assert_eq!(
+            sniff_stream(b"WARNING: Upcoming breaking changes\r\n\r\nCaller : a\r\nLevel  : Informational\r\n"),
+            Some(StreamKind::PsList)
+        );
+        assert_eq!(sniff_stream(b"WARNING: x\nhello\n"), None);
         assert_eq!(sniff_stream(b"hello"), None);
     }
 

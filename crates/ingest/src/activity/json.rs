@@ -32,7 +32,8 @@ fn time_of(raw: Option<String>, what: &str) -> Result<EventTime, String> {
     parse_time(&raw).ok_or_else(|| format!("unparseable {what}: {raw:?}"))
 }
 
-fn empty_event(source: Provenance, time: EventTime) -> ActivityEvent {
+/// An event with only its source and time set.
+pub fn empty_event(source: Provenance, time: EventTime) -> ActivityEvent {
     ActivityEvent {
         event_id: String::new(),
         event_id_synthetic: false,
@@ -73,7 +74,7 @@ pub fn set_operation(ev: &mut ActivityEvent, invariant: Option<String>, localize
                     "mapped from localized name {loc:?} by the built-in name table"
                 ));
             }
-            None if loc.contains('/') => ev.operation.name = loc,
+            None if looks_invariant(&loc) => ev.operation.name = loc,
             None => {
                 ev.operation.mapping = Some(format!(
                     "unmapped localized name {loc:?}: no invariant name known"
@@ -85,8 +86,84 @@ pub fn set_operation(ev: &mut ActivityEvent, invariant: Option<String>, localize
     }
 }
 
+/// The type name pre-3.0 Az.Monitor wrote instead of LocalizableString values.
+pub const LOCALIZABLE_TYPE_NAME: &str =
+    "Microsoft.Azure.Management.Monitor.Models.LocalizableString";
+
+/// True for a .NET type name written where a value was expected (`ToString()` of an
+/// object without an override).
+pub fn is_type_name(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with("Microsoft.Azure.") && t.contains(".Models.") && !t.contains(char::is_whitespace)
+}
+
+/// True when `s` has the shape of an invariant operation name
+/// (`Microsoft.Compute/virtualMachines/write`).
+pub fn looks_invariant(s: &str) -> bool {
+    let t = s.trim();
+    let mut segs = t.split('/');
+    let ns = segs.next().unwrap_or("");
+    ns.contains('.')
+        && !ns.starts_with('.')
+        && segs.count() >= 1
+        && !t.contains(char::is_whitespace)
+        && !t.ends_with('/')
+}
+
+/// Sets the operation of an event whose export carries only a display (localized) name,
+/// a pre-3.0 type name, or nothing. `properties.message` (the invariant operation ARM
+/// logged, for Administrative and Policy events) wins over the built-in name table; the
+/// way the name was obtained goes to `operation.mapping`. Call after `properties` is set.
+pub fn set_operation_from_display(ev: &mut ActivityEvent, display: Option<String>) {
+    let message = ev
+        .property("message")
+        .and_then(value_text)
+        .filter(|m| looks_invariant(m));
+    let display = display.filter(|d| !d.trim().is_empty());
+    match display {
+        Some(d) if is_type_name(&d) => {
+            ev.notes.push(format!(
+                "operation name not in the export: pre-3.0 Az.Monitor wrote the type name {d}"
+            ));
+            match message {
+                Some(m) => {
+                    ev.operation.name = m;
+                    ev.operation.mapping = Some(
+                        "taken from properties.message: the export holds only a type name".into(),
+                    );
+                }
+                None => {
+                    ev.operation.name = String::new();
+                    ev.operation.mapping = Some(format!(
+                        "unknown: the export holds only the type name {d} (Az.Monitor < 3.0)"
+                    ));
+                }
+            }
+        }
+        Some(d) if looks_invariant(&d) => set_operation(ev, Some(d), None),
+        Some(d) => match message {
+            Some(m) => {
+                ev.operation.localized = Some(d.clone());
+                ev.operation.name = m;
+                ev.operation.mapping = Some(format!(
+                    "taken from properties.message; the export has only the localized name {d:?}"
+                ));
+            }
+            None => set_operation(ev, None, Some(d)),
+        },
+        None => match message {
+            Some(m) => {
+                ev.operation.name = m;
+                ev.operation.mapping =
+                    Some("taken from properties.message; the export has no operation name".into());
+            }
+            None => set_operation(ev, None, None),
+        },
+    }
+}
+
 /// Finishes an event: ids, tenant, caller fallback.
-fn finish(
+pub fn finish(
     mut ev: ActivityEvent,
     event_id: Option<String>,
     tenant: Option<String>,
@@ -235,11 +312,12 @@ fn log_analytics(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, St
         .and_then(|s| parse_time(&s));
     ev.correlation_id = f.str(&["correlationid"]);
     ev.operation_id = f.str(&["operationid"]);
-    set_operation(
-        &mut ev,
-        f.str(&["operationnamevalue"]),
-        f.str(&["operationname"]),
-    );
+    let invariant_op = f.str(&["operationnamevalue"]);
+    let display_op = f.str(&["operationname"]);
+    let op_later = invariant_op.is_none();
+    if !op_later {
+        set_operation(&mut ev, invariant_op, display_op.clone());
+    }
     ev.category = f.str(&["categoryvalue", "category"]);
     ev.status = Status::parse(f.str(&["activitystatusvalue", "activitystatus"]).as_deref());
     ev.sub_status = f.str(&["activitysubstatusvalue", "activitysubstatus"]);
@@ -274,6 +352,10 @@ fn log_analytics(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, St
         props.entry("hierarchy").or_insert(Value::String(h));
     }
     ev.properties = props;
+    if op_later {
+        // Old projections carry only the localized `OperationName` column.
+        set_operation_from_display(&mut ev, display_op);
+    }
     let pid = ev.property("eventDataId").and_then(value_text);
     if ev.event_name.is_none() {
         ev.event_name = ev.property("eventName").and_then(value_text);
