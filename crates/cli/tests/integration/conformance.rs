@@ -16,6 +16,8 @@ const ACTIVITY: &[(&str, u64)] = &[
     ("azure-docs-activity-log-schema/resourcehealth.json", 1),
     ("azure-docs-activity-log-schema/security.json", 1),
     ("azure-docs-activity-log-schema/servicehealth.json", 1),
+    ("azure-docs-powershell/rbac-roleAssignments-write.Get-AzureSubscriptionIdLog-DetailedOutput.log", 1),
+    ("sentinel-training-lab/azure_activity.csv", 325),
     ("elastic-beats/activitylogs.log", 1),
     ("elastic-beats/activitylogs_ipv6.log", 1),
     ("elastic-beats/supporttickets_write.log", 1),
