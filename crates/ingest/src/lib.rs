@@ -14,6 +14,7 @@ pub mod fields;
 pub mod frame;
 pub mod par;
 pub mod pipeline;
+pub mod pyrepr;
 pub mod repair;
 pub mod signin;
 pub mod source;
