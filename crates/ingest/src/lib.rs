@@ -8,6 +8,8 @@
 pub mod activity;
 pub mod activity_names;
 pub mod audit;
+pub mod coverage;
+pub mod dedup;
 pub mod detect;
 pub mod error;
 pub mod fields;
@@ -21,7 +23,8 @@ pub mod source;
 pub mod stats;
 pub mod tabular;
 
+pub use dedup::DedupSink;
 pub use error::IngestError;
 pub use pipeline::{read_path, ReadOptions};
 pub use source::Limits;
-pub use stats::{FileStats, Outcome, Sink, Skip};
+pub use stats::{FileStats, Outcome, SignInCoverage, Sink, Skip};

@@ -109,6 +109,7 @@ pub fn read_stream(
             })
         }
     };
+    stats.finish();
     sink.file_done(stats);
     err.map_or(Ok(()), Err)
 }
