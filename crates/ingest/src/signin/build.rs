@@ -41,7 +41,7 @@ pub fn object_of(
     }
     let v = f.get(names)?;
     let s = v.as_str()?.trim();
-    if s.starts_with("{'") || s.starts_with("{\"") {
+    if s.starts_with('{') {
         if let Some(Value::Object(m)) = crate::pyrepr::to_json(s) {
             notes.push(format!("{} was Python repr text; decoded", names[0]));
             return Some(m);
