@@ -173,3 +173,28 @@ fn framer_regression_stray_closing_bracket() {
     run(b"[}");
     run(b"{\"value\":[}]}");
 }
+
+/// Regression: a `value` page whose records straddle the framer's refill boundary lost
+/// one record per refill (the element start was taken before the buffer shifted).
+#[test]
+fn framer_regression_records_across_refills() {
+    let rec = format!(
+        "{{\"id\":\"a08869a8-3b15-46e4-8de3-273849e60100\",\"createdDateTime\":\"2024-06-10T06:08:12Z\",\"userPrincipalName\":\"a@b.c\",\"pad\":\"{}\"}}",
+        "x".repeat(2000)
+    );
+    let n = 3000;
+    let body = vec![rec; n].join(",\n");
+    let text = format!("{{\"value\":[\n{body}\n]}}");
+    let mut sink = Count::default();
+    let stream = SourceStream {
+        name: "refill".into(),
+        containers: Vec::new(),
+        encoding: "UTF-8",
+        reader: Box::new(std::io::Cursor::new(text.into_bytes())),
+    };
+    read_stream(stream, &ReadOptions::default(), &mut sink).unwrap();
+    assert_eq!(
+        (sink.stats[0].read, sink.stats[0].parsed),
+        (n as u64, n as u64)
+    );
+}

@@ -199,23 +199,34 @@ impl<R: Read> JsonFramer<R> {
 
     /// Reads a member key at `pos` (which is a `"`), then the colon; leaves `pos` at the value.
     fn member_key(&mut self) -> io::Result<Result<String, Frame>> {
-        let start = self.pos;
+        // Absolute offset: `fill` may drop consumed bytes and shift the buffer.
+        let start_abs = self.base + self.pos as u64;
         let lm = self.line_mode.unwrap_or(false);
         let end = loop {
             match scan_string(&self.buf, self.pos + 1, lm) {
                 Scan::Complete(e) => break e,
                 Scan::Incomplete => {
                     if !self.fill()? {
-                        return Ok(Err(self.truncated(start)));
+                        return Ok(Err(
+                            self.truncated(start_abs.saturating_sub(self.base) as usize)
+                        ));
                     }
                 }
-                Scan::Broken(e, why) => return Ok(Err(self.broken_to(start, e, why))),
+                Scan::Broken(e, why) => {
+                    return Ok(Err(self.broken_to(
+                        start_abs.saturating_sub(self.base) as usize,
+                        e,
+                        why,
+                    )))
+                }
             }
         };
         let key = String::from_utf8_lossy(&self.buf[self.pos + 1..end - 1]).into_owned();
         self.pos = end;
         if !self.skip_ws(false)? {
-            return Ok(Err(self.truncated(start)));
+            return Ok(Err(
+                self.truncated(start_abs.saturating_sub(self.base) as usize)
+            ));
         }
         if self.buf[self.pos] != b':' {
             let p = self.pos;
@@ -228,7 +239,9 @@ impl<R: Read> JsonFramer<R> {
         }
         self.pos += 1;
         if !self.skip_ws(false)? {
-            return Ok(Err(self.truncated(start)));
+            return Ok(Err(
+                self.truncated(start_abs.saturating_sub(self.base) as usize)
+            ));
         }
         Ok(Ok(key))
     }
@@ -313,8 +326,10 @@ impl<R: Read> JsonFramer<R> {
                         self.pos += 1;
                         continue;
                     }
+                    let scanned = self.scan(false)?;
+                    // `scan` may refill and shift the buffer; the value starts at `pos`.
                     let start = self.pos;
-                    match self.scan(false)? {
+                    match scanned {
                         Scan::Complete(end) => {
                             let kind = if rows {
                                 FrameKind::TableRow
@@ -421,8 +436,9 @@ impl<R: Read> JsonFramer<R> {
                         self.pos += 1;
                     }
                     _ => {
+                        let scanned = self.scan(false)?;
                         let p = self.pos;
-                        match self.scan(false)? {
+                        match scanned {
                             Scan::Complete(e) => {
                                 return Ok(Some(self.broken_to(
                                     p,
@@ -456,8 +472,9 @@ impl<R: Read> JsonFramer<R> {
                         self.stack.push(Ctx::Array { rows: true });
                         continue;
                     }
+                    let scanned = self.scan(false)?;
                     let s = self.pos;
-                    match self.scan(false)? {
+                    match scanned {
                         Scan::Complete(e) => {
                             self.pos = e;
                             if key == "columns" {
