@@ -191,11 +191,105 @@ impl SignInIndex {
 
 /// The correlation facts of a normalized sign-in.
 pub fn facts(s: &tokentrail_model::SignIn) -> SignInFacts {
+    use tokentrail_model::signin::SignInKind as K;
+    let kind = match s.kind {
+        K::Interactive => Kind::Interactive,
+        K::NonInteractive => Kind::NonInteractive,
+        K::ServicePrincipal => Kind::ServicePrincipal,
+        K::ManagedIdentity => Kind::ManagedIdentity,
+        K::Adfs => Kind::Adfs,
+        K::Unknown => Kind::Unknown,
+    };
+    let workload = matches!(kind, Kind::ServicePrincipal | Kind::ManagedIdentity);
+    let user_id = s.user.as_ref().and_then(|u| u.id.clone());
+    let sp_id = s.service_principal.as_ref().and_then(|p| p.id.clone());
+    let object_id = if workload {
+        sp_id.or(user_id)
+    } else {
+        user_id.or(sp_id)
+    };
+    let location = s.client.location.as_ref().map(|l| {
+        [l.city.as_deref(), l.state.as_deref(), l.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let device = s.device.as_ref().map(|d| {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(n) = d.display_name.as_deref().filter(|x| !x.is_empty()) {
+            parts.push(n.to_string());
+        }
+        if let Some(o) = d.operating_system.as_deref().filter(|x| !x.is_empty()) {
+            parts.push(o.to_string());
+        }
+        if let Some(b) = d.browser.as_deref().filter(|x| !x.is_empty()) {
+            parts.push(b.to_string());
+        }
+        if d.is_compliant == Some(true) {
+            parts.push("compliant".into());
+        }
+        if d.is_managed == Some(true) {
+            parts.push("managed".into());
+        }
+        if let Some(t) = d.trust_type.as_deref().filter(|x| !x.is_empty()) {
+            parts.push(t.to_string());
+        }
+        parts.join(", ")
+    });
+    let success = s.status.success.unwrap_or(s.status.error_code == Some(0));
     SignInFacts {
+        index: 0,
         id: s.id.clone(),
-        request_guid: Guid::parse(&s.id),
+        request_guid: s.request_guid(),
+        token_guid: s.token_guid(),
         time: Some(s.time.utc),
-        success: true,
-        ..Default::default()
+        kind: Some(kind),
+        success,
+        object_id: object_id.map(|o| o.to_ascii_lowercase()),
+        upn: s.user.as_ref().and_then(|u| u.upn.clone()),
+        app_id: s
+            .app
+            .as_ref()
+            .and_then(|a| a.id.clone())
+            .map(|a| a.to_ascii_lowercase()),
+        app_name: s
+            .app
+            .as_ref()
+            .and_then(|a| a.name.clone())
+            .or_else(|| s.service_principal.as_ref().and_then(|p| p.name.clone())),
+        resource_id: s.resource.as_ref().and_then(|r| r.id.clone()),
+        ip: s.client.ip.clone().filter(|i| !i.is_empty()),
+        session_id: s.session_id.clone().filter(|x| !x.is_empty()),
+        user_agent: s.client.user_agent.clone().filter(|x| !x.is_empty()),
+        client_app_used: s.client.client_app_used.clone(),
+        location: location.filter(|l| !l.is_empty()),
+        device: device.filter(|d| !d.is_empty()),
+        mfa: s.authentication.mfa_satisfied,
+        auth_requirement: s.authentication.requirement.clone(),
+        auth_methods: s.authentication.methods.clone(),
+        conditional_access: s.conditional_access.status.clone(),
+        credential_type: s
+            .credential
+            .as_ref()
+            .and_then(|c| c.client_credential_type.clone()),
+        federated_credential_id: s
+            .credential
+            .as_ref()
+            .and_then(|c| c.federated_credential_id.clone())
+            .filter(|x| !x.is_empty()),
+        incoming_token_type: s.incoming_token_type.clone(),
+        risk_level: s
+            .risk
+            .level_during_sign_in
+            .clone()
+            .or_else(|| s.risk.level_aggregated.clone()),
+        msi_resource_id: s
+            .managed_identity
+            .as_ref()
+            .and_then(|m| m.associated_resource_id.clone())
+            .filter(|x| !x.is_empty()),
+        is_interactive: s.is_interactive,
     }
 }

@@ -90,6 +90,11 @@ pub enum Schema {
     SignInGraph,
     SignInDiagnostic,
     SignInLogAnalytics,
+    /// A row of an Entra admin-center CSV download (interactive, non-interactive,
+    /// application or managed-identity file).
+    SignInPortalCsv,
+    /// A row of an admin-center "authentication details only" CSV companion.
+    SignInAuthDetailsCsv,
     AuditGraph,
     AuditDiagnostic,
     AuditLogAnalytics,
@@ -105,6 +110,8 @@ impl Schema {
             Schema::SignInGraph => "signin/graph",
             Schema::SignInDiagnostic => "signin/diagnostic",
             Schema::SignInLogAnalytics => "signin/log-analytics",
+            Schema::SignInPortalCsv => "signin/portal-csv",
+            Schema::SignInAuthDetailsCsv => "signin/portal-authdetails-csv",
             Schema::AuditGraph => "audit/graph",
             Schema::AuditDiagnostic => "audit/diagnostic",
             Schema::AuditLogAnalytics => "audit/log-analytics",
@@ -146,6 +153,65 @@ pub const SIGNIN_TABLES: &[&str] = &[
     "adfssigninlogs",
 ];
 
+/// Other Entra / Azure log types met in the same exports, named in skip reasons.
+const OTHER_TYPES: &[(&str, &str)] = &[
+    ("riskyusers", "an Entra ID Protection risky-user record"),
+    ("userriskevents", "an Entra ID Protection risk detection"),
+    (
+        "riskyserviceprincipals",
+        "an Entra ID Protection risky service principal record",
+    ),
+    (
+        "serviceprincipalriskevents",
+        "an Entra ID Protection service principal risk detection",
+    ),
+    (
+        "aaduserriskevents",
+        "an Entra ID Protection risk detection (Log Analytics)",
+    ),
+    (
+        "aadriskyusers",
+        "an Entra ID Protection risky-user row (Log Analytics)",
+    ),
+    (
+        "azureadgraphactivitylogs",
+        "an Azure AD Graph API activity log record",
+    ),
+    (
+        "microsoftgraphactivitylogs",
+        "a Microsoft Graph API activity log record",
+    ),
+    (
+        "officeactivity",
+        "a Microsoft 365 unified audit log row (OfficeActivity)",
+    ),
+    ("provisioninglogs", "an Entra provisioning log record"),
+    ("aadprovisioninglogs", "an Entra provisioning log row"),
+    (
+        "networkaccesstrafficlogs",
+        "a Global Secure Access traffic log record",
+    ),
+    ("b2crequestlogs", "an Azure AD B2C request log record"),
+    (
+        "enrichedoffice365auditlogs",
+        "an enriched Microsoft 365 audit log record",
+    ),
+];
+
+/// The reason for a record of a known other log type, or a category/type that is not ours.
+fn other_type(f: &Fields<'_>) -> Option<String> {
+    let name = f.str(&["category"]).or_else(|| f.str(&["type"]))?;
+    let l = name.to_ascii_lowercase();
+    let what = OTHER_TYPES
+        .iter()
+        .find(|(k, _)| *k == l)
+        .map(|(_, d)| format!("{d} ({name})"))
+        .unwrap_or_else(|| format!("a record of category/type \"{name}\""));
+    Some(format!(
+        "{what}: not an Activity Log, sign-in or audit record"
+    ))
+}
+
 /// Classifies a JSON object. `Err` says why it is none of the supported records.
 pub fn classify(f: &Fields<'_>) -> Result<Schema, String> {
     let ty = f.str(&["type"]).map(|t| t.to_ascii_lowercase());
@@ -153,7 +219,31 @@ pub fn classify(f: &Fields<'_>) -> Result<Schema, String> {
         Some("azureactivity") => return Ok(Schema::ActivityLogAnalytics),
         Some("auditlogs") => return Ok(Schema::AuditLogAnalytics),
         Some(t) if SIGNIN_TABLES.contains(&t) => return Ok(Schema::SignInLogAnalytics),
+        Some(t) if OTHER_TYPES.iter().any(|(k, _)| *k == t) => {
+            return Err(other_type(f).unwrap_or_default())
+        }
         _ => {}
+    }
+    // Entra admin-center CSV downloads (row maps from the CSV framer).
+    if f.has(&["requestid"]) && f.has(&["date(utc)", "date"]) {
+        let main = f.has(&[
+            "username",
+            "userid",
+            "application",
+            "applicationid",
+            "serviceprincipalid",
+            "managedidentitytype",
+        ]);
+        if !main
+            && f.has(&[
+                "authenticationmethod",
+                "authenticationmethoddetail",
+                "succeeded",
+            ])
+        {
+            return Ok(Schema::SignInAuthDetailsCsv);
+        }
+        return Ok(Schema::SignInPortalCsv);
     }
     if f.has(&["operationnamevalue", "categoryvalue", "activitystatusvalue"])
         || (f.has(&["activitystatus"]) && f.has(&["caller"]))
@@ -179,10 +269,7 @@ pub fn classify(f: &Fields<'_>) -> Result<Schema, String> {
         if cat == "auditlogs" {
             return Ok(Schema::AuditDiagnostic);
         }
-        return Err(format!(
-            "not an Activity Log, sign-in or audit record: diagnostic category \"{}\"",
-            f.str(&["category"]).unwrap_or_default()
-        ));
+        return Err(other_type(f).unwrap_or_default());
     }
     if f.has(&["activitydisplayname"])
         && f.has(&["initiatedby", "targetresources", "activitydatetime"])
@@ -213,6 +300,12 @@ pub fn classify(f: &Fields<'_>) -> Result<Schema, String> {
         && f.has(&["appid", "appdisplayname", "serviceprincipalid"])
     {
         return Ok(Schema::SignInLogAnalytics);
+    }
+    if f.has(&["timegenerated"]) && f.has(&["activitydisplayname"]) {
+        return Ok(Schema::AuditLogAnalytics);
+    }
+    if let Some(reason) = other_type(f) {
+        return Err(reason);
     }
     Err("not an Activity Log, sign-in or audit record: no recognised fields".to_string())
 }
@@ -278,5 +371,49 @@ mod tests {
             .unwrap_err()
             .contains("RiskyUsers"));
         assert!(c(json!({"foo":1})).is_err());
+    }
+
+    #[test]
+    fn classifies_entra_shapes() {
+        assert_eq!(
+            c(json!({"Request ID":"r","Date (UTC)":"t","Username":"u"})),
+            Ok(Schema::SignInPortalCsv)
+        );
+        assert_eq!(
+            c(json!({"Request ID":"r","Date (UTC)":"t","Service principal ID":"s"})),
+            Ok(Schema::SignInPortalCsv)
+        );
+        assert_eq!(
+            c(
+                json!({"Request ID":"r","Date (UTC)":"t","Authentication method":"Password","Succeeded":"true"})
+            ),
+            Ok(Schema::SignInAuthDetailsCsv)
+        );
+        assert_eq!(
+            c(json!({"Type":"AADManagedIdentitySignInLogs","TimeGenerated":"t"})),
+            Ok(Schema::SignInLogAnalytics)
+        );
+        assert_eq!(
+            c(json!({"id":"x","createdDateTime":"t","userPrincipalName":"u"})),
+            Ok(Schema::SignInGraph)
+        );
+        assert_eq!(
+            c(json!({"id":"x","activityDateTime":"t","activityDisplayName":"a","initiatedBy":{}})),
+            Ok(Schema::AuditGraph)
+        );
+        assert_eq!(
+            c(json!({"time":"t","category":"AuditLogs"})),
+            Ok(Schema::AuditDiagnostic)
+        );
+        assert_eq!(
+            c(json!({"time":"t","category":"ManagedIdentitySignInLogs"})),
+            Ok(Schema::SignInDiagnostic)
+        );
+        let e = c(json!({"category":"AzureADGraphActivityLogs","operationName":"x"})).unwrap_err();
+        assert!(e.contains("Azure AD Graph API activity log"), "{e}");
+        let e = c(json!({"Type":"OfficeActivity","TimeGenerated":"t"})).unwrap_err();
+        assert!(e.contains("OfficeActivity"), "{e}");
+        let e = c(json!({"time":"t","category":"UserRiskEvents"})).unwrap_err();
+        assert!(e.contains("risk detection"), "{e}");
     }
 }

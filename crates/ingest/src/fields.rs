@@ -30,6 +30,73 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Like [`Fields::new`], but a Log Analytics column split by a union into
+    /// `Name_dynamic` / `Name_string` is also reachable as `Name` (first non-empty wins).
+    pub fn new_la(map: &'a Map<String, Value>) -> Self {
+        let mut f = Fields::new(map);
+        let mut extra = Vec::new();
+        for (k, v) in map {
+            let lower = k.to_ascii_lowercase();
+            let base = lower
+                .strip_suffix("_dynamic")
+                .or_else(|| lower.strip_suffix("_string"));
+            if let Some(base) = base {
+                let nk = norm_key(base);
+                let empty = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
+                if !empty && !f.keys.iter().any(|(k, _)| *k == nk) {
+                    extra.push((nk, v));
+                }
+            }
+        }
+        f.keys.extend(extra);
+        f
+    }
+
+    /// An array member, decoding JSON text when the export stored it as a string.
+    /// A scalar becomes a one-element list; empty text an empty list.
+    pub fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
+        for n in names {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k == n && !v.is_null()) {
+                match v {
+                    Value::Array(a) => return Some(a.clone()),
+                    Value::String(s) => {
+                        let t = s.trim();
+                        if t.is_empty() {
+                            return Some(Vec::new());
+                        }
+                        if t.starts_with('[') {
+                            if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(t) {
+                                return Some(a);
+                            }
+                        }
+                        return Some(vec![Value::String(t.to_string())]);
+                    }
+                    other => return Some(vec![(*other).clone()]),
+                }
+            }
+        }
+        None
+    }
+
+    /// A boolean: JSON booleans, and `true`/`false`/`yes`/`no`/`1`/`0` text in any case.
+    pub fn bool(&self, names: &[&str]) -> Option<bool> {
+        self.get(names).and_then(value_bool)
+    }
+
+    /// An integer from a number or numeric text (`"50126"`, `"0.0"`).
+    pub fn int(&self, names: &[&str]) -> Option<i64> {
+        self.get(names).and_then(value_int)
+    }
+
+    /// A float from a number or numeric text.
+    pub fn float(&self, names: &[&str]) -> Option<f64> {
+        match self.get(names)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+            _ => None,
+        }
+    }
+
     /// True when any of the names is present (even if null).
     pub fn has(&self, names: &[&str]) -> bool {
         names.iter().any(|n| self.keys.iter().any(|(k, _)| k == n))
@@ -92,6 +159,41 @@ pub fn value_text(v: &Value) -> Option<String> {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("value"))
             .and_then(|(_, v)| if v.is_object() { None } else { value_text(v) }),
+        _ => None,
+    }
+}
+
+/// A boolean from a JSON boolean or common text forms.
+pub fn value_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_i64().map(|i| i != 0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Some(true),
+            "false" | "no" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// An integer from a number or numeric text; fractional text with a zero fraction is accepted.
+pub fn value_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => {
+            let t = s.trim();
+            t.parse::<i64>().ok().or_else(|| {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+        }
         _ => None,
     }
 }

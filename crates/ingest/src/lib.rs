@@ -8,19 +8,23 @@
 pub mod activity;
 pub mod activity_names;
 pub mod audit;
+pub mod coverage;
+pub mod dedup;
 pub mod detect;
 pub mod error;
 pub mod fields;
 pub mod frame;
 pub mod par;
 pub mod pipeline;
+pub mod pyrepr;
 pub mod repair;
 pub mod signin;
 pub mod source;
 pub mod stats;
 pub mod tabular;
 
+pub use dedup::DedupSink;
 pub use error::IngestError;
 pub use pipeline::{read_path, ReadOptions};
 pub use source::Limits;
-pub use stats::{FileStats, Outcome, Sink, Skip};
+pub use stats::{FileStats, Outcome, SignInCoverage, Sink, Skip};

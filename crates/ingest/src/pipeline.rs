@@ -119,6 +119,7 @@ pub fn read_stream(
             })
         }
     };
+    stats.finish();
     sink.file_done(stats);
     err.map_or(Ok(()), Err)
 }
@@ -298,11 +299,23 @@ pub fn normalize_map(
                 Record::Activity(Box::new(ev))
             })
         }
-        Schema::SignInGraph | Schema::SignInDiagnostic | Schema::SignInLogAnalytics => {
-            crate::signin::normalize(map, schema, prov).map(|s| Record::SignIn(Box::new(s)))
+        Schema::SignInGraph
+        | Schema::SignInDiagnostic
+        | Schema::SignInLogAnalytics
+        | Schema::SignInPortalCsv
+        | Schema::SignInAuthDetailsCsv => {
+            crate::signin::normalize(map, schema, prov).map(|mut r| {
+                if let Record::SignIn(s) = &mut r {
+                    s.notes.extend(notes);
+                }
+                r
+            })
         }
         Schema::AuditGraph | Schema::AuditDiagnostic | Schema::AuditLogAnalytics => {
-            crate::audit::normalize(map, schema, prov).map(|a| Record::Audit(Box::new(a)))
+            crate::audit::normalize(map, schema, prov).map(|mut a| {
+                a.notes.extend(notes);
+                Record::Audit(Box::new(a))
+            })
         }
     };
     match rec {

@@ -1,5 +1,6 @@
 //! Accounting: every record read is either parsed or skipped with a reason.
 
+pub use crate::coverage::SignInCoverage;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tokentrail_model::{Record, RecordKind};
@@ -42,8 +43,13 @@ pub struct FileStats {
     pub read: u64,
     pub parsed: u64,
     pub skipped: u64,
+    /// Records dropped because an earlier input already had them (see `dedup`).
+    pub duplicates: u64,
     pub skip_reasons: BTreeMap<String, u64>,
     pub kinds: BTreeMap<RecordKind, u64>,
+    /// Linkage-field coverage of the file's sign-ins, with findings in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<SignInCoverage>,
     /// Things the reader inferred or assumed for the whole file (e.g. a date culture).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -59,6 +65,9 @@ impl FileStats {
                 self.read += 1;
                 self.parsed += 1;
                 *self.kinds.entry(r.kind()).or_default() += 1;
+                if let Record::SignIn(s) = r {
+                    self.coverage.get_or_insert_with(Default::default).add(s);
+                }
             }
             Outcome::Skipped(s) => {
                 self.read += 1;
@@ -69,6 +78,13 @@ impl FileStats {
                     .or_default() += 1;
             }
             Outcome::Nothing => {}
+        }
+    }
+
+    /// Completes derived fields (coverage findings) once the file has been read.
+    pub fn finish(&mut self) {
+        if let Some(c) = &mut self.coverage {
+            c.finish();
         }
     }
 
@@ -88,13 +104,19 @@ impl FileStats {
 
 /// The reason without its record-specific detail, for grouping counts.
 fn reason_class(r: &str) -> String {
-    r.split(" at line ")
-        .next()
-        .unwrap_or(r)
-        .split(": ")
-        .next()
-        .unwrap_or(r)
-        .to_string()
+    // Cut at the first record-specific detail: a position, a quoted value or a payload.
+    // A count after ": " ("wrong number of fields: 4") is detail too.
+    let numeric = r
+        .match_indices(": ")
+        .find(|(i, _)| r[i + 2..].starts_with(|c: char| c.is_ascii_digit()))
+        .map(|(i, _)| i);
+    let cut = [" at line ", "\"", "{", "("]
+        .iter()
+        .filter_map(|p| r.find(p))
+        .chain(numeric)
+        .min()
+        .unwrap_or(r.len());
+    r[..cut].trim_end_matches([' ', ':']).to_string()
 }
 
 /// Receives everything a read produces, in input order.

@@ -125,7 +125,7 @@ impl TryFrom<String> for Guid {
 }
 
 /// How a token identifier was encoded, for the evidence trail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenIdEncoding {
     /// base64 or base64url of the 16 GUID bytes in .NET order (the `uti` claim form).

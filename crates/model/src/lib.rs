@@ -22,5 +22,5 @@ pub use guid::Guid;
 pub use provenance::Provenance;
 pub use record::{Record, RecordKind};
 pub use resource::ResourceRef;
-pub use signin::SignIn;
+pub use signin::{AuthDetailRecord, SignIn, SignInKind};
 pub use time::EventTime;

@@ -1,5 +1,6 @@
 //! A record of any kind, as readers emit them.
 
+use crate::signin::AuthDetailRecord;
 use crate::{ActivityEvent, AuditEvent, Provenance, SignIn};
 use serde::Serialize;
 
@@ -10,6 +11,9 @@ pub enum Record {
     Activity(Box<ActivityEvent>),
     SignIn(Box<SignIn>),
     Audit(Box<AuditEvent>),
+    /// One row of a portal "authentication details only" download; joined to its sign-in
+    /// on the Request ID by `tokentrail_ingest::signin::join`.
+    AuthDetail(Box<AuthDetailRecord>),
 }
 
 /// The kind of a record, for counting.
@@ -19,6 +23,7 @@ pub enum RecordKind {
     Activity,
     SignIn,
     Audit,
+    AuthDetail,
 }
 
 impl Record {
@@ -27,6 +32,7 @@ impl Record {
             Record::Activity(_) => RecordKind::Activity,
             Record::SignIn(_) => RecordKind::SignIn,
             Record::Audit(_) => RecordKind::Audit,
+            Record::AuthDetail(_) => RecordKind::AuthDetail,
         }
     }
     pub fn source(&self) -> &Provenance {
@@ -34,6 +40,7 @@ impl Record {
             Record::Activity(a) => &a.source,
             Record::SignIn(s) => &s.source,
             Record::Audit(a) => &a.source,
+            Record::AuthDetail(a) => &a.source,
         }
     }
 }

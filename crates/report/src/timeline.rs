@@ -96,19 +96,53 @@ pub fn entries(
         });
     }
     for a in audit {
+        // An audit row without a time (e.g. a hunting-query CSV) cannot be placed.
+        let Some(t) = &a.time else { continue };
+        let who = a
+            .initiator
+            .as_ref()
+            .and_then(|i| {
+                i.user
+                    .as_ref()
+                    .and_then(|u| u.upn.clone().or_else(|| u.id.clone()))
+                    .or_else(|| {
+                        i.app.as_ref().and_then(|p| {
+                            p.display_name
+                                .clone()
+                                .or_else(|| p.service_principal_id.clone())
+                        })
+                    })
+            })
+            .unwrap_or_default();
+        let ip = a
+            .initiator
+            .as_ref()
+            .and_then(|i| i.user.as_ref())
+            .and_then(|u| u.ip.clone())
+            .unwrap_or_default();
+        let targets: Vec<String> = a
+            .targets
+            .iter()
+            .filter_map(|t| t.display_name.clone().or_else(|| t.id.clone()))
+            .collect();
         v.push(Entry {
-            ts: a.time.utc,
-            datetime: a.time.utc.to_string(),
+            ts: t.utc,
+            datetime: t.utc.to_string(),
             timestamp_desc: "Activity Time",
-            message: format!("audit: {}", a.activity),
+            message: format!(
+                "audit: {} by {} on {}",
+                a.activity,
+                if who.is_empty() { "?" } else { &who },
+                targets.join(", ")
+            ),
             source: "audit",
-            identity: String::new(),
-            ip: String::new(),
+            identity: who,
+            ip,
             operation: a.activity.clone(),
-            resource_id: String::new(),
-            status: String::new(),
+            resource_id: targets.join(", "),
+            status: a.result.clone().unwrap_or_default(),
             sign_in_id: String::new(),
-            correlation_id: String::new(),
+            correlation_id: a.correlation_id.clone().unwrap_or_default(),
             verdict: String::new(),
         });
     }

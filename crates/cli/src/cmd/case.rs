@@ -104,13 +104,18 @@ pub fn build(
         culture: opts.culture.clone(),
         name_root: Some(exports_root.to_path_buf()),
     };
-    let mut c = Collected {
-        quiet,
-        ..Default::default()
-    };
-    for i in inputs {
-        tokentrail_ingest::read_path(&exports_root.join(&i.bundle_path), &read, &mut c);
-    }
+    let paths: Vec<std::path::PathBuf> = inputs
+        .iter()
+        .map(|i| exports_root.join(&i.bundle_path))
+        .collect();
+    let mut c = super::collect::collect_into(
+        &paths,
+        &read,
+        Collected {
+            quiet,
+            ..Default::default()
+        },
+    );
     let n_activity = c.activity.len();
     let n_audit = c.audit.len();
     let ranges = source_ranges(&c);
@@ -302,9 +307,13 @@ fn source_ranges(c: &Collected) -> Vec<SourceRange> {
         to: to.map(|t| t.to_string()),
     });
     let (mut from, mut to) = (None::<jiff::Timestamp>, None::<jiff::Timestamp>);
-    for a in &c.audit {
-        from = Some(from.map_or(a.time.utc, |f| f.min(a.time.utc)));
-        to = Some(to.map_or(a.time.utc, |t| t.max(a.time.utc)));
+    for t in c
+        .audit
+        .iter()
+        .filter_map(|a| a.time.as_ref().map(|t| t.utc))
+    {
+        from = Some(from.map_or(t, |f| f.min(t)));
+        to = Some(to.map_or(t, |x| x.max(t)));
     }
     out.push(SourceRange {
         source: "Entra audit".into(),

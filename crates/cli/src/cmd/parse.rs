@@ -6,7 +6,7 @@ use crate::term::clean;
 use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
-use tokentrail_ingest::{FileStats, Sink, Skip};
+use tokentrail_ingest::{DedupSink, FileStats, Sink, Skip};
 use tokentrail_model::Record;
 
 /// Skips printed per file on stderr; the rest are counted (and written with `--skips`).
@@ -75,7 +75,7 @@ pub fn summary_line(st: &FileStats) -> String {
     fmt.extend(st.shapes.iter().cloned());
     let schemas: Vec<String> = st.schemas.iter().map(|(k, v)| format!("{k}×{v}")).collect();
     let mut line = format!(
-        "{}: format {} [{}] encoding {}: read {}, parsed {}, skipped {}",
+        "{}: format {} [{}] encoding {}: read {}, parsed {}, skipped {}{}",
         st.file,
         if fmt.is_empty() {
             "-".to_string()
@@ -86,7 +86,12 @@ pub fn summary_line(st: &FileStats) -> String {
         st.encoding,
         st.read,
         st.parsed,
-        st.skipped
+        st.skipped,
+        if st.duplicates > 0 {
+            format!(", duplicates {}", st.duplicates)
+        } else {
+            String::new()
+        }
     );
     if !st.skip_reasons.is_empty() {
         let r: Vec<String> = st
@@ -98,6 +103,11 @@ pub fn summary_line(st: &FileStats) -> String {
     }
     for n in &st.notes {
         line.push_str(&format!("; note: {n}"));
+    }
+    if let Some(c) = &st.coverage {
+        for f in &c.findings {
+            line.push_str(&format!("; coverage: {f}"));
+        }
     }
     if let Some(e) = &st.error {
         line.push_str(&format!("; ERROR: {e}"));
@@ -113,7 +123,8 @@ pub fn run(cfg: ParseConfig) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
-    let mut sink = ParseSink {
+    // Sign-ins and audit events repeated across overlapping inputs are kept once.
+    let mut sink = DedupSink::new(ParseSink {
         out: BufWriter::with_capacity(1 << 20, stdout.lock()),
         quiet: cfg.quiet,
         skips,
@@ -121,16 +132,17 @@ pub fn run(cfg: ParseConfig) -> anyhow::Result<ExitCode> {
         total_skipped: 0,
         err: None,
         failed: 0,
-    };
+    });
     for input in &cfg.inputs {
         tokentrail_ingest::read_path(input, &cfg.read, &mut sink);
-        if let Some(e) = sink.err.take() {
+        if let Some(e) = sink.inner_mut().err.take() {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(ExitCode::SUCCESS);
             }
             return Err(e).context("writing records to stdout");
         }
     }
+    let mut sink = sink.into_inner();
     sink.out.flush().context("writing records to stdout")?;
     if let Some(w) = &mut sink.skips {
         w.flush().context("writing the skips file")?;

@@ -1,4 +1,11 @@
-//! Entra audit normalizers (issue 3 fills these in).
+//! Entra audit normalizers: [`graph`] (Graph `directoryAudits`), [`diagnostic`]
+//! (diagnostic `AuditLogs` records), [`log_analytics`] (the `AuditLogs` table as API JSON or
+//! portal CSV). [`build`] holds the field mapping they share.
+
+pub mod build;
+pub mod diagnostic;
+pub mod graph;
+pub mod log_analytics;
 
 use crate::detect::Schema;
 use serde_json::{Map, Value};
@@ -6,12 +13,13 @@ use tokentrail_model::{AuditEvent, Provenance};
 
 /// Normalizes one audit object of the given schema.
 pub fn normalize(
-    _map: &Map<String, Value>,
+    map: &Map<String, Value>,
     schema: Schema,
-    _source: Provenance,
+    source: Provenance,
 ) -> Result<AuditEvent, String> {
-    Err(format!(
-        "{} records are recognised but not yet normalized by this version",
-        schema.label()
-    ))
+    match schema {
+        Schema::AuditDiagnostic => diagnostic::normalize(map, source),
+        Schema::AuditLogAnalytics => log_analytics::normalize(map, source),
+        _ => graph::normalize(map, source),
+    }
 }

@@ -1,0 +1,440 @@
+//! Fills a [`SignIn`] from a Graph-style sign-in object: a Graph v1.0/beta element, the
+//! `properties` of a diagnostic record, or a Log Analytics row (PascalCase columns, nested
+//! fields as objects or JSON text). Field names are matched case- and
+//! underscore-insensitively, so one builder serves all three.
+
+use crate::fields::{value_bool, value_text, Fields};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use tokentrail_model::signin::{
+    AppRef, AuthDetail, CaPolicy, Credential, Device, GeoLocation, ManagedIdentity, TokenId,
+    TokenIssuer, UserRef,
+};
+use tokentrail_model::time::parse_time;
+use tokentrail_model::{Guid, SignIn, SignInKind};
+
+/// Keeps `Some` only for a value that is not the type's default (an all-empty group).
+pub fn non_default<T: Default + PartialEq>(t: T) -> Option<T> {
+    (t != T::default()).then_some(t)
+}
+
+/// A GUID-ish id normalized to lower-case hyphenated form; other text trimmed.
+pub fn norm_id(s: &str) -> String {
+    Guid::parse(s)
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| s.trim().to_string())
+}
+
+/// Text that is not a placeholder (`none`, all-zero GUID).
+fn meaningful(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.eq_ignore_ascii_case("none") && v != "00000000-0000-0000-0000-000000000000")
+}
+
+/// An object member that may be JSON text or Python-repr text (pandas exports).
+pub fn object_of(
+    f: &Fields<'_>,
+    names: &[&str],
+    notes: &mut Vec<String>,
+) -> Option<Map<String, Value>> {
+    if let Some(m) = f.object(names) {
+        return Some(m);
+    }
+    let v = f.get(names)?;
+    let s = v.as_str()?.trim();
+    if s.starts_with('{') {
+        if let Some(Value::Object(m)) = crate::pyrepr::to_json(s) {
+            notes.push(format!("{} was Python repr text; decoded", names[0]));
+            return Some(m);
+        }
+        notes.push(format!(
+            "{} is text that is neither JSON nor Python repr; not decoded",
+            names[0]
+        ));
+    }
+    None
+}
+
+/// A list member that may be JSON text, Python-repr text, or comma-separated text.
+pub fn array_of(f: &Fields<'_>, names: &[&str], notes: &mut Vec<String>) -> Vec<Value> {
+    match f.array(names) {
+        Some(a) if a.len() == 1 => match &a[0] {
+            Value::String(s) if s.starts_with("[{'") || s.starts_with("['") => {
+                match crate::pyrepr::to_json(s) {
+                    Some(Value::Array(x)) => {
+                        notes.push(format!("{} was Python repr text; decoded", names[0]));
+                        x
+                    }
+                    _ => {
+                        notes.push(format!(
+                            "{} is text that is neither JSON nor Python repr; not decoded",
+                            names[0]
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => a,
+        },
+        Some(a) => a,
+        None => Vec::new(),
+    }
+}
+
+/// Strings of a list (objects skipped); comma-separated text is split.
+pub fn strings(v: &[Value]) -> Vec<String> {
+    let mut out = Vec::new();
+    for x in v {
+        if let Some(s) = value_text(x) {
+            if x.is_string() && s.contains(',') && !s.starts_with('{') {
+                out.extend(
+                    s.split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty()),
+                );
+            } else {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The kind from `signInEventTypes`, managed-identity / service-principal cues, or
+/// `isInteractive`, when the envelope did not say.
+pub fn infer_kind(f: &Fields<'_>, s: &SignIn, event_types: &[String]) -> SignInKind {
+    let kinds: Vec<SignInKind> = event_types
+        .iter()
+        .filter_map(|t| SignInKind::parse(t))
+        .collect();
+    for k in [
+        SignInKind::ManagedIdentity,
+        SignInKind::ServicePrincipal,
+        SignInKind::NonInteractive,
+        SignInKind::Interactive,
+    ] {
+        if kinds.contains(&k) {
+            return k;
+        }
+    }
+    if s.managed_identity
+        .as_ref()
+        .is_some_and(|m| m.msi_type.is_some())
+    {
+        return SignInKind::ManagedIdentity;
+    }
+    let has_user = s
+        .user
+        .as_ref()
+        .is_some_and(|u| u.id.is_some() || u.upn.is_some());
+    if !has_user && s.service_principal.as_ref().is_some_and(|p| p.id.is_some()) {
+        return SignInKind::ServicePrincipal;
+    }
+    match f.bool(&["isinteractive"]) {
+        Some(true) => SignInKind::Interactive,
+        Some(false) => SignInKind::NonInteractive,
+        None => SignInKind::Unknown,
+    }
+}
+
+/// Fills everything the body object carries. `time` and `kind` are set by the caller.
+pub fn fill(f: &Fields<'_>, s: &mut SignIn) {
+    let mut notes = Vec::new();
+    if let Some(id) = f.str(&["id", "requestid"]) {
+        s.id = norm_id(&id);
+    }
+    s.is_interactive = f.bool(&["isinteractive"]);
+    s.correlation_id = f.str(&["correlationid"]).map(|c| norm_id(&c));
+    s.original_request_id = f.str(&["originalrequestid"]).map(|c| norm_id(&c));
+
+    let upn_raw = f.str(&["userprincipalname", "username"]);
+    let upn = upn_raw.as_ref().map(|u| u.to_lowercase());
+    s.user = non_default(UserRef {
+        id: f.str(&["userid"]).map(|u| norm_id(&u)),
+        upn_raw: upn_raw.filter(|r| Some(r) != upn.as_ref()),
+        upn,
+        display_name: f.str(&["userdisplayname", "user"]),
+        user_type: f.str(&["usertype"]),
+    });
+    s.app = non_default(AppRef {
+        id: f.str(&["appid", "applicationid"]).map(|u| norm_id(&u)),
+        name: f.str(&["appdisplayname", "application", "appresourceprovider"]),
+    });
+    s.resource = non_default(AppRef {
+        id: f
+            .str(&["resourceidentity", "resourceid"])
+            .filter(|r| !r.starts_with("/tenants/") && !r.starts_with("/subscriptions/"))
+            .map(|u| norm_id(&u)),
+        name: f
+            .str(&["resourcedisplayname", "resource"])
+            .filter(|r| !r.eq_ignore_ascii_case("Microsoft.aadiam")),
+    });
+    s.service_principal = non_default(AppRef {
+        id: meaningful(f.str(&["serviceprincipalid"])).map(|u| norm_id(&u)),
+        name: f.str(&["serviceprincipalname"]),
+    });
+
+    s.client.ip = f.str(&["ipaddress"]);
+    s.client.user_agent = f.str(&["useragent"]);
+    s.client.client_app_used = f.str(&["clientappused", "clientapp"]);
+    s.client.autonomous_system_number = f.str(&["autonomoussystemnumber"]).filter(|a| a != "0");
+    s.client.ip_seen_by_resource =
+        f.str(&["ipaddressfromresourceprovider", "ipaddress(seenbyresource)"]);
+    if let Some(loc) = object_of(f, &["locationdetails", "location"], &mut notes) {
+        s.client.location = location_from(&loc);
+    }
+
+    if let Some(st) = object_of(f, &["status"], &mut notes) {
+        let g = Fields::new(&st);
+        s.status.error_code = g.int(&["errorcode"]);
+        s.status.failure_reason = g.str(&["failurereason"]);
+        s.status.additional_details = g.str(&["additionaldetails"]);
+    }
+    if s.status.error_code.is_none() {
+        s.status.error_code = f.int(&["resulttype", "signinerrorcode", "errorcode"]);
+    }
+    if s.status.failure_reason.is_none() {
+        s.status.failure_reason = f.str(&["resultdescription", "failurereason"]);
+    }
+    s.status.success = s.status.error_code.map(|c| c == 0);
+
+    s.session_id = meaningful(f.str(&["sessionid"])).map(|x| norm_id(&x));
+    s.unique_token_id = f.str(&["uniquetokenidentifier"]).map(|t| TokenId::new(&t));
+    if let Some(t) = &s.unique_token_id {
+        if t.guid.is_none() {
+            notes.push(format!(
+                "uniqueTokenIdentifier {:?} does not decode to a GUID",
+                t.raw
+            ));
+        }
+    }
+    s.incoming_token_type = f.str(&["incomingtokentype"]);
+    s.original_transfer_method = f.str(&["originaltransfermethod"]);
+    s.authentication_protocol = f.str(&["authenticationprotocol"]);
+
+    // Authentication.
+    s.authentication.requirement = f.str(&["authenticationrequirement"]);
+    let details = array_of(f, &["authenticationdetails"], &mut notes);
+    s.authentication.details = details
+        .iter()
+        .filter_map(|d| d.as_object().map(auth_detail_from))
+        .collect();
+    let methods = strings(&array_of(f, &["authenticationmethodsused"], &mut notes));
+    s.authentication.methods = if methods.is_empty() {
+        let mut m: Vec<String> = Vec::new();
+        for d in &s.authentication.details {
+            if d.succeeded == Some(true) {
+                if let Some(x) = &d.method {
+                    if !m.contains(x) && !x.eq_ignore_ascii_case("Previously satisfied") {
+                        m.push(x.clone());
+                    }
+                }
+            }
+        }
+        m
+    } else {
+        methods
+    };
+    if let Some(mfa) = object_of(f, &["mfadetail"], &mut notes) {
+        let g = Fields::new(&mfa);
+        if let Some(m) = g.str(&["authmethod"]) {
+            if !s.authentication.methods.contains(&m) {
+                s.authentication.methods.push(m);
+            }
+        }
+    }
+
+    // Conditional Access.
+    s.conditional_access.status = f.str(&["conditionalaccessstatus"]);
+    let pols = array_of(
+        f,
+        &[
+            "appliedconditionalaccesspolicies",
+            "conditionalaccesspolicies",
+        ],
+        &mut notes,
+    );
+    s.conditional_access.policies = pols
+        .iter()
+        .filter_map(|p| p.as_object().map(ca_policy_from))
+        .collect();
+
+    if let Some(d) = object_of(f, &["devicedetail"], &mut notes) {
+        let g = Fields::new(&d);
+        s.device = non_default(Device {
+            id: g.str(&["deviceid"]).map(|x| norm_id(&x)),
+            display_name: g.str(&["displayname"]),
+            operating_system: g.str(&["operatingsystem"]),
+            browser: g.str(&["browser"]),
+            is_compliant: g.bool(&["iscompliant"]),
+            is_managed: g.bool(&["ismanaged"]),
+            trust_type: g.str(&["trusttype"]),
+        });
+    }
+
+    s.credential = non_default(Credential {
+        client_credential_type: meaningful(f.str(&["clientcredentialtype"])),
+        key_id: meaningful(f.str(&["serviceprincipalcredentialkeyid", "credentialkeyid"])),
+        thumbprint: f.str(&[
+            "serviceprincipalcredentialthumbprint",
+            "credentialthumbprint",
+        ]),
+        federated_credential_id: meaningful(f.str(&["federatedcredentialid"])),
+    });
+
+    let msi = object_of(f, &["managedserviceidentity"], &mut notes).unwrap_or_default();
+    let g = Fields::new(&msi);
+    s.managed_identity = non_default(ManagedIdentity {
+        msi_type: meaningful(g.str(&["msitype"])),
+        associated_resource_id: g.str(&["associatedresourceid"]),
+        federated_token_id: meaningful(g.str(&["federatedtokenid"])),
+        federated_token_issuer: g.str(&["federatedtokenissuer"]),
+    });
+
+    s.tenants.cross_tenant_access_type = f.str(&["crosstenantaccesstype"]);
+    s.tenants.home_tenant_id = f.str(&["hometenantid"]);
+    s.tenants.home_tenant_name = f.str(&["hometenantname"]);
+    s.tenants.resource_tenant_id = f.str(&["resourcetenantid"]);
+    s.tenants.app_owner_tenant_id = f.str(&["appownertenantid"]);
+    if s.tenants.tenant_id.is_none() {
+        s.tenants.tenant_id = f.str(&["aadtenantid"]);
+    }
+
+    s.risk.level_aggregated = f.str(&["risklevelaggregated"]);
+    s.risk.level_during_sign_in = f.str(&["risklevelduringsignin"]);
+    s.risk.state = f.str(&["riskstate"]);
+    s.risk.detail = f.str(&["riskdetail"]);
+    let mut types = strings(&array_of(f, &["riskeventtypesv2"], &mut notes));
+    for t in strings(&array_of(f, &["riskeventtypes"], &mut notes)) {
+        if !types.contains(&t) {
+            types.push(t);
+        }
+    }
+    s.risk.event_types = types;
+
+    s.token_issuer = non_default(TokenIssuer {
+        issuer_type: f.str(&["tokenissuertype"]),
+        name: f.str(&["tokenissuername"]),
+    });
+
+    s.authentication.mfa_satisfied = mfa_satisfied(s);
+    s.notes.extend(notes);
+}
+
+/// MFA satisfied: see [`tokentrail_model::signin::Authentication::mfa_satisfied`].
+pub fn mfa_satisfied(s: &SignIn) -> Option<bool> {
+    let a = &s.authentication;
+    let by_step = a.details.iter().any(|d| {
+        d.succeeded == Some(true)
+            && (d.requirement.as_deref().is_some_and(|r| {
+                r.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+                    .contains("multifactor")
+            }) || d
+                .result_detail
+                .as_deref()
+                .is_some_and(|r| r.to_ascii_lowercase().contains("mfa requirement satisfied")))
+    });
+    if by_step {
+        return Some(true);
+    }
+    match a
+        .requirement
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("multifactorauthentication") => s.status.success,
+        Some("singlefactorauthentication") => Some(false),
+        _ => None,
+    }
+}
+
+fn location_from(m: &Map<String, Value>) -> Option<GeoLocation> {
+    let g = Fields::new(m);
+    let geo = g.object(&["geocoordinates"]).unwrap_or_default();
+    let c = Fields::new(&geo);
+    let lat = c.float(&["latitude"]);
+    let lon = c.float(&["longitude"]);
+    // 0.0/0.0 is the "no location" placeholder of managed-identity records.
+    let (lat, lon) = if lat == Some(0.0) && lon == Some(0.0) {
+        (None, None)
+    } else {
+        (lat, lon)
+    };
+    non_default(GeoLocation {
+        city: g.str(&["city"]),
+        state: g.str(&["state"]),
+        country: g.str(&["countryorregion", "country"]),
+        latitude: lat,
+        longitude: lon,
+    })
+}
+
+/// One `authenticationDetails` element.
+pub fn auth_detail_from(m: &Map<String, Value>) -> AuthDetail {
+    let g = Fields::new(m);
+    AuthDetail {
+        time: g
+            .str(&[
+                "authenticationstepdatetime",
+                "date(utc)",
+                "date",
+                "datetime",
+            ])
+            .map(|t| parse_time(&t).map(|e| e.utc.to_string()).unwrap_or(t)),
+        method: g.str(&["authenticationmethod", "authenticationmethodused", "method"]),
+        method_detail: g.str(&["authenticationmethoddetail", "methoddetail"]),
+        succeeded: g.get(&["succeeded"]).and_then(value_bool),
+        result_detail: g.str(&["authenticationstepresultdetail", "resultdetail", "result"]),
+        requirement: g.str(&["authenticationsteprequirement", "requirement"]),
+    }
+}
+
+fn ca_policy_from(m: &Map<String, Value>) -> CaPolicy {
+    let g = Fields::new(m);
+    let list =
+        |names: &[&str]| -> Vec<String> { g.array(names).map(|a| strings(&a)).unwrap_or_default() };
+    CaPolicy {
+        id: g.str(&["id"]),
+        display_name: g.str(&["displayname"]),
+        result: g.str(&["result"]),
+        grant_controls: list(&["enforcedgrantcontrols"]),
+        session_controls: list(&["enforcedsessioncontrols"]),
+    }
+}
+
+/// A stable id for a sign-in without a Request ID: SHA-256 over the identifying fields.
+pub fn content_id(s: &SignIn) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        s.kind.label(),
+        &s.time.utc.to_string(),
+        s.correlation_id.as_deref().unwrap_or(""),
+        s.user
+            .as_ref()
+            .and_then(|u| u.id.as_deref().or(u.upn.as_deref()))
+            .unwrap_or(""),
+        s.app.as_ref().and_then(|a| a.id.as_deref()).unwrap_or(""),
+        s.client.ip.as_deref().unwrap_or(""),
+        &s.status
+            .error_code
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    format!("sha256:{}", &hex::encode(h.finalize())[..32])
+}
+
+/// Sets a synthetic id when the record had none.
+pub fn ensure_id(s: &mut SignIn) {
+    if s.id.is_empty() {
+        s.id = content_id(s);
+        s.id_synthetic = true;
+        s.notes
+            .push("no Request ID in the record; id is a content hash".into());
+    }
+}
