@@ -19,6 +19,10 @@ use tokentrail_model::guid::{decode_token_id, TokenIdEncoding};
 pub const ARM_APP: &str = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
 /// Entra back-dates `iat` by about five minutes.
 pub const IAT_BACKDATE: i64 = 300;
+/// Seconds after `iat` within which the issuing sign-in's time must fall: the sign-in is
+/// logged when authentication starts, so it can precede issuance (a slow MFA approval) but
+/// cannot follow it by more than clock skew. Issuance is at about `iat + 300 s`.
+pub const IAT_WINDOW: std::ops::RangeInclusive<i64> = -60..=IAT_BACKDATE + 120;
 
 /// How a match was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -146,7 +150,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
             let near: Vec<&SignInFacts> = in_session
                 .iter()
                 .copied()
-                .filter(|s| s.time.is_some_and(|t| (-60..=900).contains(&secs(t, iat))))
+                .filter(|s| s.time.is_some_and(|t| IAT_WINDOW.contains(&secs(t, iat))))
                 .collect();
             if let Some((i, n)) = closest(near) {
                 let s = ix.get(i);
@@ -208,7 +212,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
             .iter()
             .copied()
             .filter(|s| usable(s) && app_ok(s))
-            .filter(|s| s.time.is_some_and(|t| (-60..=900).contains(&secs(t, iat))))
+            .filter(|s| s.time.is_some_and(|t| IAT_WINDOW.contains(&secs(t, iat))))
             .collect();
         let with_ip: Vec<&SignInFacts> = cands
             .iter()
@@ -249,7 +253,15 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
         }
     }
 
-    // 4. Identity + app within a window.
+    // 4. Identity + app within a window. When the token's issue time is known and lies
+    // outside the sign-in export's coverage, its issuer cannot be in the export, so a nearby
+    // sign-in would be a false link: leave it unlinked and let the gap say why.
+    if let (Some(iat), Some((from, to))) = (iat, ix.time_range()) {
+        let slack = SignedDuration::from_mins(15);
+        if iat + SignedDuration::from_secs(IAT_BACKDATE) + slack < from || iat - slack > to {
+            return None;
+        }
+    }
     for (minutes, conf) in [(15i64, 0.4), (60, 0.25)] {
         let cands: Vec<&SignInFacts> = identity
             .iter()
@@ -271,6 +283,13 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
                 ),
                 format!("{n} candidate sign-in(s) in the window; this is circumstantial"),
             ];
+            let mut evidence = evidence;
+            if let Some(iat) = iat {
+                evidence.push(format!(
+                    "the sign-in that issued this token (iat {iat}, so issued around {}) is not in the export",
+                    iat + SignedDuration::from_secs(IAT_BACKDATE)
+                ));
+            }
             return Some(Link {
                 signin: s.index,
                 method: Method::Window,

@@ -183,6 +183,13 @@ impl SignInIndex {
         m.into_iter().map(|(k, (a, b, n))| (k, a, b, n)).collect()
     }
 
+    /// The earliest and latest sign-in times in the export.
+    pub fn time_range(&self) -> Option<(Timestamp, Timestamp)> {
+        let first = self.all.iter().find_map(|s| s.time)?;
+        let last = self.all.iter().rev().find_map(|s| s.time)?;
+        Some((first, last))
+    }
+
     /// How many sign-ins carry a token id.
     pub fn with_token_ids(&self) -> usize {
         self.all.iter().filter(|s| s.token_guid.is_some()).count()

@@ -2,6 +2,7 @@
 
 mod archive;
 mod conformance;
+mod ground_truth;
 mod investigate;
 mod parse;
 mod util;
