@@ -9,8 +9,11 @@ pub mod bundle;
 pub mod commands;
 pub mod escape;
 pub mod hash;
+pub mod html;
 pub mod manifest;
 pub mod notes;
+pub mod redact;
+pub mod sqlite;
 pub mod timeline;
 
 pub use bundle::{Bundle, BundleError};

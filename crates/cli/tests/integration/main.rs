@@ -1,7 +1,10 @@
 //! The one integration-test binary: every test drives the real `tokentrail` executable.
 
 mod archive;
+mod case_db;
 mod conformance;
+mod golden;
 mod investigate;
 mod parse;
+mod report_html;
 mod util;
