@@ -56,6 +56,7 @@ CREATE INDEX operations_resource_name ON operations(resource_name_lc);
 CREATE INDEX operations_identity ON operations(identity);
 CREATE INDEX operations_upn ON operations(upn);
 CREATE INDEX operations_sign_in ON operations(sign_in_id);
+CREATE INDEX operations_session_origin ON operations(session_origin_id);
 CREATE INDEX operations_time ON operations(time);
 CREATE INDEX operation_events_event ON operation_events(event_id);
 CREATE INDEX operation_events_n ON operation_events(n);

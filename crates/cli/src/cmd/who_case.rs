@@ -103,7 +103,8 @@ pub fn lookup(db: &Connection, q: &str) -> rusqlite::Result<Vec<i64>> {
         "SELECT n FROM operation_events WHERE event_id = ?1",
         "SELECT n FROM operations WHERE resource_id_lc = ?1",
         "SELECT n FROM operations WHERE resource_name_lc = ?1",
-        "SELECT n FROM operations WHERE sign_in_id = ?1 OR session_origin_id = ?1",
+        "SELECT n FROM operations WHERE sign_in_id = ?1",
+        "SELECT n FROM operations WHERE session_origin_id = ?1",
         "SELECT n FROM operations WHERE upn = ?1",
     ];
     let mut found = BTreeSet::new();
