@@ -177,7 +177,9 @@
         var ox = x(f.ts || lo);
         var si = f.sign_in, so = f.session_origin;
         if (si && typeof si.ts === "number") {
-          links.appendChild(sv("line", { x1: ox, y1: y, x2: x(si.ts), y2: y, stroke: colour(f), "stroke-width": 2, "stroke-opacity": 0.55, "class": "link" }));
+          var sx = x(si.ts), bow = Math.min(20, 5 + Math.abs(ox - sx) / 12);
+          links.appendChild(sv("path", { d: "M" + ox + " " + y + "Q" + ((ox + sx) / 2) + " " + (y + bow) + " " + sx + " " + y,
+            fill: "none", stroke: colour(f), "stroke-width": 2, "stroke-opacity": 0.7, "class": "link" }));
           var info = signins[si.id] || {};
           diamond(si.ts, str(si.id), false, "sign-in " + str(si.id) + " at " + str(si.time) + " (" + str(info.kind || si.kind) + ") from " + str(si.ip) + (info.app ? " to " + str(info.app) : "") + "; linked by " + str(si.match));
         }

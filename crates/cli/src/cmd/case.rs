@@ -133,6 +133,7 @@ pub fn build(
     };
     let mut c = Collected {
         quiet,
+        bar: progress.visible_bar(),
         ..Default::default()
     };
     for i in inputs {

@@ -6,12 +6,14 @@ use std::io::IsTerminal;
 
 pub struct Progress {
     bar: ProgressBar,
+    visible: bool,
 }
 
 impl Progress {
     /// A bar over `inputs` files; hidden when `quiet` or stderr is not a terminal.
     pub fn new(quiet: bool, inputs: u64) -> Progress {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
+        let visible = !quiet && std::io::stderr().is_terminal();
+        let bar = if !visible {
             ProgressBar::hidden()
         } else {
             let b = ProgressBar::with_draw_target(Some(inputs), ProgressDrawTarget::stderr());
@@ -24,7 +26,12 @@ impl Progress {
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b
         };
-        Progress { bar }
+        Progress { bar, visible }
+    }
+
+    /// The bar, when it is drawn (for printing lines above it).
+    pub fn visible_bar(&self) -> Option<ProgressBar> {
+        self.visible.then(|| self.bar.clone())
     }
 
     pub fn reading(&self, file: &str) {
