@@ -122,7 +122,7 @@ impl Redactor {
             let len = tail.find(|c: char| !is_ipchar(c)).unwrap_or(tail.len());
             let tok = &tail[..len];
             let prev_word = out.chars().last().is_some_and(|c| c.is_alphanumeric());
-            if prev_word {
+            if prev_word || !tok.bytes().any(|b| b.is_ascii_digit()) {
                 out.push_str(tok);
             } else if let Ok(a) = tok.parse::<Ipv4Addr>() {
                 out.push_str(&self.tag("ip", &a.to_string()));
@@ -232,7 +232,8 @@ mod tests {
             r.text("alice@contoso.com")
         );
         // Times, GUIDs and versions-with-letters stay.
-        let keep = "2024-01-01T10:00:00.123Z 0f8fad5b-d9cb-469f-a165-70867728950e v1.2.3.4";
+        let keep =
+            "2024-01-01T10:00:00.123Z 0f8fad5b-d9cb-469f-a165-70867728950e v1.2.3.4 Foo::bar";
         assert_eq!(r.text(keep), keep);
     }
 }

@@ -225,7 +225,7 @@
             text: p[1] + " from " + (str(r.ip) || "unknown IP") + (info.app ? " to " + str(info.app) : "") +
               (info.location ? " (" + str(info.location) + ")" : "") + (r.mfa === true || info.mfa === true ? ", MFA" : "") });
         });
-        items.push({ ts: f.ts || 0, ord: 1, cls: "sev-" + sev(f), time: str(f.time), f: f,
+        items.push({ ts: f.ts || 0, ord: 1, cls: "v-" + verdict(f) + " sev-" + sev(f), time: str(f.time), f: f,
           text: str(f.operation) + " on " + (leaf(f.resource_id) || "(no resource)") + " \u2014 " + verdict(f) +
             (f.sign_in ? ", token from sign-in " + short(f.sign_in.id, 13) : ", no sign-in linked") });
       });
