@@ -7,6 +7,7 @@
 
 pub mod bundle;
 pub mod commands;
+pub mod demo;
 pub mod escape;
 pub mod hash;
 pub mod html;

@@ -91,6 +91,7 @@
     add("caller IP", f.caller_ip);
     add("correlation id", f.correlation_id);
     if (f.sign_in) add("sign-in", str(f.sign_in.id) + " at " + str(f.sign_in.time) + " from " + str(f.sign_in.ip) + " by " + str(f.sign_in.match));
+    if (f.sign_in && signins[f.sign_in.id]) add("sign-in user agent", signins[f.sign_in.id].user_agent);
     if (f.session_origin) add("session origin", str(f.session_origin.id) + " at " + str(f.session_origin.time) + " from " + str(f.session_origin.ip) + (f.session_origin.mfa === true ? " with MFA" : f.session_origin.mfa === false ? " without MFA" : ""));
     box.appendChild(kv);
     var ul = el("ul");
