@@ -190,6 +190,12 @@ pub fn build(
         .and_then(|_| db.finish())
         .with_context(|| format!("writing {}", db_path.display()))?;
     bundle.record_existing("case.sqlite")?;
+    // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
+    if let Ok(meta) = std::fs::metadata(&db_path) {
+        let mut perm = meta.permissions();
+        perm.set_readonly(true);
+        let _ = std::fs::set_permissions(&db_path, perm);
+    }
     bundle.write(
         "report.html",
         html::render(&html::ReportInput {

@@ -240,7 +240,11 @@ fn hostile_log_content_is_neutralized_in_every_output() {
         !html.contains("<script>alert") && html.contains("\\u003cscript\\u003ealert"),
         "report.html carries log text only as escaped JSON"
     );
-    assert_eq!(html.matches("<script").count(), 2, "the data block and the one script");
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "the data block and the one script"
+    );
     let rollback = std::fs::read_to_string(case.join("commands/rollback.md")).unwrap();
     assert!(
         rollback.contains("'\\''"),
