@@ -278,6 +278,16 @@
     drawStories(list);
     drawFindings(list);
   }
+  // Filters can be given in the address: report.html#identity=…&verdict=…&severity=…&text=…&all
+  // (a shareable view; the values only select among the page's own options).
+  (function () {
+    var h = new URLSearchParams(location.hash.replace(/^#/, ""));
+    if (h.has("identity")) fI.value = h.get("identity");
+    if (h.has("verdict")) fV.value = h.get("verdict");
+    if (h.has("severity")) fS.value = h.get("severity");
+    if (h.has("text")) fT.value = h.get("text");
+    if (h.has("all")) fX.checked = false;
+  })();
   [fI, fV, fS, fX].forEach(function (n) { n.addEventListener("change", render); });
   fT.addEventListener("input", render);
   render();

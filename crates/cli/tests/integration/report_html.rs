@@ -200,6 +200,12 @@ fn report_renders_offline_and_payloads_do_not_execute() {
         &["--virtual-time-budget=3000".into(), "--dump-dom".into()],
         &page,
     );
+    let filtered = run_chromium(
+        &bin,
+        &profile,
+        &["--virtual-time-budget=3000".into(), "--dump-dom".into()],
+        &PathBuf::from(format!("{}#text=listKeys", page.display())),
+    );
     let shot = std::env::var("TOKENTRAIL_SCREENSHOT").ok();
     if let Some(s) = &shot {
         run_chromium(
@@ -243,6 +249,9 @@ fn report_renders_offline_and_payloads_do_not_execute() {
         dom.contains("&lt;script&gt;document.title"),
         "payload text is displayed escaped"
     );
+    // (d) the filters work client-side: a view given in the address shows one operation.
+    assert_eq!(filtered.matches("class=\"op\"").count(), 1, "text filter");
+    assert!(filtered.contains("1 of 5 operations shown"));
     // (c) nothing was fetched.
     assert_eq!(
         hits.load(Ordering::SeqCst),
