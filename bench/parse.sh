@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 SIZE="${SIZE:-1G}"
 GEN_N="${GEN_N:-100000}"
 DATA=bench/data
-OUT=bench/RESULTS.md
+OUT=bench/results/parse.md
+mkdir -p bench/results
 TIME=/usr/bin/time
 if [ ! -x "$TIME" ]; then
   echo "GNU time missing: sudo apt-get update && sudo apt-get install -y time" >&2

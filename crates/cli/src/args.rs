@@ -61,12 +61,20 @@ pub struct InvestigateArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub filters: Filters,
+    /// Pseudonymize UPNs, names and IPs in every output with this key (HMAC-SHA256);
+    /// exports/ stay byte-identical. The key is not recorded; verify needs it again.
+    #[arg(long, value_name = "KEY")]
+    pub redact: Option<String>,
 }
 
 #[derive(Args)]
 pub struct VerifyArgs {
     /// The evidence bundle directory.
     pub dir: PathBuf,
+    /// The key the bundle was redacted with; without it a redacted bundle's hashes are
+    /// checked but the analysis cannot be re-run.
+    #[arg(long, value_name = "KEY")]
+    pub redact_key: Option<String>,
 }
 
 #[derive(Args)]
@@ -98,9 +106,19 @@ impl AttributeArgs {
 pub struct WhoArgs {
     /// Correlation id, event id, or a fragment of a resource id.
     #[arg(long, short = 'q')]
-    pub query: String,
-    #[command(flatten)]
-    pub input: InputArgs,
+    pub query: Option<String>,
+    /// Answer from an evidence bundle's case.sqlite instead of re-reading exports; the
+    /// positional arguments are then the queries.
+    #[arg(long, value_name = "DIR")]
+    pub case: Option<PathBuf>,
+    /// Exports to read (files, directories, archives); with --case: the queries.
+    pub inputs: Vec<PathBuf>,
+    /// Culture of dates in PowerShell CSV exports (en-US, en-GB, de-DE, fr-FR, …).
+    #[arg(long)]
+    pub culture: Option<String>,
+    /// Largest decompressed size accepted from one compressed stream or archive member, in bytes.
+    #[arg(long, default_value_t = 256u64 << 30)]
+    pub max_decompressed: u64,
 }
 
 pub struct WhoConfig {
@@ -109,13 +127,38 @@ pub struct WhoConfig {
     pub query: String,
 }
 
+/// `who` either re-reads exports or answers from a case database.
+pub enum WhoMode {
+    Inputs(WhoConfig),
+    Case { dir: PathBuf, queries: Vec<String> },
+}
+
 impl WhoArgs {
-    pub fn into_config(self) -> WhoConfig {
-        WhoConfig {
-            read: self.input.read_options(),
-            inputs: self.input.inputs,
-            query: self.query,
+    pub fn into_mode(self) -> Result<WhoMode, String> {
+        if let Some(dir) = self.case {
+            let mut queries: Vec<String> = self.query.into_iter().collect();
+            queries.extend(self.inputs.iter().map(|p| p.to_string_lossy().into_owned()));
+            if queries.is_empty() {
+                return Err("who --case DIR needs at least one query".into());
+            }
+            return Ok(WhoMode::Case { dir, queries });
         }
+        let Some(query) = self.query else {
+            return Err("who needs --query (or --case DIR QUERY…)".into());
+        };
+        if self.inputs.is_empty() {
+            return Err("who needs exports to read (or --case DIR)".into());
+        }
+        let input = InputArgs {
+            inputs: self.inputs,
+            culture: self.culture,
+            max_decompressed: self.max_decompressed,
+        };
+        Ok(WhoMode::Inputs(WhoConfig {
+            read: input.read_options(),
+            inputs: input.inputs,
+            query,
+        }))
     }
 }
 

@@ -13,9 +13,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Parse(a) => cmd::parse::run(a.into_config()),
         args::Command::Attribute(a) => cmd::attribute::run(a.into_config()),
-        args::Command::Who(a) => cmd::who::run(a.into_config()),
+        args::Command::Who(a) => match a.into_mode() {
+            Ok(args::WhoMode::Inputs(cfg)) => cmd::who::run(cfg),
+            Ok(args::WhoMode::Case { dir, queries }) => cmd::who_case::run(&dir, &queries),
+            Err(e) => Err(anyhow::anyhow!(e)),
+        },
         args::Command::Investigate(a) => cmd::investigate::run(a),
-        args::Command::Verify(a) => cmd::verify::run(&a.dir),
+        args::Command::Verify(a) => cmd::verify::run(&a.dir, a.redact_key.as_deref()),
     };
     match result {
         Ok(code) => code,

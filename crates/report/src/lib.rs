@@ -7,10 +7,14 @@
 
 pub mod bundle;
 pub mod commands;
+pub mod demo;
 pub mod escape;
 pub mod hash;
+pub mod html;
 pub mod manifest;
 pub mod notes;
+pub mod redact;
+pub mod sqlite;
 pub mod timeline;
 
 pub use bundle::{Bundle, BundleError};

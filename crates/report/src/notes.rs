@@ -27,6 +27,8 @@ pub struct NotesInput<'a> {
     pub duplicate_events: u64,
     pub ranges: &'a [SourceRange],
     pub skipped: u64,
+    /// Names, UPNs and IPs were pseudonymized (`--redact`).
+    pub redacted: bool,
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -37,6 +39,9 @@ pub fn render(n: &NotesInput<'_>) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Investigation notes\n");
     let _ = writeln!(o, "Written by tokentrail {}. All times are UTC. Every value quoted from the logs is shown as code or escaped text.\n", n.version);
+    if n.redacted {
+        let _ = writeln!(o, "**Redacted.** UPNs and other e-mail addresses, people's names and IP addresses are pseudonymized with a keyed hash (HMAC-SHA256, truncated: `user-…@redacted`, `name-…`, `ip-…`) in every output of this bundle; the same value always has the same pseudonym, so correlation still reads. The files under `exports/` are NOT redacted: they are byte-identical copies of the evidence as received, and their hashes in the manifest prove it. Share the bundle without `exports/` (and without the key) to share only pseudonyms.\n");
+    }
     let _ = writeln!(o, "## Summary\n");
     let f = n.findings;
     let mut by_verdict: BTreeMap<String, usize> = BTreeMap::new();

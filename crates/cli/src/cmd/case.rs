@@ -14,7 +14,9 @@ use tokentrail_ingest::ReadOptions;
 use tokentrail_report::bundle::CopiedInput;
 use tokentrail_report::manifest::{InputEntry, Manifest, RunInfo};
 use tokentrail_report::notes::{NotesInput, SourceRange};
-use tokentrail_report::{commands, notes, timeline, Bundle};
+use tokentrail_report::redact::Redactor;
+use tokentrail_report::sqlite::CaseDb;
+use tokentrail_report::{commands, html, notes, timeline, Bundle};
 
 /// The options a case was built with; recorded in the manifest for `verify`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -22,6 +24,28 @@ pub struct CaseOptions {
     pub culture: Option<String>,
     pub max_decompressed: u64,
     pub filters: Filters,
+    /// Set when names, UPNs and IPs were pseudonymized (`--redact`); the key is never
+    /// recorded, only a keyed check value so `verify` can tell a wrong key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<Redaction>,
+}
+
+/// How a case was redacted.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Redaction {
+    /// `hmac-sha256`.
+    pub method: String,
+    /// HMAC of a fixed string under the key: lets `verify` recognise the right key.
+    pub key_check: String,
+}
+
+impl Redaction {
+    pub fn for_key(key: &str) -> Redaction {
+        Redaction {
+            method: "hmac-sha256".into(),
+            key_check: Redactor::new(key).tag("check", "tokentrail"),
+        }
+    }
 }
 
 /// Figures for the terminal summary.
@@ -84,6 +108,7 @@ fn normalize_time_filter(t: &Option<String>) -> anyhow::Result<Option<String>> {
 
 /// Reads the exports, analyses them and writes every output into `bundle`, then the
 /// manifest. `exports_root` is the directory that holds `exports/`.
+#[allow(clippy::too_many_arguments)] // one call site each in investigate and verify
 pub fn build(
     bundle: &mut Bundle,
     exports_root: &Path,
@@ -92,7 +117,9 @@ pub fn build(
     command_line: &str,
     started: &str,
     quiet: bool,
+    redact_key: Option<&str>,
 ) -> anyhow::Result<CaseSummary> {
+    let progress = super::progress::Progress::new(quiet, inputs.len() as u64);
     let mut filters = opts.filters.clone();
     filters.from = normalize_time_filter(&filters.from)?;
     filters.to = normalize_time_filter(&filters.to)?;
@@ -104,18 +131,37 @@ pub fn build(
         culture: opts.culture.clone(),
         name_root: Some(exports_root.to_path_buf()),
     };
-    let paths: Vec<std::path::PathBuf> = inputs
-        .iter()
-        .map(|i| exports_root.join(&i.bundle_path))
-        .collect();
-    let mut c = super::collect::collect_into(
-        &paths,
-        &read,
-        Collected {
-            quiet,
-            ..Default::default()
-        },
-    );
+    // Sign-ins and audit events found in more than one export are kept once.
+    let mut sink = tokentrail_ingest::DedupSink::new(Collected {
+        quiet,
+        bar: progress.visible_bar(),
+        ..Default::default()
+    });
+    for i in inputs {
+        progress.reading(&i.bundle_path);
+        tokentrail_ingest::read_path(&exports_root.join(&i.bundle_path), &read, &mut sink);
+        progress.inc();
+    }
+    let mut c = sink.into_inner();
+    c.join_auth_details();
+    if let Some(key) = redact_key {
+        progress.step("pseudonymizing names, UPNs and IPs");
+        let mut r = Redactor::new(key);
+        r.learn(&c.activity);
+        c.activity.iter_mut().for_each(|e| r.activity(e));
+        c.signins.iter_mut().for_each(|s| r.signin(s));
+        c.audit.iter_mut().for_each(|a| r.audit(a));
+    }
+    progress.step("writing case.sqlite (records)");
+    let db_path = bundle.path_for("case.sqlite")?;
+    let db = CaseDb::create(&db_path, env!("CARGO_PKG_VERSION"))
+        .and_then(|db| {
+            db.activity(&c.activity)?;
+            db.audit(&c.audit)?;
+            Ok(db)
+        })
+        .with_context(|| format!("writing {}", db_path.display()))?;
+    progress.step("attributing operations to sign-ins");
     let n_activity = c.activity.len();
     let n_audit = c.audit.len();
     let ranges = source_ranges(&c);
@@ -141,6 +187,30 @@ pub fn build(
         .map(|(i, _)| i)
         .collect();
 
+    progress.step("writing outputs");
+    db.signins(&a.index.all)
+        .and_then(|_| db.findings(&findings))
+        .and_then(|_| db.finish())
+        .with_context(|| format!("writing {}", db_path.display()))?;
+    bundle.record_existing("case.sqlite")?;
+    // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
+    if let Ok(meta) = std::fs::metadata(&db_path) {
+        let mut perm = meta.permissions();
+        perm.set_readonly(true);
+        let _ = std::fs::set_permissions(&db_path, perm);
+    }
+    bundle.write(
+        "report.html",
+        html::render(&html::ReportInput {
+            version: env!("CARGO_PKG_VERSION"),
+            findings: &findings,
+            interest: &interest,
+            signins: &a.index.all,
+            audit_events: n_audit,
+            redacted: redact_key.is_some(),
+        })
+        .as_bytes(),
+    )?;
     let mut ops = Vec::new();
     for f in &findings {
         serde_json::to_writer(&mut ops, f)?;
@@ -177,6 +247,7 @@ pub fn build(
         duplicate_events: a.duplicate_events,
         ranges: &ranges,
         skipped: total_skipped,
+        redacted: redact_key.is_some(),
     });
     bundle.write("notes.md", notes_md.as_bytes())?;
 
@@ -246,6 +317,7 @@ pub fn build(
     m.push(b'\n');
     let path = bundle.path_for("manifest.json")?;
     std::fs::write(&path, m).with_context(|| format!("writing {}", path.display()))?;
+    progress.finish();
     let linked = findings.iter().filter(|f| f.sign_in.is_some()).count();
     Ok(CaseSummary {
         files: c.files.len(),

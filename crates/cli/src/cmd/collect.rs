@@ -20,6 +20,17 @@ pub struct Collected {
     pub errors: Vec<String>,
     /// Print nothing (used by `verify`'s re-run).
     pub quiet: bool,
+    /// A visible progress bar: lines are printed above it instead of through it.
+    pub bar: Option<indicatif::ProgressBar>,
+}
+
+impl Collected {
+    fn say(&self, line: String) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
 }
 
 impl Sink for Collected {
@@ -36,14 +47,17 @@ impl Sink for Collected {
     }
     fn file_done(&mut self, st: FileStats) {
         if !self.quiet {
-            eprintln!("tokentrail: {}", clean(&super::parse::summary_line(&st)));
+            self.say(format!(
+                "tokentrail: {}",
+                clean(&super::parse::summary_line(&st))
+            ));
         }
         self.files.push(st);
     }
     fn error(&mut self, e: IngestError) {
         let msg = e.to_string();
         if !self.quiet {
-            eprintln!("tokentrail: error: {}", clean(&msg));
+            self.say(format!("tokentrail: error: {}", clean(&msg)));
         }
         self.errors.push(msg);
     }

@@ -9,9 +9,24 @@ use anyhow::Context;
 use std::process::ExitCode;
 use tokentrail_report::Bundle;
 
-/// The command line, each argument quoted when it needs to be.
+/// The command line, each argument quoted when it needs to be, with a redaction key
+/// replaced by `<KEY>` (the key is never recorded).
 pub fn command_line() -> String {
+    let mut hide_next = false;
     std::env::args()
+        .map(|a| {
+            if std::mem::take(&mut hide_next) {
+                return "<KEY>".to_string();
+            }
+            if a == "--redact" || a == "--redact-key" {
+                hide_next = true;
+                return a;
+            }
+            if let Some((flag, _)) = a.split_once('=').filter(|(f, _)| *f == "--redact") {
+                return format!("{flag}=<KEY>");
+            }
+            a
+        })
         .map(|a| {
             if !a.is_empty()
                 && a.chars()
@@ -41,6 +56,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         culture: a.input.culture.clone(),
         max_decompressed: a.input.max_decompressed,
         filters: a.filters,
+        redaction: a.redact.as_deref().map(super::case::Redaction::for_key),
     };
     let root = bundle.root().to_path_buf();
     let s = build(
@@ -51,6 +67,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         &command_line(),
         &started,
         false,
+        a.redact.as_deref(),
     )?;
     eprintln!(
         "tokentrail: {} files, {} Activity events → {} operations ({} linked to a sign-in), {} sign-ins, {} audit events, {} records skipped",

@@ -5,5 +5,7 @@ pub mod case;
 pub mod collect;
 pub mod investigate;
 pub mod parse;
+pub mod progress;
 pub mod verify;
 pub mod who;
+pub mod who_case;

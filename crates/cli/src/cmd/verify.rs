@@ -1,14 +1,14 @@
 //! `tokentrail verify DIR`: re-hash every input and output against the manifest, re-run the
 //! analysis from `DIR/exports` with the recorded options, and name every difference.
 
-use super::case::{build, CaseOptions};
+use super::case::{build, CaseOptions, Redaction};
 use crate::term::clean;
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
 use tokentrail_report::{hash, Bundle, Manifest};
 
-pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(dir: &Path, redact_key: Option<&str>) -> anyhow::Result<ExitCode> {
     let mpath = dir.join("manifest.json");
     let m: Manifest = serde_json::from_slice(
         &std::fs::read(&mpath).with_context(|| format!("reading {}", mpath.display()))?,
@@ -40,6 +40,17 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     // Re-run the analysis into a scratch bundle and compare every output.
     let opts: CaseOptions = serde_json::from_value(m.options.clone())
         .context("the manifest's options are not readable by this version")?;
+    if let Some(r) = &opts.redaction {
+        match redact_key {
+            None => {
+                return Ok(report_hashes_only(dir, &m, &problems));
+            }
+            Some(k) if Redaction::for_key(k) != *r => {
+                anyhow::bail!("the --redact-key given is not the key this bundle was redacted with")
+            }
+            Some(_) => {}
+        }
+    }
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let mut b = Bundle::create(&scratch.path().join("rerun"))?;
     let copied: Vec<_> = m.inputs.iter().map(|i| i.copied.clone()).collect();
@@ -51,6 +62,7 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         &m.command_line,
         &m.run.started,
         true,
+        opts.redaction.as_ref().and(redact_key),
     )?;
     for (rel, w) in &m.outputs {
         match b.outputs.get(rel) {
@@ -84,5 +96,27 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
             problems.len()
         );
         Ok(ExitCode::from(1))
+    }
+}
+
+/// A redacted bundle verified without its key: hashes only.
+fn report_hashes_only(dir: &Path, m: &Manifest, problems: &[String]) -> ExitCode {
+    for p in problems {
+        println!("tokentrail: MISMATCH: {}", clean(p));
+    }
+    if problems.is_empty() {
+        println!(
+            "tokentrail: {}: {} inputs and {} outputs match their SHA-256; the analysis was NOT re-run because the bundle is redacted and no --redact-key was given",
+            clean(&dir.display().to_string()),
+            m.inputs.len(),
+            m.outputs.len()
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "tokentrail: verification FAILED with {} difference(s) (analysis not re-run: no --redact-key)",
+            problems.len()
+        );
+        ExitCode::from(1)
     }
 }

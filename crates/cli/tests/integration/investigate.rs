@@ -235,6 +235,16 @@ fn hostile_log_content_is_neutralized_in_every_output() {
         assert!(!t.contains("](http"), "{md} has a link");
         assert!(!t.contains('\u{1b}'), "{md} has an escape character");
     }
+    let html = std::fs::read_to_string(case.join("report.html")).unwrap();
+    assert!(
+        !html.contains("<script>alert") && html.contains("\\u003cscript\\u003ealert"),
+        "report.html carries log text only as escaped JSON"
+    );
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "the data block and the one script"
+    );
     let rollback = std::fs::read_to_string(case.join("commands/rollback.md")).unwrap();
     assert!(
         rollback.contains("'\\''"),

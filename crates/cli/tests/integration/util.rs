@@ -24,8 +24,9 @@ pub fn shared_samples() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
+/// stdout with the fixture directory replaced, so snapshots do not depend on the checkout.
 pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    String::from_utf8_lossy(&o.stdout).replace(&fixtures().display().to_string(), "<fixtures>")
 }
 
 /// stderr with the fixture directory replaced, so snapshots do not depend on the checkout.

@@ -1,0 +1,167 @@
+//! `case.sqlite` (byte-deterministic, indexed), `who --case`, and `--redact`.
+
+use crate::util::{fixtures, tokentrail};
+use std::path::Path;
+
+fn investigate(cwd: &Path, extra: &[&str]) {
+    let input = fixtures().join("activity/json");
+    let out = tokentrail()
+        .current_dir(cwd)
+        .arg("investigate")
+        .arg(&input)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn case_sqlite_is_byte_identical_across_runs_and_queryable() {
+    let d = tempfile::tempdir().unwrap();
+    investigate(d.path(), &["--out", "a"]);
+    investigate(d.path(), &["--out", "b"]);
+    let a = std::fs::read(d.path().join("a/case.sqlite")).unwrap();
+    let b = std::fs::read(d.path().join("b/case.sqlite")).unwrap();
+    assert!(a.starts_with(b"SQLite format 3\0"));
+    assert!(a == b, "case.sqlite differs between two runs");
+    let db = rusqlite::Connection::open(d.path().join("a/case.sqlite")).unwrap();
+    let ops: i64 = db
+        .query_row("SELECT count(*) FROM operations", [], |r| r.get(0))
+        .unwrap();
+    let lines = std::fs::read_to_string(d.path().join("a/findings/operations.jsonl"))
+        .unwrap()
+        .lines()
+        .count() as i64;
+    assert_eq!(ops, lines);
+    let acts: i64 = db
+        .query_row(
+            "SELECT count(*) FROM activity WHERE source_file LIKE 'exports/%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(acts > 0, "activity rows carry their provenance");
+    let plan: String = db
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT n FROM operations WHERE correlation_id = 'x'",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("INDEX"), "{plan}");
+}
+
+#[test]
+fn who_case_answers_from_the_database() {
+    let d = tempfile::tempdir().unwrap();
+    investigate(d.path(), &["--out", "case"]);
+    let db = rusqlite::Connection::open(d.path().join("case/case.sqlite")).unwrap();
+    let (cid, ev, res): (String, String, String) = db
+        .query_row(
+            "SELECT o.correlation_id, e.event_id, o.resource_name_lc FROM operations o JOIN operation_events e ON e.n = o.n WHERE o.correlation_id IS NOT NULL AND o.resource_name_lc IS NOT NULL ORDER BY o.n LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    for q in [&cid, &ev, &res, &cid.to_uppercase()] {
+        let out = tokentrail()
+            .args(["who", "--case", d.path().join("case").to_str().unwrap(), q])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("verdict:") && s.contains("identity:"), "{s}");
+    }
+    let out = tokentrail()
+        .args([
+            "who",
+            "--case",
+            d.path().join("case").to_str().unwrap(),
+            "no-such-thing-anywhere",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn redaction_pseudonymizes_every_output_but_not_the_exports_and_verify_needs_the_key() {
+    let d = tempfile::tempdir().unwrap();
+    investigate(d.path(), &["--out", "plain"]);
+    investigate(d.path(), &["--out", "red", "--redact", "s3cret-key"]);
+    let plain_ops =
+        std::fs::read_to_string(d.path().join("plain/findings/operations.jsonl")).unwrap();
+    assert!(plain_ops.contains("dana.ops@fabrikam.example"));
+    assert!(plain_ops.contains("198.51.100.23"));
+    for rel in [
+        "findings/operations.jsonl",
+        "notes.md",
+        "timeline.md",
+        "timeline.csv",
+        "timeline.jsonl",
+        "report.html",
+        "case.sqlite",
+        "commands/rollback.md",
+        "manifest.json",
+    ] {
+        let b = std::fs::read(d.path().join("red").join(rel)).unwrap();
+        let t = String::from_utf8_lossy(&b);
+        assert!(
+            !t.contains("dana.ops@fabrikam.example"),
+            "{rel} leaks a UPN"
+        );
+        assert!(!t.contains("198.51.100.23"), "{rel} leaks an IP");
+        assert!(!t.contains("s3cret-key"), "{rel} records the key");
+    }
+    let ops = std::fs::read_to_string(d.path().join("red/findings/operations.jsonl")).unwrap();
+    assert!(
+        ops.contains("@redacted") && ops.contains("ip-"),
+        "pseudonyms present"
+    );
+    let notes = std::fs::read_to_string(d.path().join("red/notes.md")).unwrap();
+    assert!(
+        notes.contains("byte-identical"),
+        "notes say the exports are not redacted"
+    );
+    // exports/ are the evidence: identical to the plain bundle's.
+    let m = |dir: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.path().join(dir).join("manifest.json")).unwrap())
+            .unwrap()
+    };
+    assert_eq!(m("plain")["inputs"], m("red")["inputs"]);
+    assert!(m("red")["options"]["redaction"]["key_check"].is_string());
+    // The same key gives the same pseudonyms.
+    investigate(d.path(), &["--out", "red2", "--redact", "s3cret-key"]);
+    assert_eq!(
+        ops,
+        std::fs::read_to_string(d.path().join("red2/findings/operations.jsonl")).unwrap()
+    );
+    let verify = |args: &[&str]| {
+        tokentrail()
+            .arg("verify")
+            .arg(d.path().join("red"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let full = verify(&["--redact-key", "s3cret-key"]);
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stdout)
+    );
+    assert!(String::from_utf8_lossy(&full.stdout).contains("identical outputs"));
+    let partial = verify(&[]);
+    assert!(partial.status.success());
+    assert!(String::from_utf8_lossy(&partial.stdout).contains("NOT re-run"));
+    let wrong = verify(&["--redact-key", "other"]);
+    assert!(!wrong.status.success());
+}
