@@ -22,6 +22,21 @@ pub enum Command {
     Attribute(AttributeArgs),
     /// Explain the operations matching a correlation id, event id or resource-id fragment.
     Who(WhoArgs),
+    /// List the detection rules (built-in plus --rules DIRs): id, severity, ATT&CK, title.
+    Rules(RulesArgs),
+}
+
+#[derive(Args)]
+pub struct RulesArgs {
+    /// Directory of extra rule files (*.yaml / *.yml) in the built-in format; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Print the full rule pack as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also load SigmaHQ rules from DIR and report which can be evaluated.
+    #[arg(long, value_name = "DIR")]
+    pub sigma: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -31,12 +46,20 @@ pub struct AttributeArgs {
     /// Output directory.
     #[arg(long)]
     pub out: PathBuf,
+    /// Directory of extra rule files (*.yaml / *.yml) in the built-in format; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Directory of SigmaHQ rules (product azure) to evaluate unmodified.
+    #[arg(long, value_name = "DIR")]
+    pub sigma: Option<PathBuf>,
 }
 
 pub struct AttributeConfig {
     pub inputs: Vec<PathBuf>,
     pub read: tokentrail_ingest::ReadOptions,
     pub out: PathBuf,
+    pub rules: Vec<PathBuf>,
+    pub sigma: Option<PathBuf>,
 }
 
 impl AttributeArgs {
@@ -45,6 +68,8 @@ impl AttributeArgs {
             read: self.input.read_options(),
             inputs: self.input.inputs,
             out: self.out,
+            rules: self.rules,
+            sigma: self.sigma,
         }
     }
 }

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         args::Command::Parse(a) => cmd::parse::run(a.into_config()),
         args::Command::Attribute(a) => cmd::attribute::run(a.into_config()),
         args::Command::Who(a) => cmd::who::run(a.into_config()),
+        args::Command::Rules(a) => cmd::rules::run(a),
     };
     match result {
         Ok(code) => code,

@@ -74,6 +74,7 @@ impl Detection {
 }
 
 /// A subject with its facts, ready for rules.
+#[derive(Clone, Debug)]
 pub struct View {
     pub subject: Subject,
     pub facts: Facts,

@@ -70,6 +70,9 @@ fn alias(service: Service, field: &str) -> Option<&'static [&'static str]> {
             Service::Auditlogs,
             "targetresources.modifiedproperties.newvalue" | "targetresources.modifiedproperties",
         ) => &["modified.new_values"],
+        (Service::Auditlogs, "targetresources.modifiedproperties.displayname") => {
+            &["modified.property"]
+        }
         (Service::Auditlogs, "targetresources" | "properties.targetresources" | "target") => {
             &["@targets"]
         }
@@ -90,6 +93,8 @@ fn alias(service: Service, field: &str) -> Option<&'static [&'static str]> {
         (Service::Signinlogs, "ipaddress" | "calleripaddress") => &["ip"],
         (Service::Signinlogs, "appid" | "properties.appid") => &["app_id"],
         (Service::Signinlogs, "resourcedisplayname") => &["resource_display_name"],
+        // Upstream placeholders put the flow name ("Device Code", "ROPC") in properties.message.
+        (Service::Signinlogs, "properties.message") => &["@auth_flow"],
         (Service::Riskdetection, "riskeventtype") => &["risk_event_types"],
         _ => return None,
     })
@@ -110,6 +115,21 @@ fn computed(name: &str, f: &Facts) -> Option<Value> {
                 parts.push(m.to_string());
             }
             (!parts.is_empty()).then(|| json!(parts.join(" ")))
+        }
+        "@auth_flow" => {
+            let p = s("authentication_protocol")
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let t = s("original_transfer_method")
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if p == "devicecode" || t == "devicecodeflow" {
+                Some(json!("Device Code"))
+            } else if p == "ropc" {
+                Some(json!("ROPC"))
+            } else {
+                None
+            }
         }
         "@result_code" => {
             (f.get("success").and_then(Value::as_bool) == Some(true)).then(|| json!("0"))

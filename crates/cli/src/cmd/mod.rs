@@ -3,4 +3,5 @@
 pub mod attribute;
 pub mod collect;
 pub mod parse;
+pub mod rules;
 pub mod who;
