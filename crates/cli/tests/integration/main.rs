@@ -2,5 +2,6 @@
 
 mod archive;
 mod conformance;
+mod detect;
 mod parse;
 mod util;
