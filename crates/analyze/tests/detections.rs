@@ -273,6 +273,100 @@ fn every_activity_rule_fires_and_does_not_fire() {
 }
 
 #[test]
+fn every_produced_fact_is_in_the_catalog() {
+    let evs: Vec<ActivityEvent> = activity_cases()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            event(
+                i,
+                "2026-03-01T10:00:00Z",
+                k.op,
+                k.status,
+                k.body,
+                user_claims(k.amr),
+                &format!("r{i}"),
+            )
+        })
+        .collect();
+    let a = attribute(evs, vec![]);
+    let (ops, _, _) = detect::views(&a, &Extra::default());
+    for v in &ops {
+        for k in v.facts.keys() {
+            assert!(
+                detect::catalog::ACTIVITY.contains(&k.as_str()),
+                "{k} missing from catalog::ACTIVITY"
+            );
+        }
+    }
+    let f = records::audit_view_json(&audit(
+        "Add member to role",
+        json!({"targetResources": [{"id": "x", "type": "User",
+        "modifiedProperties": [{"displayName": "Role.TemplateId", "newValue": "\"x\""}, {"displayName": "Role.DisplayName", "newValue": "\"y\""}]}],
+        "initiatedBy": {"app": {"appId": "a", "displayName": "d", "servicePrincipalId": "s"}}, "loggedByService": "PIM", "operationType": "Assign", "id": "i", "identity": "MS-PIM"}),
+    ));
+    for k in f.keys() {
+        assert!(
+            detect::catalog::AUDIT.contains(&k.as_str()),
+            "{k} missing from catalog::AUDIT"
+        );
+    }
+    let (f, _) = records::signin_view(
+        &SignInFacts {
+            mfa: Some(true),
+            ..Default::default()
+        },
+        None,
+    );
+    for k in f.keys() {
+        assert!(
+            detect::catalog::SIGNIN.contains(&k.as_str()),
+            "{k} missing from catalog::SIGNIN"
+        );
+    }
+}
+
+#[test]
+fn pim_activation_then_sensitive_change() {
+    let (a, base) = run_events(
+        vec![event(
+            1,
+            "2026-03-01T11:00:00Z",
+            "Microsoft.Authorization/locks/delete",
+            "succeeded",
+            None,
+            user_claims("pwd,mfa"),
+            "x",
+        )],
+        vec![],
+    );
+    let (ops, _, _) = detect::views(&a, &Extra::default());
+    let pim = view(
+        "audit",
+        "pim-1",
+        "2026-03-01T10:30:00Z",
+        records::audit_view_json(&audit(
+            "Add member to role completed (PIM activation)",
+            json!({}),
+        )),
+    );
+    let hits = chains::run(&pack(), &ops, std::slice::from_ref(&pim), &[], &base);
+    let h = hits
+        .iter()
+        .find(|h| h.rule == "AZ-COR-003")
+        .expect("pim chain");
+    assert!(
+        h.attack.contains(&"T1548.005".to_string()) && h.attack.contains(&"T1490".to_string()),
+        "{:?}",
+        h.attack
+    );
+    let late = view("audit", "pim-2", "2026-03-01T11:30:00Z", pim.facts.clone());
+    assert!(chains::run(&pack(), &ops, &[late], &[], &base)
+        .iter()
+        .all(|h| h.rule != "AZ-COR-003"));
+}
+
+#[test]
 fn severities_and_escalations() {
     let sev = |hits: &[(String, Severity)], r: &str| hits.iter().find(|h| h.0 == r).map(|h| h.1);
     let h = one(

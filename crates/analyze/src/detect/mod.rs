@@ -4,6 +4,7 @@
 //! unmodified through a field-alias layer ([`sigma`]). [`run`] does it all, fills each
 //! finding's `detections` and returns the evidence lines for `findings/detections.jsonl`.
 
+pub mod catalog;
 pub mod chains;
 pub mod cond;
 pub mod decode;

@@ -233,6 +233,21 @@ fn valid_technique(id: &str) -> bool {
         || (b.len() == 9 && b[5] == b'.' && b[6..].iter().all(u8::is_ascii_digit)))
 }
 
+fn check_names(c: &Condition, source: Option<Source>) -> Result<(), String> {
+    for k in c.keys() {
+        let ok = match source {
+            Some(s) => super::catalog::known(s).contains(&k.as_str()),
+            None => super::catalog::known_anywhere(k),
+        };
+        if !ok {
+            return Err(format!(
+                "unknown fact {k:?} (see crates/analyze/src/detect/catalog.rs)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_condition(c: &Condition) -> Result<(), String> {
     for (k, m) in c {
         match m {
@@ -275,11 +290,14 @@ fn check_rule(r: &Rule) -> Result<(), String> {
         }
     }
     check_condition(&r.when)?;
+    check_names(&r.when, Some(r.source))?;
     for c in r.any.iter().chain(&r.unless) {
         check_condition(c)?;
+        check_names(c, Some(r.source))?;
     }
     for e in &r.escalate {
         check_condition(&e.when)?;
+        check_names(&e.when, Some(r.source))?;
     }
     Ok(())
 }
@@ -332,6 +350,7 @@ fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
                 for n in ns {
                     for c in &n.when_any {
                         check_condition(c).map_err(|m| err(file, Some("noise"), m))?;
+                        check_names(c, None).map_err(|m| err(file, Some("noise"), m))?;
                     }
                     out.noise.push(n);
                 }
