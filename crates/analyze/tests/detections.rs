@@ -1315,3 +1315,91 @@ fn detection_output_is_deterministic() {
     };
     assert_eq!(mk(), mk());
 }
+
+/// The seed indicators of issue 5, each with the technique the scenario truth expects.
+#[test]
+fn seed_indicators_map_to_expected_techniques() {
+    let gpu = json!({"properties": {"hardwareProfile": {"vmSize": "Standard_NC6s_v3"}}});
+    let cases: Vec<(&str, Option<Value>, &str, &str)> = vec![
+        (
+            "Microsoft.Compute/virtualMachines/write",
+            Some(gpu),
+            "expensive_or_gpu_compute_created",
+            "T1496.001",
+        ),
+        (
+            "Microsoft.Storage/storageAccounts/listKeys/action",
+            None,
+            "storage_account_keys_listed",
+            "T1552",
+        ),
+        (
+            "Microsoft.Storage/storageAccounts/regenerateKey/action",
+            None,
+            "storage_account_key_regenerated",
+            "T1098.001",
+        ),
+        (
+            "Microsoft.Network/networkSecurityGroups/securityRules/write",
+            Some(nsg(json!("22"), json!("*"), "Allow")),
+            "nsg_admin_port_exposed_to_internet",
+            "T1562.007",
+        ),
+        (
+            "Microsoft.Authorization/locks/delete",
+            None,
+            "resource_lock_deleted",
+            "T1490",
+        ),
+        (
+            "Microsoft.Authorization/roleAssignments/write",
+            Some(role(OWNER, SUB)),
+            "rbac_privileged_role_assigned",
+            "T1098.003",
+        ),
+        (
+            "Microsoft.Authorization/policyAssignments/delete",
+            None,
+            "azure_policy_tampering",
+            "T1562.001",
+        ),
+        (
+            "Microsoft.Insights/diagnosticSettings/delete",
+            None,
+            "diagnostic_setting_deleted",
+            "T1562.008",
+        ),
+        (
+            "Microsoft.Compute/virtualMachines/runCommand/action",
+            None,
+            "vm_run_command",
+            "T1651",
+        ),
+        (
+            "Microsoft.Authorization/elevateAccess/action",
+            None,
+            "elevate_access_to_root",
+            "T1098.003",
+        ),
+    ];
+    for (op, body, name, tech) in cases {
+        let (_, hits) = run_events(
+            vec![event(
+                1,
+                "2026-03-01T10:00:00Z",
+                op,
+                "succeeded",
+                body,
+                user_claims("pwd,mfa"),
+                "r",
+            )],
+            vec![],
+        );
+        let h = hits
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("{op}: no {name}"));
+        assert!(h.attack.iter().any(|t| t == tech), "{op}: {:?}", h.attack);
+        assert!(h.severity >= Severity::Medium, "{op}: {:?}", h.severity);
+    }
+}
