@@ -1201,7 +1201,7 @@ fn sigma_rules_written_for_tests() {
         "2026-03-01T12:00:00Z",
         records::audit_view_json(&audit("Remove service principal credentials", json!({}))),
     );
-    let hits = sigma::run(&set, &[], &[cred, rem], &[]);
+    let hits = sigma::run(&set, &pack(), &[], &[cred, rem], &[]);
     assert_eq!(
         hits.iter()
             .map(|h| h.subject.id.as_str())

@@ -343,7 +343,7 @@ pub fn run(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection
     }
     out.extend(chains::run(pack, &ops, &audits, &sis, &out));
     if let Some(s) = extra.sigma {
-        out.extend(sigma::run(s, &ops, &audits, &sis));
+        out.extend(sigma::run(s, pack, &ops, &audits, &sis));
     }
     out.sort_by(|x, y| {
         x.subject

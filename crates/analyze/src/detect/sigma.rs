@@ -426,7 +426,14 @@ fn event(service: Service, fields: &BTreeSet<&str>, facts: &Facts) -> Value {
 }
 
 /// Evaluates every Sigma rule over the matching views.
-pub fn run(set: &SigmaSet, ops: &[View], audits: &[View], sis: &[View]) -> Vec<Detection> {
+/// Platform-noise caps from `pack` apply to Sigma hits too.
+pub fn run(
+    set: &SigmaSet,
+    pack: &super::rules::RulePack,
+    ops: &[View],
+    audits: &[View],
+    sis: &[View],
+) -> Vec<Detection> {
     let mut out = Vec::new();
     for service in [
         Service::Activitylogs,
@@ -464,7 +471,7 @@ pub fn run(set: &SigmaSet, ops: &[View], audits: &[View], sis: &[View]) -> Vec<D
                         matched.insert(fm.field.clone(), fm.value.clone());
                     }
                 }
-                out.push(Detection {
+                let mut d = Detection {
                     rule: format!("sigma:{}", e.id),
                     name: format!("sigma_{}", e.id),
                     title: e.title.clone(),
@@ -480,7 +487,9 @@ pub fn run(set: &SigmaSet, ops: &[View], audits: &[View], sis: &[View]) -> Vec<D
                         "Sigma rule evaluated unmodified over the {service:?} alias view"
                     )],
                     op: v.op,
-                });
+                };
+                super::apply_noise(&mut d, &v.facts, pack);
+                out.push(d);
             }
         }
     }
