@@ -1403,3 +1403,102 @@ fn seed_indicators_map_to_expected_techniques() {
         assert!(h.severity >= Severity::Medium, "{op}: {:?}", h.severity);
     }
 }
+
+#[test]
+fn threshold_correlations_spray_guessing_mfa_and_failure_burst() {
+    let p = pack();
+    let fail = |i: usize, upn: &str, ip: &str, code: &str| {
+        let s = SignInFacts {
+            id: format!("f{i}"),
+            success: false,
+            upn: Some(upn.into()),
+            ip: Some(ip.into()),
+            kind: Some(Kind::Interactive),
+            ..Default::default()
+        };
+        let mut f = records::signin_view(&s, None).0;
+        f.insert("error_code".into(), json!(code));
+        view(
+            "signin",
+            &format!("f{i}"),
+            &format!("2026-03-01T10:{:02}:00Z", i % 60),
+            f,
+        )
+    };
+    let spray: Vec<View> = (0..5)
+        .map(|i| fail(i, &format!("user{i}@contoso.example"), "192.0.2.9", "50126"))
+        .collect();
+    let hits = chains::run(&p, &[], &[], &spray, &[]);
+    assert_eq!(rules_of(&hits, "AZ-SIG-008"), 5);
+    assert_eq!(rules_of(&hits, "AZ-SIG-013"), 0);
+    let hits = chains::run(&p, &[], &[], &spray[..4], &[]);
+    assert_eq!(rules_of(&hits, "AZ-SIG-008"), 0);
+    let guess: Vec<View> = (0..10)
+        .map(|i| {
+            fail(
+                i,
+                "victim@contoso.example",
+                &format!("192.0.2.{i}"),
+                "50126",
+            )
+        })
+        .collect();
+    let hits = chains::run(&p, &[], &[], &guess, &[]);
+    assert_eq!(rules_of(&hits, "AZ-SIG-013"), 10);
+    assert_eq!(rules_of(&hits, "AZ-SIG-008"), 0);
+    let mfa: Vec<View> = (0..5)
+        .map(|i| fail(i, "victim@contoso.example", "192.0.2.1", "500121"))
+        .collect();
+    let hits = chains::run(&p, &[], &[], &mfa, &[]);
+    assert!(hits
+        .iter()
+        .any(|h| h.rule == "AZ-SIG-007" && h.attack == vec!["T1621".to_string()]));
+    let probes: Vec<ActivityEvent> = (0..10)
+        .map(|i| {
+            event(
+                i,
+                &format!("2026-03-01T10:00:{:02}Z", i),
+                "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+                "failed",
+                None,
+                user_claims("pwd,mfa"),
+                &format!("v{i}"),
+            )
+        })
+        .collect();
+    let (_, hits) = run_events(probes.clone(), vec![]);
+    assert_eq!(rules_of(&hits, "AZ-ACT-041"), 10);
+    assert_eq!(
+        rules_of(&hits, "AZ-ACT-020"),
+        0,
+        "failed reads are not reads"
+    );
+    let (_, hits) = run_events(probes[..9].to_vec(), vec![]);
+    assert_eq!(rules_of(&hits, "AZ-ACT-041"), 0);
+}
+
+#[test]
+fn threshold_params_are_validated() {
+    let src = |params: &str| {
+        RulePack::from_sources(&[("t.yaml".into(), format!("correlations:\n- {{id: T-1, name: t, title: t, kind: threshold, params: {params}, severity: low, attack: [{{id: T1110, name: n}}]}}\n"))])
+    };
+    assert!(src("{source: signin, group_by: ip, threshold: 3}").is_ok());
+    assert!(src("{source: signin, group_by: nope, threshold: 3}")
+        .unwrap_err()
+        .to_string()
+        .contains("unknown fact"));
+    assert!(src("{source: signin, group_by: ip, threshold: 1}")
+        .unwrap_err()
+        .to_string()
+        .contains("at least 2"));
+    assert!(src("{group_by: ip, threshold: 3}")
+        .unwrap_err()
+        .to_string()
+        .contains("source"));
+    assert!(
+        src("{source: signin, group_by: ip, threshold: 3, where: {ipp: x}}")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown fact")
+    );
+}

@@ -8,10 +8,15 @@
 //! - `elevation_then_sensitive_change`: PIM activation or elevate-access → sensitive change
 //!   by the same identity within the window;
 //! - `list_keys_regenerate_key`: `listKeys` and `regenerateKey` by the same identity;
-//! - `mass_deletion`: many deletes by one identity in a short window.
+//! - `mass_deletion`: many deletes by one identity in a short window;
+//! - `threshold`: generic and fully data-driven: N matching records (or N distinct values
+//!   of a fact) with the same group key within a window (failure bursts, spraying, MFA
+//!   fatigue, creation spikes).
 
 use super::cond::Facts;
-use super::rules::{Correlation, CorrelatorKind, RulePack, Severity};
+use super::rules::{
+    glob, normalize_name, Correlation, CorrelatorKind, RulePack, Severity, Source, ThresholdSpec,
+};
 use super::{apply_noise, Detection, View};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
@@ -127,6 +132,7 @@ pub fn run(
             }
             CorrelatorKind::ListKeysRegenerateKey => keys(c, pack, ops, &mut out),
             CorrelatorKind::MassDeletion => mass_delete(c, pack, ops, &mut out),
+            CorrelatorKind::Threshold => threshold(c, pack, ops, audits, sis, &mut out),
         }
     }
     out
@@ -522,6 +528,96 @@ fn mass_delete(c: &Correlation, pack: &RulePack, ops: &[View], out: &mut Vec<Det
                 )];
                 out.push(new_hit(c, v, c.severity, &[], notes, ev, pack));
             }
+        }
+    }
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.to_ascii_lowercase()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn threshold(
+    c: &Correlation,
+    pack: &RulePack,
+    ops: &[View],
+    audits: &[View],
+    sis: &[View],
+    out: &mut Vec<Detection>,
+) {
+    let Ok(t) = ThresholdSpec::from(c) else {
+        return;
+    };
+    let (views, name_key) = match t.source {
+        Source::Activity => (ops, "op"),
+        Source::Audit => (audits, "activity"),
+        Source::Signin => (sis, ""),
+    };
+    let pats: Vec<String> = t.operations.iter().map(|p| normalize_name(p)).collect();
+    let window = SignedDuration::from_secs((t.window_minutes * 60.0) as i64);
+    let mut groups: BTreeMap<String, Vec<(Timestamp, &View)>> = BTreeMap::new();
+    for v in views {
+        if !pats.is_empty()
+            && !s(&v.facts, name_key).is_some_and(|n| pats.iter().any(|p| glob(p, n)))
+        {
+            continue;
+        }
+        if super::cond::eval(&t.when, &v.facts).is_none() {
+            continue;
+        }
+        if let (Some(k), Some(at)) = (
+            v.facts.get(&t.group_by).and_then(text_of),
+            ts(&v.subject.time),
+        ) {
+            groups.entry(k).or_default().push((at, v));
+        }
+    }
+    for (key, mut list) in groups {
+        list.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.subject.id.cmp(&b.1.subject.id))
+        });
+        let mut flagged = vec![false; list.len()];
+        let mut peak = 0;
+        let mut j = 0;
+        for i in 0..list.len() {
+            while list[i].0.duration_since(list[j].0) > window {
+                j += 1;
+            }
+            let n = match &t.distinct {
+                Some(d) => list[j..=i]
+                    .iter()
+                    .filter_map(|x| x.1.facts.get(d).and_then(text_of))
+                    .collect::<BTreeSet<_>>()
+                    .len(),
+                None => i + 1 - j,
+            };
+            if n >= t.threshold {
+                peak = peak.max(n);
+                flagged[j..=i].iter_mut().for_each(|f| *f = true);
+            }
+        }
+        for (k, (_, v)) in list.iter().enumerate() {
+            if !flagged[k] {
+                continue;
+            }
+            let what = t
+                .distinct
+                .as_deref()
+                .map(|d| format!("distinct {d} values"))
+                .unwrap_or_else(|| "records".into());
+            let mut ev = BTreeMap::new();
+            ev.insert(t.group_by.clone(), json!(key));
+            ev.insert("peak_count".into(), json!(peak));
+            let notes = vec![format!(
+                "{peak} {what} for {} = {key} within {} minutes (threshold {})",
+                t.group_by, t.window_minutes, t.threshold
+            )];
+            out.push(new_hit(c, v, c.severity, &[], notes, ev, pack));
         }
     }
 }

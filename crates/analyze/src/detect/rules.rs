@@ -119,6 +119,9 @@ pub enum CorrelatorKind {
     ElevationThenSensitiveChange,
     ListKeysRegenerateKey,
     MassDeletion,
+    /// Generic: at least `threshold` matching records (or distinct values of `distinct`)
+    /// with the same `group_by` fact within `window_minutes`.
+    Threshold,
 }
 
 impl CorrelatorKind {
@@ -130,6 +133,15 @@ impl CorrelatorKind {
             CorrelatorKind::ElevationThenSensitiveChange => &["window_hours", "min_severity"],
             CorrelatorKind::ListKeysRegenerateKey => &["window_hours"],
             CorrelatorKind::MassDeletion => &["threshold", "window_minutes"],
+            CorrelatorKind::Threshold => &[
+                "source",
+                "operations",
+                "where",
+                "group_by",
+                "distinct",
+                "threshold",
+                "window_minutes",
+            ],
         }
     }
 }
@@ -168,6 +180,55 @@ impl Correlation {
             .get(k)
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or(default)
+    }
+}
+
+/// The parameters of a `threshold` correlation, decoded.
+#[derive(Clone, Debug)]
+pub struct ThresholdSpec {
+    pub source: Source,
+    pub operations: Vec<String>,
+    pub when: Condition,
+    pub group_by: String,
+    pub distinct: Option<String>,
+    pub threshold: usize,
+    pub window_minutes: f64,
+}
+
+impl ThresholdSpec {
+    pub fn from(c: &Correlation) -> Result<ThresholdSpec, String> {
+        let p = &c.params;
+        let get = |k: &str| p.get(k).cloned();
+        let source: Source =
+            serde_json::from_value(get("source").ok_or("threshold needs `source`")?)
+                .map_err(|e| format!("source: {e}"))?;
+        let operations: Vec<String> = get("operations")
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| format!("operations: {e}"))?
+            .unwrap_or_default();
+        let when: Condition = get("where")
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| format!("where: {e}"))?
+            .unwrap_or_default();
+        let group_by = get("group_by")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .ok_or("threshold needs `group_by` (a fact name)")?;
+        let distinct = get("distinct").and_then(|v| v.as_str().map(str::to_string));
+        let threshold = c.num("threshold", 0.0);
+        if threshold < 2.0 {
+            return Err("threshold must be at least 2".into());
+        }
+        Ok(ThresholdSpec {
+            source,
+            operations,
+            when,
+            group_by,
+            distinct,
+            threshold: threshold as usize,
+            window_minutes: c.num("window_minutes", 60.0),
+        })
     }
 }
 
@@ -312,6 +373,16 @@ fn check_correlation(c: &Correlation) -> Result<(), String> {
                 c.kind,
                 known.join(", ")
             ));
+        }
+    }
+    if c.kind == CorrelatorKind::Threshold {
+        let t = ThresholdSpec::from(c)?;
+        check_condition(&t.when)?;
+        check_names(&t.when, Some(t.source))?;
+        for f in std::iter::once(&t.group_by).chain(t.distinct.as_ref()) {
+            if !super::catalog::known(t.source).contains(&f.as_str()) {
+                return Err(format!("unknown fact {f:?} in group_by/distinct"));
+            }
         }
     }
     Ok(())
