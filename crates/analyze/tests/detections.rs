@@ -1502,3 +1502,88 @@ fn threshold_params_are_validated() {
             .contains("unknown fact")
     );
 }
+
+/// Every technique the built-in pack emits is one of those verified in detections.md §4.1
+/// (ATT&CK v18.1), and every rule records the version.
+#[test]
+fn attack_ids_are_from_the_verified_catalog() {
+    const VERIFIED: &[&str] = &[
+        "T1078.004",
+        "T1098",
+        "T1098.001",
+        "T1098.003",
+        "T1098.005",
+        "T1098.006",
+        "T1136.003",
+        "T1496",
+        "T1496.001",
+        "T1578",
+        "T1578.001",
+        "T1578.002",
+        "T1578.003",
+        "T1578.004",
+        "T1578.005",
+        "T1562.001",
+        "T1562.007",
+        "T1562.008",
+        "T1485",
+        "T1485.001",
+        "T1490",
+        "T1489",
+        "T1530",
+        "T1537",
+        "T1651",
+        "T1648",
+        "T1059.009",
+        "T1528",
+        "T1552",
+        "T1552.005",
+        "T1552.007",
+        "T1555.006",
+        "T1556.006",
+        "T1556.007",
+        "T1556.009",
+        "T1484.002",
+        "T1548.005",
+        "T1666",
+        "T1535",
+        "T1580",
+        "T1526",
+        "T1619",
+        "T1087.004",
+        "T1069.003",
+        "T1021.008",
+        "T1040",
+        "T1199",
+        "T1110",
+        "T1110.001",
+        "T1110.003",
+        "T1621",
+        "T1606.002",
+        "T1550.001",
+        "T1090.003",
+        "T1566.002",
+        "T1531",
+    ];
+    let p = pack();
+    for t in p.techniques() {
+        assert!(
+            VERIFIED.contains(&t.as_str()),
+            "{t} is not in detections.md 4.1"
+        );
+    }
+    let names: BTreeSet<&str> = p
+        .rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .chain(p.correlations.iter().map(|c| c.name.as_str()))
+        .collect();
+    assert_eq!(
+        names.len(),
+        p.rules.len() + p.correlations.len(),
+        "rule names are unique"
+    );
+    assert!(names.iter().all(|n| n
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')));
+}
