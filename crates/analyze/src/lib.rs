@@ -10,6 +10,7 @@
 pub mod anomalies;
 pub mod client;
 pub mod correlate;
+pub mod detect;
 pub mod engine;
 pub mod finding;
 pub mod gaps;
@@ -20,6 +21,7 @@ pub mod signins;
 pub mod statement;
 pub mod verdict;
 
+pub use detect::rules::{RuleError, RulePack};
 pub use engine::{attribute, Attribution};
 pub use finding::OperationFinding;
 pub use signins::{facts, SignInFacts};

@@ -27,6 +27,8 @@ pub enum Command {
     Investigate(InvestigateArgs),
     /// Re-hash a bundle's inputs and outputs and re-run its analysis; non-zero on any difference.
     Verify(VerifyArgs),
+    /// List the detection rules (built-in plus --rules DIRs): id, severity, ATT&CK, title.
+    Rules(RulesArgs),
 }
 
 /// Filters narrow the findings; they never narrow what is copied and hashed.
@@ -65,6 +67,12 @@ pub struct InvestigateArgs {
     /// exports/ stay byte-identical. The key is not recorded; verify needs it again.
     #[arg(long, value_name = "KEY")]
     pub redact: Option<String>,
+    /// Extra rule directories (built-in format); copied into the bundle's rules/.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Also evaluate SigmaHQ Azure rules from DIR (unmodified); copied into the bundle's rules/.
+    #[arg(long, value_name = "DIR")]
+    pub sigma: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -78,18 +86,39 @@ pub struct VerifyArgs {
 }
 
 #[derive(Args)]
+pub struct RulesArgs {
+    /// Directory of extra rule files (*.yaml / *.yml) in the built-in format; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Print the full rule pack as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also load SigmaHQ rules from DIR and report which can be evaluated.
+    #[arg(long, value_name = "DIR")]
+    pub sigma: Option<PathBuf>,
+}
+
+#[derive(Args)]
 pub struct AttributeArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output directory.
     #[arg(long)]
     pub out: PathBuf,
+    /// Directory of extra rule files (*.yaml / *.yml) in the built-in format; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Directory of SigmaHQ rules (product azure) to evaluate unmodified.
+    #[arg(long, value_name = "DIR")]
+    pub sigma: Option<PathBuf>,
 }
 
 pub struct AttributeConfig {
     pub inputs: Vec<PathBuf>,
     pub read: tokentrail_ingest::ReadOptions,
     pub out: PathBuf,
+    pub rules: Vec<PathBuf>,
+    pub sigma: Option<PathBuf>,
 }
 
 impl AttributeArgs {
@@ -98,6 +127,8 @@ impl AttributeArgs {
             read: self.input.read_options(),
             inputs: self.input.inputs,
             out: self.out,
+            rules: self.rules,
+            sigma: self.sigma,
         }
     }
 }

@@ -143,12 +143,22 @@ impl Bundle {
     /// Copies input `n` (a file or a directory tree) into `exports/`, byte for byte, makes
     /// the copies read-only, and returns what was copied.
     pub fn copy_input(&mut self, n: usize, src: &Path) -> Result<Vec<CopiedInput>, BundleError> {
+        self.copy_tree("exports", n, src)
+    }
+
+    /// Copies a file or directory tree into `<area>/NN-name/`, byte for byte and read-only.
+    pub fn copy_tree(
+        &mut self,
+        area: &str,
+        n: usize,
+        src: &Path,
+    ) -> Result<Vec<CopiedInput>, BundleError> {
         let base = sanitize(
             &src.file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "input".into()),
         );
-        let top = format!("exports/{n:02}-{base}");
+        let top = format!("{area}/{n:02}-{base}");
         let meta = std::fs::metadata(src).map_err(io(src))?;
         let mut files: Vec<(PathBuf, String)> = Vec::new();
         if meta.is_dir() {

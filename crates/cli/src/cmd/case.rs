@@ -28,6 +28,15 @@ pub struct CaseOptions {
     /// recorded, only a keyed check value so `verify` can tell a wrong key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redaction: Option<Redaction>,
+    /// User rule directories, as copied into the bundle (`rules/NN-name`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// SigmaHQ rules directory, as copied into the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<String>,
+    /// Every rule file copied into the bundle, with its SHA-256 (checked by `verify`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_files: Vec<CopiedInput>,
 }
 
 /// How a case was redacted.
@@ -165,14 +174,42 @@ pub fn build(
     let n_activity = c.activity.len();
     let n_audit = c.audit.len();
     let ranges = source_ranges(&c);
-    let a = tokentrail_analyze::attribute(
+    let mut a = tokentrail_analyze::attribute(
         std::mem::take(&mut c.activity),
         std::mem::take(&mut c.signins),
     );
+    progress.step("running detections");
+    let rule_dirs: Vec<std::path::PathBuf> =
+        opts.rules.iter().map(|r| exports_root.join(r)).collect();
+    let pack = tokentrail_analyze::RulePack::load(&rule_dirs)?;
+    let sig = match &opts.sigma {
+        Some(d) => Some(
+            tokentrail_analyze::detect::sigma::load(&exports_root.join(d))
+                .with_context(|| format!("reading Sigma rules in {d}"))?,
+        ),
+        None => None,
+    };
+    let hits = tokentrail_analyze::detect::run(
+        &pack,
+        &mut a,
+        &tokentrail_analyze::detect::Extra {
+            audit: &c.audit,
+            signins: &c.signin_records,
+            sigma: sig.as_ref().map(|s| &s.0),
+        },
+    );
+    let keep: Vec<bool> = a.findings.iter().map(|f| passes(f, &filters)).collect();
     let findings: Vec<OperationFinding> = a
         .findings
-        .into_iter()
-        .filter(|f| passes(f, &filters))
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(f, _)| f.clone())
+        .collect();
+    // Detections on operations follow the filters; audit and sign-in detections are kept.
+    let hits: Vec<&tokentrail_analyze::detect::Detection> = hits
+        .iter()
+        .filter(|h| h.op.is_none_or(|i| keep.get(i).copied().unwrap_or(true)))
         .collect();
     let any_filter = filters != Filters::default();
     let any_detection = findings.iter().any(|f| !f.detections.is_empty());
@@ -218,16 +255,34 @@ pub fn build(
     }
     bundle.write("findings/operations.jsonl", &ops)?;
     let mut det = Vec::new();
-    for f in &findings {
-        for d in &f.detections {
-            serde_json::to_writer(
-                &mut det,
-                &serde_json::json!({"rule": d.rule, "title": d.title, "severity": d.severity, "attack": d.attack, "operation": f.operation, "time": f.time, "correlation_id": f.correlation_id, "resource_id": f.resource_id, "identity": f.identity.display}),
-            )?;
-            det.push(b'\n');
-        }
+    for h in &hits {
+        serde_json::to_writer(&mut det, h)?;
+        det.push(b'\n');
     }
     bundle.write("findings/detections.jsonl", &det)?;
+    let root_text = exports_root.display().to_string();
+    let rel_files: Vec<String> = pack
+        .files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(&root_text)
+                .unwrap_or(f)
+                .trim_start_matches(['/', '\\'])
+                .to_string()
+        })
+        .collect();
+    let mut info = serde_json::to_vec_pretty(&serde_json::json!({
+        "sha256": pack.sha256,
+        "files": rel_files,
+        "counts": pack.counts(),
+    }))?;
+    info.push(b'\n');
+    bundle.write("findings/rulepack.json", &info)?;
+    if let Some((_, rep)) = &sig {
+        let mut r = serde_json::to_vec_pretty(rep)?;
+        r.push(b'\n');
+        bundle.write("findings/sigma-report.json", &r)?;
+    }
     let mut skipped = Vec::new();
     for s in &c.skips {
         serde_json::to_writer(&mut skipped, s)?;
@@ -300,7 +355,7 @@ pub fn build(
         version: version.into(),
         command_line: command_line.into(),
         options: serde_json::to_value(opts)?,
-        rule_pack_sha256: String::new(),
+        rule_pack_sha256: pack.sha256.clone(),
         inputs: inputs.iter().map(|i| input_entry(i, &c)).collect(),
         streams: c
             .files

@@ -41,6 +41,21 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
+/// The bundle directory (`rules/NN-name`) a copied tree landed in.
+fn top_dir(copied: &[tokentrail_report::bundle::CopiedInput], area: &str, n: usize) -> String {
+    copied
+        .first()
+        .and_then(|c| {
+            c.bundle_path
+                .split('/')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join("/")
+                .into()
+        })
+        .unwrap_or_else(|| format!("{area}/{n:02}-empty"))
+}
+
 pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
     let started = jiff::Timestamp::now().to_string();
     let mut bundle = Bundle::create(&a.out)?;
@@ -52,11 +67,35 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("copying {} into the bundle", input.display()))?,
         );
     }
+    // Rules travel with the evidence, so a reviewer re-runs exactly these.
+    let mut rule_files = Vec::new();
+    let mut rules = Vec::new();
+    for (n, dir) in a.rules.iter().enumerate() {
+        let copied = bundle
+            .copy_tree("rules", n + 1, dir)
+            .with_context(|| format!("copying rules from {}", dir.display()))?;
+        rules.push(top_dir(&copied, "rules", n + 1));
+        rule_files.extend(copied);
+    }
+    let sigma = match &a.sigma {
+        Some(dir) => {
+            let copied = bundle
+                .copy_tree("rules", 99, dir)
+                .with_context(|| format!("copying Sigma rules from {}", dir.display()))?;
+            let top = top_dir(&copied, "rules", 99);
+            rule_files.extend(copied);
+            Some(top)
+        }
+        None => None,
+    };
     let opts = CaseOptions {
         culture: a.input.culture.clone(),
         max_decompressed: a.input.max_decompressed,
         filters: a.filters,
         redaction: a.redact.as_deref().map(super::case::Redaction::for_key),
+        rules,
+        sigma,
+        rule_files,
     };
     let root = bundle.root().to_path_buf();
     let s = build(

@@ -3,6 +3,7 @@
 mod archive;
 mod case_db;
 mod conformance;
+mod detect;
 mod golden;
 mod ground_truth;
 mod investigate;

@@ -1,0 +1,533 @@
+//! The one place that reads Entra audit and sign-in fields. Each record is serialized to
+//! JSON and read through candidate field names (case- and underscore-insensitive), so the
+//! richer audit / sign-in models landing from the ingestion work only need the candidate
+//! lists below adjusted. Both views are flat [`Facts`] maps rules and Sigma aliases read.
+
+use super::cond::Facts;
+use super::rules::normalize_name;
+use crate::signins::SignInFacts;
+use serde_json::{json, Value};
+use tokentrail_model::{AuditEvent, SignIn};
+
+/// Entra directory role template ids treated as Tier 0 (detections.md §2.2).
+pub const TIER0_ROLES: &[(&str, &str)] = &[
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+    ),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+    ),
+    (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Privileged Authentication Administrator",
+    ),
+    (
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        "Security Administrator",
+    ),
+    (
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+        "Conditional Access Administrator",
+    ),
+    (
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+        "Application Administrator",
+    ),
+    (
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+        "Cloud Application Administrator",
+    ),
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
+    (
+        "7698a772-787b-4ac8-901f-60d6b08affd2",
+        "Cloud Device Administrator",
+    ),
+];
+
+fn norm_key(k: &str) -> String {
+    k.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn child<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
+    let want = norm_key(k);
+    v.as_object()?
+        .iter()
+        .find(|(n, _)| norm_key(n) == want)
+        .map(|(_, v)| v)
+}
+
+/// The first candidate dotted path that resolves to a non-null value.
+pub fn pick<'a>(v: &'a Value, candidates: &[&str]) -> Option<&'a Value> {
+    candidates.iter().find_map(|p| {
+        p.split('.')
+            .try_fold(v, |cur, k| child(cur, k))
+            .filter(|x| !x.is_null())
+    })
+}
+
+fn pick_text(v: &Value, candidates: &[&str]) -> Option<String> {
+    match pick(v, candidates)? {
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn put(f: &mut Facts, k: &str, v: Option<String>) {
+    if let Some(v) = v {
+        f.insert(k.to_string(), json!(v));
+    }
+}
+
+/// Accessor: the audit activity name.
+pub fn audit_activity(raw: &Value) -> Option<String> {
+    pick_text(
+        raw,
+        &[
+            "activity",
+            "activity_display_name",
+            "activityDisplayName",
+            "operation_name",
+            "operationName",
+            "properties.activityDisplayName",
+        ],
+    )
+}
+
+/// Accessor: the audit initiator (user UPN / id / IP, or app name / app id / SP id).
+fn audit_initiator(raw: &Value, f: &mut Facts) {
+    let ini = pick(
+        raw,
+        &[
+            "initiator",
+            "initiated_by",
+            "initiatedBy",
+            "properties.initiatedBy",
+        ],
+    )
+    .cloned()
+    .unwrap_or(Value::Null);
+    put(
+        f,
+        "initiator.upn",
+        pick_text(
+            &ini,
+            &[
+                "user.user_principal_name",
+                "user.userPrincipalName",
+                "user.upn",
+            ],
+        ),
+    );
+    put(
+        f,
+        "initiator.id",
+        pick_text(&ini, &["user.id", "user.object_id"]).map(|s| s.to_ascii_lowercase()),
+    );
+    put(
+        f,
+        "initiator.ip",
+        pick_text(
+            &ini,
+            &["user.ip", "user.ip_address", "user.ipAddress", "ip"],
+        )
+        .or_else(|| pick_text(raw, &["caller_ip", "callerIpAddress"])),
+    );
+    put(
+        f,
+        "initiator.app",
+        pick_text(&ini, &["app.display_name", "app.displayName", "app.name"]),
+    );
+    put(
+        f,
+        "initiator.app_id",
+        pick_text(&ini, &["app.app_id", "app.appId"]).map(|s| s.to_ascii_lowercase()),
+    );
+    put(
+        f,
+        "initiator.sp_id",
+        pick_text(
+            &ini,
+            &["app.service_principal_id", "app.servicePrincipalId"],
+        )
+        .map(|s| s.to_ascii_lowercase()),
+    );
+    let kind = if f.contains_key("initiator.upn") || f.contains_key("initiator.id") {
+        Some("user")
+    } else if f.contains_key("initiator.app")
+        || f.contains_key("initiator.app_id")
+        || f.contains_key("initiator.sp_id")
+    {
+        Some("app")
+    } else {
+        None
+    };
+    put(f, "initiator.type", kind.map(str::to_string));
+    // Top-level `identity` (e.g. "MS-PIM", "Managed Service Identity").
+    put(
+        f,
+        "identity",
+        pick_text(raw, &["identity", "initiator_name"]),
+    );
+    if !f.contains_key("initiator.app") {
+        if let Some(i) = f.get("identity").cloned() {
+            f.insert("initiator.app".into(), i);
+        }
+    }
+}
+
+fn unquote(s: &str) -> String {
+    // Audit old/new values are JSON text, often a quoted string inside a list.
+    let t = s.trim();
+    match serde_json::from_str::<Value>(t) {
+        Ok(Value::String(x)) => x,
+        Ok(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => t.trim_matches('"').to_string(),
+    }
+}
+
+/// Accessor: target resources and their modified properties.
+fn audit_targets(raw: &Value, f: &mut Facts) {
+    let Some(Value::Array(targets)) = pick(
+        raw,
+        &[
+            "targets",
+            "target_resources",
+            "targetResources",
+            "properties.targetResources",
+        ],
+    ) else {
+        return;
+    };
+    let (mut types, mut ids, mut names, mut props, mut newv) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for t in targets.iter().take(50) {
+        if let Some(x) = pick_text(t, &["target_type", "type"]) {
+            types.push(json!(x));
+        }
+        if let Some(x) = pick_text(t, &["id"]) {
+            ids.push(json!(x.to_ascii_lowercase()));
+        }
+        if let Some(x) = pick_text(
+            t,
+            &[
+                "display_name",
+                "displayName",
+                "user_principal_name",
+                "userPrincipalName",
+            ],
+        ) {
+            names.push(json!(x));
+        }
+        if let Some(Value::Array(mps)) = pick(t, &["modified_properties", "modifiedProperties"]) {
+            for mp in mps.iter().take(100) {
+                let n = pick_text(mp, &["display_name", "displayName", "name"]).unwrap_or_default();
+                let nv = match pick(mp, &["new_value", "newValue"]) {
+                    Some(Value::String(v)) => unquote(v),
+                    Some(Value::Array(a)) => a
+                        .iter()
+                        .map(|v| {
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    Some(Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                };
+                if n.eq_ignore_ascii_case("Role.DisplayName") {
+                    f.insert("role.name".into(), json!(nv.clone()));
+                }
+                if n.eq_ignore_ascii_case("Role.TemplateId") {
+                    f.insert("role.template_id".into(), json!(nv.to_ascii_lowercase()));
+                }
+                props.push(json!(n));
+                newv.push(format!(
+                    "{}={}",
+                    props.last().and_then(|p| p.as_str()).unwrap_or(""),
+                    nv
+                ));
+            }
+        }
+    }
+    f.insert("target.type".into(), Value::Array(types));
+    f.insert("target.id".into(), Value::Array(ids));
+    f.insert("target.name".into(), Value::Array(names));
+    f.insert("modified.property".into(), Value::Array(props));
+    f.insert("modified.new_values".into(), json!(newv.join("; ")));
+}
+
+/// The flat view of an audit event.
+pub fn audit_view(e: &AuditEvent) -> (Facts, Value) {
+    let raw = serde_json::to_value(e).unwrap_or(Value::Null);
+    (audit_view_json(&raw), raw)
+}
+
+/// The flat view of an audit record already in JSON form (also used by tests).
+pub fn audit_view_json(raw: &Value) -> Facts {
+    let mut f = Facts::new();
+    if let Some(a) = audit_activity(raw) {
+        f.insert("activity_raw".into(), json!(a));
+        f.insert("activity".into(), json!(normalize_name(&a)));
+    }
+    put(
+        &mut f,
+        "category",
+        pick_text(raw, &["category", "properties.category"]),
+    );
+    put(
+        &mut f,
+        "result",
+        pick_text(raw, &["result", "properties.result"]).map(|s| s.to_ascii_lowercase()),
+    );
+    put(
+        &mut f,
+        "service",
+        pick_text(
+            raw,
+            &[
+                "logged_by_service",
+                "loggedByService",
+                "properties.loggedByService",
+            ],
+        ),
+    );
+    put(
+        &mut f,
+        "operation_type",
+        pick_text(raw, &["operation_type", "operationType"]),
+    );
+    put(&mut f, "id", pick_text(raw, &["id"]));
+    audit_initiator(raw, &mut f);
+    audit_targets(raw, &mut f);
+    let tid = f
+        .get("role.template_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let rname = f
+        .get("role.name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let tier0 = TIER0_ROLES.iter().any(|(id, n)| {
+        tid.as_deref() == Some(*id) || rname.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(n))
+    });
+    f.insert("role.tier0".into(), json!(tier0));
+    f
+}
+
+/// The flat view of a sign-in: the correlation facts plus fields only the full record has.
+pub fn signin_view(s: &SignInFacts, model: Option<&SignIn>) -> (Facts, Value) {
+    let raw = model
+        .and_then(|m| serde_json::to_value(m).ok())
+        .unwrap_or(Value::Null);
+    let mut f = Facts::new();
+    f.insert(
+        "kind".into(),
+        serde_json::to_value(s.kind()).unwrap_or(Value::Null),
+    );
+    f.insert("success".into(), json!(s.success));
+    put(&mut f, "ip", s.ip.clone());
+    put(
+        &mut f,
+        "upn",
+        s.upn.as_ref().map(|u| u.to_ascii_lowercase()),
+    );
+    put(&mut f, "object_id", s.object_id.clone());
+    put(&mut f, "app_id", s.app_id.clone());
+    put(&mut f, "app_name", s.app_name.clone());
+    put(&mut f, "resource_id", s.resource_id.clone());
+    put(&mut f, "user_agent", s.user_agent.clone());
+    put(&mut f, "client_app", s.client_app_used.clone());
+    put(&mut f, "auth_requirement", s.auth_requirement.clone());
+    put(&mut f, "conditional_access", s.conditional_access.clone());
+    put(
+        &mut f,
+        "risk_level",
+        s.risk_level.as_ref().map(|r| r.to_ascii_lowercase()),
+    );
+    put(&mut f, "credential_type", s.credential_type.clone());
+    put(&mut f, "incoming_token_type", s.incoming_token_type.clone());
+    put(&mut f, "location", s.location.clone());
+    if let Some(m) = s.mfa {
+        f.insert("mfa".into(), json!(m));
+    }
+    let single = s
+        .auth_requirement
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case("singleFactorAuthentication"))
+        && s.mfa != Some(true);
+    f.insert("single_factor".into(), json!(single));
+    put(
+        &mut f,
+        "error_code",
+        pick_text(
+            &raw,
+            &[
+                "error_code",
+                "status.error_code",
+                "status.errorCode",
+                "result_type",
+                "resultType",
+            ],
+        ),
+    );
+    put(
+        &mut f,
+        "authentication_protocol",
+        pick_text(&raw, &["authentication_protocol", "authenticationProtocol"]),
+    );
+    put(
+        &mut f,
+        "original_transfer_method",
+        pick_text(
+            &raw,
+            &["original_transfer_method", "originalTransferMethod"],
+        ),
+    );
+    put(
+        &mut f,
+        "result_description",
+        pick_text(
+            &raw,
+            &[
+                "result_description",
+                "resultDescription",
+                "status.failure_reason",
+                "status.failureReason",
+                "failure_reason",
+            ],
+        ),
+    );
+    put(
+        &mut f,
+        "resource_display_name",
+        pick_text(
+            &raw,
+            &[
+                "resource.name",
+                "resource_display_name",
+                "resourceDisplayName",
+            ],
+        ),
+    );
+    put(
+        &mut f,
+        "risk_state",
+        pick_text(&raw, &["risk.state", "risk_state", "riskState"]),
+    );
+    put(
+        &mut f,
+        "device_compliant",
+        pick_text(
+            &raw,
+            &[
+                "device.is_compliant",
+                "device_detail.is_compliant",
+                "deviceDetail.isCompliant",
+            ],
+        ),
+    );
+    put(
+        &mut f,
+        "device_trust_type",
+        pick_text(
+            &raw,
+            &[
+                "device.trust_type",
+                "device_detail.trust_type",
+                "deviceDetail.trustType",
+            ],
+        ),
+    );
+    if let Some(r) = pick(
+        &raw,
+        &[
+            "risk.event_types",
+            "risk_event_types",
+            "riskEventTypes_v2",
+            "risk_event_types_v2",
+            "riskEventTypes",
+        ],
+    ) {
+        f.insert("risk_event_types".into(), r.clone());
+    }
+    (f, raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_view_reads_graph_and_snake_shapes() {
+        let raw = json!({"activityDisplayName": "Update application \u{2013} Certificates and secrets management ",
+            "category": "ApplicationManagement", "result": "success",
+            "initiatedBy": {"user": {"userPrincipalName": "eve@contoso.example", "ipAddress": "203.0.113.9"}},
+            "targetResources": [{"id": "APP-1", "type": "Application", "displayName": "billing",
+                "modifiedProperties": [{"displayName": "KeyDescription", "newValue": "[\"[KeyIdentifier=k1]\"]"}]}]});
+        let f = audit_view_json(&raw);
+        assert_eq!(
+            f["activity"],
+            json!("update application - certificates and secrets management")
+        );
+        assert_eq!(f["initiator.type"], json!("user"));
+        assert_eq!(f["initiator.ip"], json!("203.0.113.9"));
+        assert_eq!(f["target.id"], json!(["app-1"]));
+        assert!(f["modified.new_values"]
+            .as_str()
+            .unwrap()
+            .contains("KeyIdentifier=k1"));
+        let snake = json!({"activity": "Add member to role", "initiated_by": {"app": {"display_name": "MS-PIM"}},
+            "target_resources": [{"type": "User", "modified_properties": [
+                {"display_name": "Role.TemplateId", "new_value": "\"62E90394-69F5-4237-9190-012177145E10\""}]}]});
+        let f = audit_view_json(&snake);
+        assert_eq!(f["initiator.app"], json!("MS-PIM"));
+        assert_eq!(f["role.tier0"], json!(true));
+    }
+
+    #[test]
+    fn the_audit_model_is_read_through_its_own_field_names() {
+        let e: AuditEvent = serde_json::from_value(json!({
+            "id": "a", "activity": "Add member to role", "activity_key": "add member to role", "format": "graph",
+            "time": {"utc": "2024-01-01T00:00:00Z", "raw": "2024-01-01T00:00:00Z"},
+            "initiator": {"user": {"id": "U1", "upn": "eve@x.example", "ip": "203.0.113.9"}},
+            "targets": [{"id": "T1", "target_type": "User", "modified_properties": [
+                {"name": "Role.TemplateId", "new_value": ["62E90394-69F5-4237-9190-012177145E10"]}]}],
+            "source": {"file": "t", "record": 0}
+        }))
+        .unwrap();
+        let (f, _) = audit_view(&e);
+        assert_eq!(f["activity"], json!("add member to role"));
+        assert_eq!(f["initiator.upn"], json!("eve@x.example"));
+        assert_eq!(f["initiator.ip"], json!("203.0.113.9"));
+        assert_eq!(f["target.type"], json!(["User"]));
+        assert_eq!(f["role.tier0"], json!(true));
+    }
+
+    #[test]
+    fn signin_view_flags_single_factor() {
+        let s = SignInFacts {
+            auth_requirement: Some("singleFactorAuthentication".into()),
+            success: true,
+            ..Default::default()
+        };
+        let (f, _) = signin_view(&s, None);
+        assert_eq!(f["single_factor"], json!(true));
+        assert_eq!(f["kind"], json!("unknown"));
+    }
+}
