@@ -92,7 +92,9 @@ pub fn run(cfg: WhoConfig) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     for f in hits {
-        println!("{}", clean(&explain(f)).replace("\\n", "\n"));
+        for line in explain(f).lines() {
+            println!("{}", clean(line));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -85,10 +85,6 @@ fn nested_archives_are_read() {
     let outer = dir.path().join("outer.zip");
     make_zip(&outer, &[("inner.zip", std::fs::read(&inner).unwrap())]);
     let out = tokentrail().args(["parse"]).arg(&outer).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     assert_eq!(stdout(&out).lines().count(), 1);
 }

@@ -12,11 +12,7 @@ fn investigate(cwd: &Path, extra: &[&str]) {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
 }
 
 #[test]

@@ -13,11 +13,7 @@ fn bundle_text_outputs_match_their_snapshots() {
         .args(["investigate", input.to_str().unwrap(), "--out", "case"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let case = d.path().join("case");
     for (name, rel) in [
         ("notes_md", "notes.md"),

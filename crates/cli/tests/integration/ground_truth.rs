@@ -41,11 +41,7 @@ fn demo_operations_are_attributed_exactly_as_the_ground_truth_says() {
         .arg(d.path().join("case"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let ops = lines(&d.path().join("case/findings/operations.jsonl"));
     let truth: BTreeMap<_, _> = lines(&root.join("demo/truth.jsonl"))
         .into_iter()

@@ -41,11 +41,7 @@ fn json_dir() -> String {
 fn bundle_is_complete_and_verifies() {
     let d = tempfile::tempdir().unwrap();
     let out = investigate(d.path(), &[&json_dir(), "--out", "case"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let case = d.path().join("case");
     for f in [
         "manifest.json",
@@ -214,11 +210,7 @@ fn hostile_log_content_is_neutralized_in_every_output() {
     }]);
     std::fs::write(&evil, serde_json::to_vec(&ev).unwrap()).unwrap();
     let out = investigate(d.path(), &[evil.to_str().unwrap(), "--out", "case"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     assert!(
         !out.stderr.contains(&0x1b),
         "terminal summary carries a raw ESC"

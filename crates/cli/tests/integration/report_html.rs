@@ -180,11 +180,7 @@ fn report_renders_offline_and_payloads_do_not_execute() {
         .args(["investigate", input.to_str().unwrap(), "--out", "case"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let page = d.path().join("case/report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Content-Security-Policy"));

@@ -43,3 +43,8 @@ pub fn counts(summary: &str) -> Option<(u64, u64, u64)> {
         .map(|s| s.parse::<u64>().unwrap());
     Some((nums.next()?, nums.next()?, nums.next()?))
 }
+
+/// Fails the test with the command's stderr unless it succeeded.
+pub fn assert_success(o: &Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
