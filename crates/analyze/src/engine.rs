@@ -5,6 +5,7 @@ use crate::finding::{Client, OperationFinding, SessionOrigin, SignInRef, SourceR
 use crate::operations::{group, Operation};
 use crate::signins::{SignInFacts, SignInIndex};
 use crate::{anomalies, client, gaps, identity, lineage, statement, verdict};
+use rayon::prelude::*;
 use tokentrail_model::ActivityEvent;
 
 /// Everything attribution produced.
@@ -21,11 +22,8 @@ pub fn attribute(events: Vec<ActivityEvent>, signins: Vec<SignInFacts>) -> Attri
     let grouped = group(events);
     let index = SignInIndex::new(signins);
     let ips = anomalies::token_ips(&grouped.operations);
-    let findings = grouped
-        .operations
-        .iter()
-        .map(|op| explain(op, &index, &ips))
-        .collect();
+    // Operations are explained independently: in parallel, collected in input order.
+    let findings = grouped.operations.par_iter().map(|op| explain(op, &index, &ips)).collect();
     Attribution {
         findings,
         operations: grouped.operations,
@@ -92,6 +90,12 @@ fn explain(
     } else {
         Vec::new()
     };
+    let mut anomalies = anomalies;
+    if gaps.iter().any(|g| g.reason == "not_in_export") {
+        anomalies.push(
+            "no_signin_despite_coverage: the sign-in export covers this token's issue time and identity kind, yet holds no sign-in that issued it".into(),
+        );
+    }
     let first = op.first();
     let event_id = op
         .events
