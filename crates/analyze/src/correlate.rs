@@ -35,6 +35,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// The name used in every output (`token`, `session`, `issued_at`, `window`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Token => "token",
+            Method::Session => "session",
+            Method::IssuedAt => "issued_at",
+            Method::Window => "window",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Method::Token => "token id (uti = uniqueTokenIdentifier)",

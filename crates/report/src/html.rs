@@ -215,7 +215,7 @@ fn summary(r: &ReportInput<'_>) -> String {
     let methods = count_by(
         f.iter()
             .filter_map(|x| x.sign_in.as_ref())
-            .map(|s| format!("{:?}", s.method).to_lowercase()),
+            .map(|s| s.method.name().to_string()),
     );
     let _ = write!(
         o,

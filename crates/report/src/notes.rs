@@ -78,7 +78,7 @@ pub fn render(n: &NotesInput<'_>) -> String {
     let mut methods: BTreeMap<String, usize> = BTreeMap::new();
     for x in f.iter().filter_map(|x| x.sign_in.as_ref()) {
         *methods
-            .entry(format!("{:?}", x.method).to_lowercase())
+            .entry(x.method.name().to_string())
             .or_default() += 1;
     }
     if !methods.is_empty() {

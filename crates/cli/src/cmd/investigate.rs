@@ -133,7 +133,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
             f.verdict,
             f.sign_in
                 .as_ref()
-                .map(|s| format!(", sign-in by {:?}", s.method).to_lowercase())
+                .map(|s| format!(", sign-in by {}", s.method.name()))
                 .unwrap_or_default()
         );
     }
