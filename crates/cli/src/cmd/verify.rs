@@ -45,10 +45,10 @@ pub fn run(dir: &Path, redact_key: Option<&str>) -> anyhow::Result<ExitCode> {
         match hash::file(&p) {
             Ok((sha, _)) if sha == r.sha256 => {}
             Ok((sha, _)) => problems.push(format!(
-                "rule file {}: SHA-256 {sha} differs from the manifest's {}",
+                "rule or range file {}: SHA-256 {sha} differs from the manifest's {}",
                 r.bundle_path, r.sha256
             )),
-            Err(e) => problems.push(format!("rule file {}: {e}", r.bundle_path)),
+            Err(e) => problems.push(format!("rule or range file {}: {e}", r.bundle_path)),
         }
     }
     if let Some(r) = &opts.redaction {
