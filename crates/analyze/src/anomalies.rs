@@ -71,3 +71,37 @@ pub fn of(
     out.dedup();
     out
 }
+
+/// A user token whose ARM calls came from a hosting provider while its issuing sign-in or
+/// session origin came from outside any known hosting range: the token may have been
+/// taken to, or replayed from, a cloud VM. Only said when the table knows both sides.
+pub fn hosting_ip_for_user_token(
+    op: &Operation,
+    issuer: Option<&SignInFacts>,
+    origin: Option<&SignInFacts>,
+    ranges: &crate::netblocks::RangeTable,
+) -> Option<String> {
+    use crate::netblocks::Lookup;
+    let caller = op.caller_ip()?;
+    let Lookup::Hosting(l) = ranges.lookup(caller) else {
+        return None;
+    };
+    let elsewhere: Vec<String> = [("issuing sign-in", issuer), ("session origin", origin)]
+        .into_iter()
+        .filter_map(|(role, s)| {
+            let ip = s?.ip.as_deref()?;
+            (ranges.lookup(ip) == Lookup::NotHosting).then(|| format!("the {role} came from {ip}"))
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if elsewhere.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "hosting_ip_for_user_token: a user token called ARM from {caller}, which belongs to {} ({}), but {}",
+        l.provider,
+        l.tag,
+        elsewhere.join(" and ")
+    ))
+}

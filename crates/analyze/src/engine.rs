@@ -2,9 +2,10 @@
 
 use crate::correlate::{link, Method};
 use crate::finding::{Client, OperationFinding, SessionOrigin, SignInRef, SourceRef};
+use crate::netblocks::RangeTable;
 use crate::operations::{group, Operation};
 use crate::signins::{SignInFacts, SignInIndex};
-use crate::{anomalies, client, gaps, identity, lineage, statement, verdict};
+use crate::{anomalies, client, gaps, identity, lineage, netblocks, statement, verdict};
 use rayon::prelude::*;
 use tokentrail_model::ActivityEvent;
 
@@ -17,13 +18,38 @@ pub struct Attribution {
     pub duplicate_events: u64,
 }
 
-/// Attributes every operation in `events` to the sign-ins in `signins`.
+/// Reference data attribution consults, passed in rather than global.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// Hosting-provider IP ranges (the bundled table unless `--ranges` replaced it).
+    pub ranges: &'a RangeTable,
+}
+
+impl Default for Context<'static> {
+    fn default() -> Self {
+        Context {
+            ranges: RangeTable::bundled(),
+        }
+    }
+}
+
+/// Attributes every operation in `events` to the sign-ins in `signins`, with the bundled
+/// reference data.
 pub fn attribute(events: Vec<ActivityEvent>, signins: Vec<SignInFacts>) -> Attribution {
+    attribute_with(events, signins, &Context::default())
+}
+
+/// Attributes every operation in `events` to the sign-ins in `signins`.
+pub fn attribute_with(
+    events: Vec<ActivityEvent>,
+    signins: Vec<SignInFacts>,
+    cx: &Context<'_>,
+) -> Attribution {
     let grouped = group(events);
     let index = SignInIndex::new(signins);
     let ips = anomalies::token_ips(&grouped.operations);
     // Operations are explained independently: in parallel, collected in input order.
-    let findings = grouped.operations.par_iter().map(|op| explain(op, &index, &ips)).collect();
+    let findings = grouped.operations.par_iter().map(|op| explain(op, &index, &ips, cx)).collect();
     Attribution {
         findings,
         operations: grouped.operations,
@@ -36,6 +62,7 @@ fn explain(
     op: &Operation,
     ix: &SignInIndex,
     ips: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    cx: &Context<'_>,
 ) -> OperationFinding {
     let lk = link(op, ix);
     let issuer = lk.as_ref().map(|l| ix.get(l.signin));
@@ -83,8 +110,26 @@ fn explain(
     if let Some(o) = origin.filter(|o| Some(o.index) != issuer.map(|s| s.index)) {
         verdict::signin_indicators(o, "session origin", &mut indicators);
     }
+    let distinct_origin = origin.filter(|o| Some(o.index) != issuer.map(|s| s.index));
+    for (role, ip) in [
+        ("ARM caller IP", op.caller_ip()),
+        ("issuing sign-in IP", issuer.and_then(|s| s.ip.as_deref())),
+        (
+            "session origin IP",
+            distinct_origin.and_then(|s| s.ip.as_deref()),
+        ),
+    ] {
+        if let Some(line) = ip.and_then(|ip| netblocks::describe(cx.ranges, role, ip)) {
+            indicators.push(line);
+        }
+    }
     let v = verdict::decide(&ident, tool.as_deref(), issuer, origin, &mut indicators);
-    let anomalies = anomalies::of(op, issuer, origin, ips);
+    let mut anomalies = anomalies::of(op, issuer, origin, ips);
+    if ident.kind == identity::IdentityType::User {
+        if let Some(a) = anomalies::hosting_ip_for_user_token(op, issuer, origin, cx.ranges) {
+            anomalies.push(a);
+        }
+    }
     let gaps = if lk.is_none() {
         gaps::diagnose(&ident, op.time(), c.iat(), ix)
     } else {

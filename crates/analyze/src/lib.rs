@@ -16,12 +16,14 @@ pub mod finding;
 pub mod gaps;
 pub mod identity;
 pub mod lineage;
+pub mod netblocks;
 pub mod operations;
 pub mod signins;
 pub mod statement;
 pub mod verdict;
 
 pub use detect::rules::{RuleError, RulePack};
-pub use engine::{attribute, Attribution};
+pub use engine::{attribute, attribute_with, Attribution, Context};
 pub use finding::OperationFinding;
+pub use netblocks::RangeTable;
 pub use signins::{facts, SignInFacts};

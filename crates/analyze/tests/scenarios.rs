@@ -387,3 +387,100 @@ fn started_and_succeeded_collapse_and_duplicates_are_counted() {
     assert_eq!(f.duration_ms, 60_000);
     assert_eq!(f.event_ids, vec!["e1", "e2"]);
 }
+
+#[test]
+fn hosting_ranges_name_the_provider_and_flag_a_user_token_used_from_a_cloud() {
+    use tokentrail_analyze::{attribute_with, Context, RangeTable};
+    let ranges = RangeTable::from_tsv(
+        "# test table\n20.0.0.0/8\tAzure\tAzureCloud\n52.0.0.0/15\tAWS\tEC2\n",
+    );
+    let cx = Context { ranges: &ranges };
+    let id = "55555555-0000-4000-8000-000000000005";
+    let s = signin(id, "2024-06-10T09:00:00Z", Kind::Interactive, CLI);
+    let uti = Guid::parse(id).unwrap().to_uti();
+    let claims = || user_claims(&uti, "2024-06-10T09:00:05Z", CLI, None);
+    // The sign-in came from 198.51.100.7 (no hosting range); ARM calls from Azure and AWS.
+    let from_azure = event(
+        "e1",
+        "c1",
+        "2024-06-10T09:10:00Z",
+        claims(),
+        "dana@fabrikam.example",
+        "20.1.2.3",
+    );
+    let from_home = event(
+        "e2",
+        "c2",
+        "2024-06-10T09:11:00Z",
+        claims(),
+        "dana@fabrikam.example",
+        "198.51.100.7",
+    );
+    let mut aws_signin = signin(
+        "66666666-0000-4000-8000-000000000006",
+        "2024-06-10T10:00:00Z",
+        Kind::Interactive,
+        CLI,
+    );
+    aws_signin.ip = Some("52.1.2.3".into());
+    let aws_uti = Guid::parse("66666666-0000-4000-8000-000000000006")
+        .unwrap()
+        .to_uti();
+    let from_aws = event(
+        "e3",
+        "c3",
+        "2024-06-10T10:05:00Z",
+        user_claims(&aws_uti, "2024-06-10T10:00:03Z", CLI, None),
+        "dana@fabrikam.example",
+        "garbage-ip",
+    );
+    let a = attribute_with(
+        vec![from_azure, from_home, from_aws],
+        vec![s, aws_signin],
+        &cx,
+    );
+    let f1 = only(&a.findings, "c1");
+    assert!(f1
+        .indicators
+        .contains(&"ARM caller IP 20.1.2.3 belongs to Azure (AzureCloud)".to_string()));
+    assert!(f1.indicators.contains(
+        &"issuing sign-in IP 198.51.100.7 is not in any known hosting range".to_string()
+    ));
+    assert_eq!(
+        f1.anomalies
+            .iter()
+            .filter(|a| a.starts_with("hosting_ip_for_user_token:"))
+            .collect::<Vec<_>>(),
+        ["hosting_ip_for_user_token: a user token called ARM from 20.1.2.3, which belongs to Azure (AzureCloud), but the issuing sign-in came from 198.51.100.7"]
+    );
+    let f2 = only(&a.findings, "c2");
+    assert!(f2
+        .indicators
+        .contains(&"ARM caller IP 198.51.100.7 is not in any known hosting range".to_string()));
+    assert!(!f2.anomalies.iter().any(|a| a.starts_with("hosting_ip")));
+    let f3 = only(&a.findings, "c3");
+    assert_eq!(
+        f3.sign_in.as_ref().unwrap().id,
+        "66666666-0000-4000-8000-000000000006"
+    );
+    assert!(f3
+        .indicators
+        .contains(&"issuing sign-in IP 52.1.2.3 belongs to AWS (EC2)".to_string()));
+    // A garbage caller IP says nothing rather than something wrong.
+    assert!(!f3.indicators.iter().any(|i| i.contains("garbage-ip")));
+    assert!(!f3.anomalies.iter().any(|a| a.starts_with("hosting_ip")));
+    // Deterministic: the same input gives the same output.
+    let again = attribute_with(
+        vec![event(
+            "e1",
+            "c1",
+            "2024-06-10T09:10:00Z",
+            claims(),
+            "dana@fabrikam.example",
+            "20.1.2.3",
+        )],
+        vec![signin(id, "2024-06-10T09:00:00Z", Kind::Interactive, CLI)],
+        &cx,
+    );
+    assert_eq!(again.findings[0].indicators, f1.indicators);
+}

@@ -29,6 +29,32 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the detection rules (built-in plus --rules DIRs): id, severity, ATT&CK, title.
     Rules(RulesArgs),
+    /// Hosting-provider IP ranges: import published lists into the bundled format, look IPs up.
+    #[command(subcommand)]
+    Ranges(RangesCommand),
+}
+
+#[derive(Subcommand)]
+pub enum RangesCommand {
+    /// Convert Azure Service Tags JSON, AWS ip-ranges.json, GCP cloud.json or range TSV files
+    /// (format detected from content) into one aggregated TSV for --ranges.
+    Import {
+        /// Range files, in any mix of the supported formats.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the TSV.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Say which hosting provider, if any, each IP belongs to.
+    Lookup {
+        /// IP addresses (IPv4, IPv6, IPv4-mapped IPv6, or a CIDR).
+        #[arg(required = true)]
+        ips: Vec<String>,
+        /// Range file replacing the bundled table.
+        #[arg(long, value_name = "FILE")]
+        ranges: Option<PathBuf>,
+    },
 }
 
 /// Filters narrow the findings; they never narrow what is copied and hashed.
@@ -73,6 +99,10 @@ pub struct InvestigateArgs {
     /// Also evaluate SigmaHQ Azure rules from DIR (unmodified); copied into the bundle's rules/.
     #[arg(long, value_name = "DIR")]
     pub sigma: Option<PathBuf>,
+    /// Hosting-provider range file (any format `ranges import` reads) replacing the bundled
+    /// table; copied into the bundle's ranges/.
+    #[arg(long, value_name = "FILE")]
+    pub ranges: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -111,6 +141,9 @@ pub struct AttributeArgs {
     /// Directory of SigmaHQ rules (product azure) to evaluate unmodified.
     #[arg(long, value_name = "DIR")]
     pub sigma: Option<PathBuf>,
+    /// Hosting-provider range file (any format `ranges import` reads) replacing the bundled table.
+    #[arg(long, value_name = "FILE")]
+    pub ranges: Option<PathBuf>,
 }
 
 pub struct AttributeConfig {
@@ -119,6 +152,7 @@ pub struct AttributeConfig {
     pub out: PathBuf,
     pub rules: Vec<PathBuf>,
     pub sigma: Option<PathBuf>,
+    pub ranges: Option<PathBuf>,
 }
 
 impl AttributeArgs {
@@ -129,6 +163,7 @@ impl AttributeArgs {
             out: self.out,
             rules: self.rules,
             sigma: self.sigma,
+            ranges: self.ranges,
         }
     }
 }
@@ -150,12 +185,16 @@ pub struct WhoArgs {
     /// Largest decompressed size accepted from one compressed stream or archive member, in bytes.
     #[arg(long, default_value_t = 256u64 << 30)]
     pub max_decompressed: u64,
+    /// Hosting-provider range file (any format `ranges import` reads) replacing the bundled table.
+    #[arg(long, value_name = "FILE")]
+    pub ranges: Option<PathBuf>,
 }
 
 pub struct WhoConfig {
     pub inputs: Vec<PathBuf>,
     pub read: tokentrail_ingest::ReadOptions,
     pub query: String,
+    pub ranges: Option<PathBuf>,
 }
 
 /// `who` either re-reads exports or answers from a case database.
@@ -189,6 +228,7 @@ impl WhoArgs {
             read: input.read_options(),
             inputs: input.inputs,
             query,
+            ranges: self.ranges,
         }))
     }
 }

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         args::Command::Investigate(a) => cmd::investigate::run(a),
         args::Command::Verify(a) => cmd::verify::run(&a.dir, a.redact_key.as_deref()),
         args::Command::Rules(a) => cmd::rules::run(a),
+        args::Command::Ranges(c) => cmd::ranges::run(c),
     };
     match result {
         Ok(code) => code,

@@ -60,7 +60,12 @@ pub fn run(cfg: AttributeConfig) -> anyhow::Result<ExitCode> {
     };
     let c = super::collect::collect(&cfg.inputs, &cfg.read);
     let n_signins = c.signins.len();
-    let mut a = tokentrail_analyze::attribute(c.activity, c.signins);
+    let ranges = super::ranges::load(cfg.ranges.as_deref())?;
+    let mut a = tokentrail_analyze::attribute_with(
+        c.activity,
+        c.signins,
+        &tokentrail_analyze::Context { ranges: &ranges },
+    );
     let extra = detect::Extra {
         audit: &c.audit,
         signins: &c.signin_records,

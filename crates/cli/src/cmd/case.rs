@@ -37,6 +37,10 @@ pub struct CaseOptions {
     /// Every rule file copied into the bundle, with its SHA-256 (checked by `verify`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule_files: Vec<CopiedInput>,
+    /// The hosting-provider range file (`--ranges`) as copied into the bundle's ranges/,
+    /// with its SHA-256; absent when the bundled table was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranges: Option<CopiedInput>,
 }
 
 /// How a case was redacted.
@@ -174,9 +178,20 @@ pub fn build(
     let n_activity = c.activity.len();
     let n_audit = c.audit.len();
     let ranges = source_ranges(&c);
-    let mut a = tokentrail_analyze::attribute(
+    let table = match &opts.ranges {
+        Some(r) => Some(super::ranges::load_file(
+            &exports_root.join(tokentrail_report::bundle::safe_rel(&r.bundle_path)?),
+        )?),
+        None => None,
+    };
+    let mut a = tokentrail_analyze::attribute_with(
         std::mem::take(&mut c.activity),
         std::mem::take(&mut c.signins),
+        &tokentrail_analyze::Context {
+            ranges: table
+                .as_ref()
+                .unwrap_or_else(|| tokentrail_analyze::RangeTable::bundled()),
+        },
     );
     progress.step("running detections");
     let rule_dirs: Vec<std::path::PathBuf> =

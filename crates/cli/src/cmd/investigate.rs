@@ -88,6 +88,16 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    // The range table travels with the evidence too.
+    let ranges = match &a.ranges {
+        Some(f) => {
+            let copied = bundle
+                .copy_tree("ranges", 1, f)
+                .with_context(|| format!("copying ranges from {}", f.display()))?;
+            copied.into_iter().next()
+        }
+        None => None,
+    };
     let opts = CaseOptions {
         culture: a.input.culture.clone(),
         max_decompressed: a.input.max_decompressed,
@@ -96,6 +106,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         rules,
         sigma,
         rule_files,
+        ranges,
     };
     let root = bundle.root().to_path_buf();
     let s = build(

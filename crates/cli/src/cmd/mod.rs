@@ -6,6 +6,7 @@ pub mod collect;
 pub mod investigate;
 pub mod parse;
 pub mod progress;
+pub mod ranges;
 pub mod rules;
 pub mod verify;
 pub mod who;

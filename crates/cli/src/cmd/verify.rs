@@ -40,15 +40,15 @@ pub fn run(dir: &Path, redact_key: Option<&str>) -> anyhow::Result<ExitCode> {
     // Re-run the analysis into a scratch bundle and compare every output.
     let opts: CaseOptions = serde_json::from_value(m.options.clone())
         .context("the manifest's options are not readable by this version")?;
-    for r in &opts.rule_files {
+    for r in opts.rule_files.iter().chain(&opts.ranges) {
         let p = dir.join(tokentrail_report::bundle::safe_rel(&r.bundle_path)?);
         match hash::file(&p) {
             Ok((sha, _)) if sha == r.sha256 => {}
             Ok((sha, _)) => problems.push(format!(
-                "rule file {}: SHA-256 {sha} differs from the manifest's {}",
+                "rule or range file {}: SHA-256 {sha} differs from the manifest's {}",
                 r.bundle_path, r.sha256
             )),
-            Err(e) => problems.push(format!("rule file {}: {e}", r.bundle_path)),
+            Err(e) => problems.push(format!("rule or range file {}: {e}", r.bundle_path)),
         }
     }
     if let Some(r) = &opts.redaction {

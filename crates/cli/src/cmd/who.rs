@@ -81,7 +81,12 @@ pub fn explain(f: &OperationFinding) -> String {
 
 pub fn run(cfg: WhoConfig) -> anyhow::Result<ExitCode> {
     let c = super::collect::collect(&cfg.inputs, &cfg.read);
-    let a = tokentrail_analyze::attribute(c.activity, c.signins);
+    let ranges = super::ranges::load(cfg.ranges.as_deref())?;
+    let a = tokentrail_analyze::attribute_with(
+        c.activity,
+        c.signins,
+        &tokentrail_analyze::Context { ranges: &ranges },
+    );
     let hits: Vec<&OperationFinding> = a
         .findings
         .iter()

@@ -253,3 +253,105 @@ fn hostile_log_content_is_neutralized_in_every_output() {
         }
     }
 }
+
+#[test]
+fn ranges_file_replaces_the_bundled_table_travels_with_the_bundle_and_is_verified() {
+    let d = tempfile::tempdir().unwrap();
+    let rf = d.path().join("my-ranges.tsv");
+    std::fs::write(&rf, "# test\n203.0.113.0/24\tTestCloud\tlab\n").unwrap();
+    let out = investigate(
+        d.path(),
+        &[
+            &json_dir(),
+            "--out",
+            "case",
+            "--ranges",
+            &rf.display().to_string(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let case = d.path().join("case");
+    let ops = std::fs::read_to_string(case.join("findings/operations.jsonl")).unwrap();
+    assert!(
+        ops.contains("ARM caller IP 203.0.113.45 belongs to TestCloud (lab)"),
+        "{ops}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(case.join("manifest.json")).unwrap()).unwrap();
+    let r = &m["options"]["ranges"];
+    let rel = r["bundle_path"].as_str().unwrap();
+    assert_eq!(rel, "ranges/01-my-ranges.tsv", "{m}");
+    assert_eq!(r["sha256"].as_str().unwrap().len(), 64);
+    let v = tokentrail().arg("verify").arg(&case).output().unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    // A changed range file is named by verify.
+    let p = case.join(rel);
+    let mut perm = std::fs::metadata(&p).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&p, perm).unwrap();
+    std::fs::write(&p, "# test\n203.0.0.0/8\tOther\tx\n").unwrap();
+    let v = tokentrail().arg("verify").arg(&case).output().unwrap();
+    assert_eq!(v.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&v.stdout).contains(rel));
+}
+
+#[test]
+fn ranges_import_and_lookup() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("ServiceTags_Public.json");
+    std::fs::write(
+        &st,
+        r#"{"changeNumber": 7, "cloud": "Public", "values": [{"name": "AzureCloud",
+           "properties": {"addressPrefixes": ["20.0.0.0/9", "20.128.0.0/9", "2603:1000::/24"]}}]}"#,
+    )
+    .unwrap();
+    let aws = d.path().join("ip-ranges.json");
+    std::fs::write(
+        &aws,
+        r#"{"syncToken": "1", "prefixes": [{"ip_prefix": "52.0.0.0/15", "service": "EC2"}], "ipv6_prefixes": []}"#,
+    )
+    .unwrap();
+    let out = d.path().join("r.tsv");
+    let o = tokentrail()
+        .args(["ranges", "import"])
+        .arg(&st)
+        .arg(&aws)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("Public changeNumber 7"), "{text}");
+    assert!(text.contains("20.0.0.0/8\tAzure\tAzureCloud\n"), "{text}");
+    assert!(text.contains("52.0.0.0/15\tAWS\tEC2\n"), "{text}");
+    let o = tokentrail()
+        .args([
+            "ranges",
+            "lookup",
+            "20.9.9.9",
+            "52.1.0.1",
+            "8.8.8.8",
+            "not-an-ip",
+            "--ranges",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        s.lines().collect::<Vec<_>>(),
+        [
+            "20.9.9.9\tAzure (AzureCloud)",
+            "52.1.0.1\tAWS (EC2)",
+            "8.8.8.8\tnot in any known hosting range",
+            "not-an-ip\tunknown (not an address the table covers)"
+        ]
+    );
+}
