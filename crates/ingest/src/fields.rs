@@ -5,13 +5,17 @@
 //! unwraps LocalizableString objects and decodes values that are JSON text.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Normalizes a key for lookup: ASCII lower case without `_`, `-`, spaces or dots.
 pub fn norm_key(k: &str) -> String {
-    k.chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' ' | '.'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    // Byte-wise (no char-by-char collect): only ASCII bytes are dropped or changed, so the
+    // result is the same as filtering and lower-casing chars.
+    let mut s = k.to_ascii_lowercase();
+    if s.bytes().any(|b| matches!(b, b'_' | b'-' | b' ' | b'.')) {
+        s.retain(|c| !matches!(c, '_' | '-' | ' ' | '.'));
+    }
+    s
 }
 
 /// Case-insensitive view of one JSON object.
@@ -135,9 +139,15 @@ impl<'a> Fields<'a> {
 
     /// An object member, decoding JSON text when the export stored the object as a string.
     pub fn object(&self, names: &[&str]) -> Option<Map<String, Value>> {
+        self.object_ref(names).map(Cow::into_owned)
+    }
+
+    /// Like [`Fields::object`], but borrows a JSON object instead of copying it (only
+    /// objects stored as JSON text are decoded into an owned map).
+    pub fn object_ref(&self, names: &[&str]) -> Option<Cow<'a, Map<String, Value>>> {
         for n in names {
             if let Some((_, v)) = self.keys.iter().find(|(k, _)| k == n) {
-                if let Some(m) = as_object(v) {
+                if let Some(m) = as_object_ref(v) {
                     return Some(m);
                 }
             }
@@ -200,16 +210,21 @@ pub fn value_int(v: &Value) -> Option<i64> {
 
 /// An object, or a string holding a JSON object (possibly nested as a string once more).
 pub fn as_object(v: &Value) -> Option<Map<String, Value>> {
+    as_object_ref(v).map(Cow::into_owned)
+}
+
+/// Like [`as_object`], borrowing when the value is already an object.
+pub fn as_object_ref(v: &Value) -> Option<Cow<'_, Map<String, Value>>> {
     match v {
-        Value::Object(m) => Some(m.clone()),
+        Value::Object(m) => Some(Cow::Borrowed(m)),
         Value::String(s) => {
             let t = s.trim();
             if !t.starts_with('{') && !t.starts_with('"') {
                 return None;
             }
             match serde_json::from_str::<Value>(t).ok()? {
-                Value::Object(m) => Some(m),
-                inner @ Value::String(_) => as_object(&inner),
+                Value::Object(m) => Some(Cow::Owned(m)),
+                inner @ Value::String(_) => as_object(&inner).map(Cow::Owned),
                 _ => None,
             }
         }
