@@ -18,9 +18,24 @@ pub fn norm_key(k: &str) -> String {
     s
 }
 
+/// True when `norm_key(raw) == norm`, without allocating.
+pub fn key_is(raw: &str, norm: &str) -> bool {
+    let mut want = norm.bytes();
+    for b in raw.bytes() {
+        if matches!(b, b'_' | b'-' | b' ' | b'.') {
+            continue;
+        }
+        if want.next() != Some(b.to_ascii_lowercase()) {
+            return false;
+        }
+    }
+    want.next().is_none()
+}
+
 /// Case-insensitive view of one JSON object.
 pub struct Fields<'a> {
-    keys: Vec<(String, &'a Value)>,
+    /// Keys as written (matched with [`key_is`], no per-key allocation).
+    keys: Vec<(Cow<'a, str>, &'a Value)>,
 }
 
 impl<'a> Fields<'a> {
@@ -29,7 +44,7 @@ impl<'a> Fields<'a> {
             keys: map
                 .iter()
                 .filter(|(k, _)| !k.is_empty())
-                .map(|(k, v)| (norm_key(k), v))
+                .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
                 .collect(),
         }
     }
@@ -47,8 +62,8 @@ impl<'a> Fields<'a> {
             if let Some(base) = base {
                 let nk = norm_key(base);
                 let empty = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
-                if !empty && !f.keys.iter().any(|(k, _)| *k == nk) {
-                    extra.push((nk, v));
+                if !empty && !f.keys.iter().any(|(k, _)| key_is(k, &nk)) {
+                    extra.push((Cow::Owned(nk), v));
                 }
             }
         }
@@ -60,7 +75,7 @@ impl<'a> Fields<'a> {
     /// A scalar becomes a one-element list; empty text an empty list.
     pub fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k == n && !v.is_null()) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| key_is(k, n) && !v.is_null()) {
                 match v {
                     Value::Array(a) => return Some(a.clone()),
                     Value::String(s) => {
@@ -103,13 +118,15 @@ impl<'a> Fields<'a> {
 
     /// True when any of the names is present (even if null).
     pub fn has(&self, names: &[&str]) -> bool {
-        names.iter().any(|n| self.keys.iter().any(|(k, _)| k == n))
+        names
+            .iter()
+            .any(|n| self.keys.iter().any(|(k, _)| key_is(k, n)))
     }
 
     /// The first present, non-null value among `names` (given in normalized form).
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k == n && !v.is_null()) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| key_is(k, n) && !v.is_null()) {
                 return Some(v);
             }
         }
@@ -120,7 +137,7 @@ impl<'a> Fields<'a> {
     /// `value` of a LocalizableString object.
     pub fn str(&self, names: &[&str]) -> Option<String> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k == n) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, _)| key_is(k, n)) {
                 if let Some(s) = value_text(v) {
                     return Some(s);
                 }
@@ -146,7 +163,7 @@ impl<'a> Fields<'a> {
     /// objects stored as JSON text are decoded into an owned map).
     pub fn object_ref(&self, names: &[&str]) -> Option<Cow<'a, Map<String, Value>>> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k == n) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, _)| key_is(k, n)) {
                 if let Some(m) = as_object_ref(v) {
                     return Some(m);
                 }
@@ -249,5 +266,24 @@ mod tests {
         assert_eq!(f.str(&["level"]).as_deref(), Some("4"));
         assert_eq!(f.object(&["props"]).unwrap()["k"], "v");
         assert!(f.str(&["empty"]).is_none());
+    }
+
+    #[test]
+    fn key_is_matches_norm_key() {
+        for raw in [
+            "EventDataId",
+            "event_data_id",
+            "EVENT-DATA.ID",
+            "x",
+            "",
+            "évent_Id",
+            "a b",
+        ] {
+            let n = norm_key(raw);
+            assert!(key_is(raw, &n), "{raw}");
+            assert!(!key_is(raw, &format!("{n}x")), "{raw}");
+        }
+        assert!(!key_is("eventdataid", "eventdata"));
+        assert!(!key_is("eventdata", "eventdataid"));
     }
 }
