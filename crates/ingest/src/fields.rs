@@ -32,10 +32,31 @@ pub fn key_is(raw: &str, norm: &str) -> bool {
     want.next().is_none()
 }
 
+/// A key as written plus the length of its normalized form (a cheap first test).
+struct Key<'a> {
+    raw: Cow<'a, str>,
+    norm_len: usize,
+}
+
+impl<'a> Key<'a> {
+    fn new(raw: Cow<'a, str>) -> Self {
+        let norm_len = raw
+            .bytes()
+            .filter(|b| !matches!(b, b'_' | b'-' | b' ' | b'.'))
+            .count();
+        Key { raw, norm_len }
+    }
+
+    /// True when this key normalizes to `norm`.
+    fn is(&self, norm: &str) -> bool {
+        self.norm_len == norm.len() && key_is(&self.raw, norm)
+    }
+}
+
 /// Case-insensitive view of one JSON object.
 pub struct Fields<'a> {
     /// Keys as written (matched with [`key_is`], no per-key allocation).
-    keys: Vec<(Cow<'a, str>, &'a Value)>,
+    keys: Vec<(Key<'a>, &'a Value)>,
 }
 
 impl<'a> Fields<'a> {
@@ -44,7 +65,7 @@ impl<'a> Fields<'a> {
             keys: map
                 .iter()
                 .filter(|(k, _)| !k.is_empty())
-                .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+                .map(|(k, v)| (Key::new(Cow::Borrowed(k.as_str())), v))
                 .collect(),
         }
     }
@@ -62,8 +83,8 @@ impl<'a> Fields<'a> {
             if let Some(base) = base {
                 let nk = norm_key(base);
                 let empty = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
-                if !empty && !f.keys.iter().any(|(k, _)| key_is(k, &nk)) {
-                    extra.push((Cow::Owned(nk), v));
+                if !empty && !f.keys.iter().any(|(k, _)| k.is(&nk)) {
+                    extra.push((Key::new(Cow::Owned(nk)), v));
                 }
             }
         }
@@ -75,7 +96,7 @@ impl<'a> Fields<'a> {
     /// A scalar becomes a one-element list; empty text an empty list.
     pub fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| key_is(k, n) && !v.is_null()) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k.is(n) && !v.is_null()) {
                 match v {
                     Value::Array(a) => return Some(a.clone()),
                     Value::String(s) => {
@@ -118,15 +139,13 @@ impl<'a> Fields<'a> {
 
     /// True when any of the names is present (even if null).
     pub fn has(&self, names: &[&str]) -> bool {
-        names
-            .iter()
-            .any(|n| self.keys.iter().any(|(k, _)| key_is(k, n)))
+        names.iter().any(|n| self.keys.iter().any(|(k, _)| k.is(n)))
     }
 
     /// The first present, non-null value among `names` (given in normalized form).
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| key_is(k, n) && !v.is_null()) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k.is(n) && !v.is_null()) {
                 return Some(v);
             }
         }
@@ -137,7 +156,7 @@ impl<'a> Fields<'a> {
     /// `value` of a LocalizableString object.
     pub fn str(&self, names: &[&str]) -> Option<String> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, _)| key_is(k, n)) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k.is(n)) {
                 if let Some(s) = value_text(v) {
                     return Some(s);
                 }
@@ -163,7 +182,7 @@ impl<'a> Fields<'a> {
     /// objects stored as JSON text are decoded into an owned map).
     pub fn object_ref(&self, names: &[&str]) -> Option<Cow<'a, Map<String, Value>>> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, _)| key_is(k, n)) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k.is(n)) {
                 if let Some(m) = as_object_ref(v) {
                     return Some(m);
                 }
