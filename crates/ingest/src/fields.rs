@@ -5,18 +5,58 @@
 //! unwraps LocalizableString objects and decodes values that are JSON text.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Normalizes a key for lookup: ASCII lower case without `_`, `-`, spaces or dots.
 pub fn norm_key(k: &str) -> String {
-    k.chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' ' | '.'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    // Byte-wise (no char-by-char collect): only ASCII bytes are dropped or changed, so the
+    // result is the same as filtering and lower-casing chars.
+    let mut s = k.to_ascii_lowercase();
+    if s.bytes().any(|b| matches!(b, b'_' | b'-' | b' ' | b'.')) {
+        s.retain(|c| !matches!(c, '_' | '-' | ' ' | '.'));
+    }
+    s
+}
+
+/// True when `norm_key(raw) == norm`, without allocating.
+pub fn key_is(raw: &str, norm: &str) -> bool {
+    let mut want = norm.bytes();
+    for b in raw.bytes() {
+        if matches!(b, b'_' | b'-' | b' ' | b'.') {
+            continue;
+        }
+        if want.next() != Some(b.to_ascii_lowercase()) {
+            return false;
+        }
+    }
+    want.next().is_none()
+}
+
+/// A key as written plus the length of its normalized form (a cheap first test).
+struct Key<'a> {
+    raw: Cow<'a, str>,
+    norm_len: usize,
+}
+
+impl<'a> Key<'a> {
+    fn new(raw: Cow<'a, str>) -> Self {
+        let norm_len = raw
+            .bytes()
+            .filter(|b| !matches!(b, b'_' | b'-' | b' ' | b'.'))
+            .count();
+        Key { raw, norm_len }
+    }
+
+    /// True when this key normalizes to `norm`.
+    fn is(&self, norm: &str) -> bool {
+        self.norm_len == norm.len() && key_is(&self.raw, norm)
+    }
 }
 
 /// Case-insensitive view of one JSON object.
 pub struct Fields<'a> {
-    keys: Vec<(String, &'a Value)>,
+    /// Keys as written (matched with [`key_is`], no per-key allocation).
+    keys: Vec<(Key<'a>, &'a Value)>,
 }
 
 impl<'a> Fields<'a> {
@@ -25,7 +65,7 @@ impl<'a> Fields<'a> {
             keys: map
                 .iter()
                 .filter(|(k, _)| !k.is_empty())
-                .map(|(k, v)| (norm_key(k), v))
+                .map(|(k, v)| (Key::new(Cow::Borrowed(k.as_str())), v))
                 .collect(),
         }
     }
@@ -43,8 +83,8 @@ impl<'a> Fields<'a> {
             if let Some(base) = base {
                 let nk = norm_key(base);
                 let empty = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
-                if !empty && !f.keys.iter().any(|(k, _)| *k == nk) {
-                    extra.push((nk, v));
+                if !empty && !f.keys.iter().any(|(k, _)| k.is(&nk)) {
+                    extra.push((Key::new(Cow::Owned(nk)), v));
                 }
             }
         }
@@ -56,7 +96,7 @@ impl<'a> Fields<'a> {
     /// A scalar becomes a one-element list; empty text an empty list.
     pub fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k == n && !v.is_null()) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k.is(n) && !v.is_null()) {
                 match v {
                     Value::Array(a) => return Some(a.clone()),
                     Value::String(s) => {
@@ -99,13 +139,13 @@ impl<'a> Fields<'a> {
 
     /// True when any of the names is present (even if null).
     pub fn has(&self, names: &[&str]) -> bool {
-        names.iter().any(|n| self.keys.iter().any(|(k, _)| k == n))
+        names.iter().any(|n| self.keys.iter().any(|(k, _)| k.is(n)))
     }
 
     /// The first present, non-null value among `names` (given in normalized form).
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k == n && !v.is_null()) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k.is(n) && !v.is_null()) {
                 return Some(v);
             }
         }
@@ -116,7 +156,7 @@ impl<'a> Fields<'a> {
     /// `value` of a LocalizableString object.
     pub fn str(&self, names: &[&str]) -> Option<String> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k == n) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k.is(n)) {
                 if let Some(s) = value_text(v) {
                     return Some(s);
                 }
@@ -135,9 +175,15 @@ impl<'a> Fields<'a> {
 
     /// An object member, decoding JSON text when the export stored the object as a string.
     pub fn object(&self, names: &[&str]) -> Option<Map<String, Value>> {
+        self.object_ref(names).map(Cow::into_owned)
+    }
+
+    /// Like [`Fields::object`], but borrows a JSON object instead of copying it (only
+    /// objects stored as JSON text are decoded into an owned map).
+    pub fn object_ref(&self, names: &[&str]) -> Option<Cow<'a, Map<String, Value>>> {
         for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k == n) {
-                if let Some(m) = as_object(v) {
+            if let Some((_, v)) = self.keys.iter().find(|(k, _)| k.is(n)) {
+                if let Some(m) = as_object_ref(v) {
                     return Some(m);
                 }
             }
@@ -200,16 +246,21 @@ pub fn value_int(v: &Value) -> Option<i64> {
 
 /// An object, or a string holding a JSON object (possibly nested as a string once more).
 pub fn as_object(v: &Value) -> Option<Map<String, Value>> {
+    as_object_ref(v).map(Cow::into_owned)
+}
+
+/// Like [`as_object`], borrowing when the value is already an object.
+pub fn as_object_ref(v: &Value) -> Option<Cow<'_, Map<String, Value>>> {
     match v {
-        Value::Object(m) => Some(m.clone()),
+        Value::Object(m) => Some(Cow::Borrowed(m)),
         Value::String(s) => {
             let t = s.trim();
             if !t.starts_with('{') && !t.starts_with('"') {
                 return None;
             }
             match serde_json::from_str::<Value>(t).ok()? {
-                Value::Object(m) => Some(m),
-                inner @ Value::String(_) => as_object(&inner),
+                Value::Object(m) => Some(Cow::Owned(m)),
+                inner @ Value::String(_) => as_object(&inner).map(Cow::Owned),
                 _ => None,
             }
         }
@@ -234,5 +285,24 @@ mod tests {
         assert_eq!(f.str(&["level"]).as_deref(), Some("4"));
         assert_eq!(f.object(&["props"]).unwrap()["k"], "v");
         assert!(f.str(&["empty"]).is_none());
+    }
+
+    #[test]
+    fn key_is_matches_norm_key() {
+        for raw in [
+            "EventDataId",
+            "event_data_id",
+            "EVENT-DATA.ID",
+            "x",
+            "",
+            "évent_Id",
+            "a b",
+        ] {
+            let n = norm_key(raw);
+            assert!(key_is(raw, &n), "{raw}");
+            assert!(!key_is(raw, &format!("{n}x")), "{raw}");
+        }
+        assert!(!key_is("eventdataid", "eventdata"));
+        assert!(!key_is("eventdata", "eventdataid"));
     }
 }

@@ -1,4 +1,8 @@
 //! Ordered parallelism: normalize batches of raw records on all cores, emit in input order.
+//!
+//! Framing (reading `next`) is sequential; it overlaps with the parallel parse of the
+//! previous batch, which runs on a scoped thread feeding the rayon pool. At most two
+//! batches are in flight, so memory stays bounded.
 
 use rayon::prelude::*;
 
@@ -17,31 +21,91 @@ where
     T: Send,
     O: Send,
 {
-    let mut batch: Vec<T> = Vec::with_capacity(BATCH);
-    loop {
-        let mut err = None;
-        while batch.len() < BATCH {
-            match next() {
-                Ok(Some(t)) => batch.push(t),
-                Ok(None) => break,
-                Err(e) => {
-                    err = Some(e);
-                    break;
+    let f = &f;
+    let map_batch = move |mut batch: Vec<T>| -> Vec<O> {
+        if batch.len() < 64 {
+            batch.drain(..).map(f).collect()
+        } else {
+            batch.par_drain(..).map(f).collect()
+        }
+    };
+    std::thread::scope(|s| {
+        let mut pending: Option<std::thread::ScopedJoinHandle<'_, Vec<O>>> = None;
+        loop {
+            // Frame the next batch while the previous one is being parsed.
+            let mut batch: Vec<T> = Vec::with_capacity(BATCH);
+            let mut err = None;
+            while batch.len() < BATCH {
+                match next() {
+                    Ok(Some(t)) => batch.push(t),
+                    Ok(None) => break,
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
                 }
             }
+            let done = err.is_some() || batch.len() < BATCH;
+            let prev = pending.take().map(join);
+            if done {
+                // Last batch: parse it here, no thread needed.
+                for o in prev.into_iter().flatten() {
+                    emit(o);
+                }
+                map_batch(batch).into_iter().for_each(&mut emit);
+                return match err {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                };
+            }
+            pending = Some(s.spawn(move || map_batch(batch)));
+            for o in prev.into_iter().flatten() {
+                emit(o);
+            }
         }
-        let done = batch.len() < BATCH;
-        let out: Vec<O> = if batch.len() < 64 {
-            batch.drain(..).map(&f).collect()
-        } else {
-            batch.par_drain(..).map(&f).collect()
-        };
-        out.into_iter().for_each(&mut emit);
-        if let Some(e) = err {
-            return Err(e);
+    })
+}
+
+/// Waits for a batch; a panic in `f` is re-raised on the calling thread.
+fn join<O>(h: std::thread::ScopedJoinHandle<'_, Vec<O>>) -> Vec<O> {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_order_and_stops_at_error() {
+        for n in [0usize, 1, 63, 64, BATCH, BATCH + 1, 3 * BATCH + 17] {
+            let mut i = 0usize;
+            let mut out = Vec::new();
+            let r: Result<(), ()> = ordered_map(
+                || {
+                    i += 1;
+                    Ok((i <= n).then_some(i))
+                },
+                |x| x * 2,
+                |o| out.push(o),
+            );
+            assert!(r.is_ok());
+            assert_eq!(out, (1..=n).map(|x| x * 2).collect::<Vec<_>>());
         }
-        if done {
-            return Ok(());
-        }
+        let mut i = 0usize;
+        let mut out = Vec::new();
+        let r: Result<(), &str> = ordered_map(
+            || {
+                i += 1;
+                if i > BATCH + 5 {
+                    Err("boom")
+                } else {
+                    Ok(Some(i))
+                }
+            },
+            |x| x,
+            |o| out.push(o),
+        );
+        assert_eq!(r, Err("boom"));
+        assert_eq!(out.len(), BATCH + 5);
     }
 }

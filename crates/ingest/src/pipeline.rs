@@ -336,14 +336,18 @@ pub fn normalize_map(
 /// and repairing raw control characters and trailing commas. Each fallback adds a note.
 pub fn parse_lenient(bytes: &[u8], notes: &mut Vec<String>) -> Result<Value, serde_json::Error> {
     let owned;
-    let mut bytes = bytes;
-    if std::str::from_utf8(bytes).is_err() {
-        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-        owned = text.into_owned().into_bytes();
-        bytes = &owned;
-        notes.push("record was not valid UTF-8; read as Windows-1252".into());
-    }
-    match serde_json::from_slice(bytes) {
+    let text: &str = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            let (t, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            owned = t.into_owned();
+            notes.push("record was not valid UTF-8; read as Windows-1252".into());
+            &owned
+        }
+    };
+    let bytes = text.as_bytes();
+    // `from_str`: the text is already valid UTF-8, so serde_json does not check each string again.
+    match serde_json::from_str(text) {
         Ok(v) => Ok(v),
         Err(e) => match crate::repair::repair(bytes) {
             Some((fixed, what)) => match serde_json::from_slice(&fixed) {

@@ -89,6 +89,14 @@ const URI_TO_SHORT: &[(&str, &str)] = &[
 /// are returned unchanged; matching ignores ASCII case and surrounding whitespace.
 pub fn short_name(key: &str) -> &str {
     let k = key.trim();
+    // Every long name is an `http…` URI: skip the table scan for short keys.
+    if !k
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"http"))
+    {
+        return k;
+    }
     URI_TO_SHORT
         .iter()
         .find(|(uri, _)| uri.eq_ignore_ascii_case(k))
@@ -111,8 +119,17 @@ impl Claims {
             if k.trim().is_empty() {
                 continue;
             }
-            m.entry(short_name(k).to_string())
-                .or_insert_with(|| v.trim().to_string());
+            let short = short_name(k);
+            if m.contains_key(short) {
+                continue;
+            }
+            // Reuse the value's allocation unless it needs trimming.
+            let v = if v.trim().len() == v.len() {
+                v
+            } else {
+                v.trim().to_string()
+            };
+            m.insert(short.to_string(), v);
         }
         Claims(m)
     }

@@ -245,14 +245,14 @@ fn rest(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, String> {
     ev.submission_time = f.str(&["submissiontimestamp"]).and_then(|s| parse_time(&s));
     ev.caller = f.str(&["caller"]);
     ev.claims = f
-        .object(&["claims"])
+        .object_ref(&["claims"])
         .map(|m| claims_from(&m))
         .unwrap_or_default();
     ev.authorization = f
-        .object(&["authorization"])
+        .object_ref(&["authorization"])
         .and_then(|m| authorization_from(&m));
     ev.http_request = f
-        .object(&["httprequest"])
+        .object_ref(&["httprequest"])
         .and_then(|m| http_request_from(&m));
     ev.caller_ip = ev.http_request.as_ref().and_then(|h| h.client_ip.clone());
     ev.resource = resource_from(f, &["resourceid"]);
@@ -265,7 +265,7 @@ fn rest(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, String> {
 fn diagnostic(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, String> {
     let time = time_of(f.str(&["time"]), "time")?;
     let mut ev = empty_event(source, time);
-    let props = f.object(&["properties"]).unwrap_or_default();
+    let props = f.object_ref(&["properties"]).unwrap_or_default();
     let p = Fields::new(&props);
     ev.correlation_id = f.str(&["correlationid"]);
     ev.operation_id = p.str(&["operationid"]);
@@ -283,21 +283,22 @@ fn diagnostic(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, Strin
         .and_then(|d| d.parse::<f64>().ok())
         .map(|d| d.max(0.0) as u64);
     ev.caller_ip = f.str(&["calleripaddress"]);
-    if let Some(identity) = f.object(&["identity"]) {
+    if let Some(identity) = f.object_ref(&["identity"]) {
         let i = Fields::new(&identity);
         ev.claims = i
-            .object(&["claims"])
+            .object_ref(&["claims"])
             .map(|m| claims_from(&m))
             .unwrap_or_default();
         ev.authorization = i
-            .object(&["authorization"])
+            .object_ref(&["authorization"])
             .and_then(|m| authorization_from(&m));
     }
     ev.caller = f.str(&["caller"]);
     ev.resource = resource_from(f, &["resourceid"]);
     ev.level = f.str(&["level"]).and_then(|l| Level::parse(&l));
-    ev.properties = props.clone();
     let id = p.str(&["eventdataid"]);
+    drop(p);
+    ev.properties = props.into_owned();
     Ok(finish(ev, id, f.str(&["tenantid"])))
 }
 
@@ -324,14 +325,14 @@ fn log_analytics(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, St
     ev.caller = f.str(&["caller"]);
     ev.caller_ip = f.str(&["calleripaddress"]);
     ev.claims = f
-        .object(&["claimsd", "claims"])
+        .object_ref(&["claimsd", "claims"])
         .map(|m| claims_from(&m))
         .unwrap_or_default();
     ev.authorization = f
-        .object(&["authorizationd", "authorization"])
+        .object_ref(&["authorizationd", "authorization"])
         .and_then(|m| authorization_from(&m));
     ev.http_request = f
-        .object(&["httprequest"])
+        .object_ref(&["httprequest"])
         .and_then(|m| http_request_from(&m));
     if ev.caller_ip.is_none() {
         ev.caller_ip = ev.http_request.as_ref().and_then(|h| h.client_ip.clone());
