@@ -48,7 +48,11 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
             request_guid: Some(id),
             token_guid: Some(id),
             time: Some(issued + SignedDuration::from_secs(300)),
-            kind: Some(if i % 2 == 0 { Kind::NonInteractive } else { Kind::Interactive }),
+            kind: Some(if i % 2 == 0 {
+                Kind::NonInteractive
+            } else {
+                Kind::Interactive
+            }),
             success: true,
             object_id: Some(oid.clone()),
             app_id: Some("04b07795-8ddb-461a-bbee-02f9e1bf7b46".into()),
@@ -86,7 +90,8 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
             6 | 7 => claims.push(("sid", format!("s{}", user * 7 + i % 7))),
             _ => {}
         }
-        let claims = tokentrail_model::Claims::from_pairs(claims.iter().map(|(k, v)| (*k, v.clone())));
+        let claims =
+            tokentrail_model::Claims::from_pairs(claims.iter().map(|(k, v)| (*k, v.clone())));
         for (k, status) in [(0u64, "started"), (1, "succeeded")] {
             let mut e = t.clone();
             e.event_id = format!("{i}-{k}");
@@ -103,8 +108,15 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
 }
 
 fn main() {
-    let sizes: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() { vec![10_000, 30_000, 100_000] } else { sizes };
+    let sizes: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 30_000, 100_000]
+    } else {
+        sizes
+    };
     println!("operations,signins,build_s,attribute_s,us_per_operation,linked");
     for n in sizes {
         let t0 = Instant::now();
@@ -116,6 +128,9 @@ fn main() {
         let took = t1.elapsed().as_secs_f64();
         let linked = a.findings.iter().filter(|f| f.sign_in.is_some()).count();
         assert_eq!(a.findings.len() as u64, n);
-        println!("{n},{ns},{built:.2},{took:.2},{:.2},{linked}", took * 1e6 / n as f64);
+        println!(
+            "{n},{ns},{built:.2},{took:.2},{:.2},{linked}",
+            took * 1e6 / n as f64
+        );
     }
 }

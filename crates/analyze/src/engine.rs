@@ -49,7 +49,11 @@ pub fn attribute_with(
     let index = SignInIndex::new(signins);
     let ips = anomalies::token_ips(&grouped.operations);
     // Operations are explained independently: in parallel, collected in input order.
-    let findings = grouped.operations.par_iter().map(|op| explain(op, &index, &ips, cx)).collect();
+    let findings = grouped
+        .operations
+        .par_iter()
+        .map(|op| explain(op, &index, &ips, cx))
+        .collect();
     Attribution {
         findings,
         operations: grouped.operations,
@@ -135,7 +139,6 @@ fn explain(
     } else {
         Vec::new()
     };
-    let mut anomalies = anomalies;
     if gaps.iter().any(|g| g.reason == "not_in_export") {
         anomalies.push(
             "no_signin_despite_coverage: the sign-in export covers this token's issue time and identity kind, yet holds no sign-in that issued it".into(),

@@ -77,9 +77,7 @@ pub fn render(n: &NotesInput<'_>) -> String {
     );
     let mut methods: BTreeMap<String, usize> = BTreeMap::new();
     for x in f.iter().filter_map(|x| x.sign_in.as_ref()) {
-        *methods
-            .entry(x.method.name().to_string())
-            .or_default() += 1;
+        *methods.entry(x.method.name().to_string()).or_default() += 1;
     }
     if !methods.is_empty() {
         let _ = writeln!(

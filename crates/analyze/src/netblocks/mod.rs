@@ -175,7 +175,10 @@ impl RangeTable {
     /// The bundled table, built once.
     pub fn bundled() -> &'static RangeTable {
         static T: OnceLock<RangeTable> = OnceLock::new();
-        T.get_or_init(|| RangeTable { complete: false, ..RangeTable::from_tsv(BUNDLED_TSV) })
+        T.get_or_init(|| RangeTable {
+            complete: false,
+            ..RangeTable::from_tsv(BUNDLED_TSV)
+        })
     }
 
     /// Disjoint segments (IPv4, IPv6).

@@ -93,7 +93,7 @@ fn demo_operations_are_attributed_exactly_as_the_ground_truth_says() {
                 "platform_action" => gaps.contains(&"platform_action"),
                 "outside_coverage" => gaps.contains(&"outside_coverage"),
                 "signin_kind_not_exported" => gaps.contains(&"kind_not_provided"),
-                other => gaps.iter().any(|g| *g == other),
+                other => gaps.contains(&other),
             };
             if !accepted {
                 why.push(format!("gap {gaps:?} vs {want}"));
