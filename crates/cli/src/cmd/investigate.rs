@@ -123,15 +123,27 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         "tokentrail: {} files, {} Activity events → {} operations ({} linked to a sign-in), {} sign-ins, {} audit events, {} records skipped",
         s.files, s.activity_events, s.operations, s.linked, s.signins, s.audit, s.skipped
     );
-    eprintln!("tokentrail: {} operations of interest:", s.interest.len());
-    for f in s.interest.iter().take(15) {
+    // Most severe first, then in time order.
+    let rank = |sev: &str| {
+        ["informational", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == sev)
+    };
+    let top = |f: &tokentrail_analyze::OperationFinding| {
+        f.detections.iter().filter_map(|d| rank(&d.severity)).max()
+    };
+    let mut shown: Vec<&tokentrail_analyze::OperationFinding> = s.interest.iter().collect();
+    shown.sort_by(|a, b| top(b).cmp(&top(a)).then_with(|| a.time.cmp(&b.time)));
+    eprintln!(
+        "tokentrail: {} operations of interest (most severe first):",
+        s.interest.len()
+    );
+    for f in shown.into_iter().take(15) {
         eprintln!(
             "  {}  {:<12} {}  {}  by {} ({:?}{})",
             f.time,
-            f.detections
-                .iter()
-                .map(|d| d.severity.as_str())
-                .next()
+            top(f)
+                .map(|r| ["informational", "low", "medium", "high", "critical"][r])
                 .unwrap_or("-"),
             clean(&f.operation),
             clean(
