@@ -99,6 +99,9 @@ pub struct InvestigateArgs {
     /// Also evaluate SigmaHQ Azure rules from DIR (unmodified); copied into the bundle's rules/.
     #[arg(long, value_name = "DIR")]
     pub sigma: Option<PathBuf>,
+    /// Print the wall time of each phase on stderr at the end.
+    #[arg(long)]
+    pub timings: bool,
     /// Hosting-provider range file (any format `ranges import` reads) replacing the bundled
     /// table; copied into the bundle's ranges/.
     #[arg(long, value_name = "FILE")]

@@ -72,6 +72,8 @@ pub struct CaseSummary {
     pub interest: Vec<OperationFinding>,
     pub skipped: u64,
     pub errors: Vec<String>,
+    /// Wall time per phase (never written into the bundle, which stays deterministic).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 fn lc(s: &str) -> String {
@@ -387,9 +389,11 @@ pub fn build(
     m.push(b'\n');
     let path = bundle.path_for("manifest.json")?;
     std::fs::write(&path, m).with_context(|| format!("writing {}", path.display()))?;
+    let timings = progress.timings();
     progress.finish();
     let linked = findings.iter().filter(|f| f.sign_in.is_some()).count();
     Ok(CaseSummary {
+        timings,
         files: c.files.len(),
         activity_events: n_activity,
         signins: a.index.all.len(),

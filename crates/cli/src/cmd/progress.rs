@@ -2,11 +2,15 @@
 //! (never in pipes, logs, CI or `verify`'s re-run).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::cell::RefCell;
 use std::io::IsTerminal;
+use std::time::Instant;
 
 pub struct Progress {
     bar: ProgressBar,
     visible: bool,
+    /// Phase names with their start instants, for `--timings`.
+    phases: RefCell<Vec<(&'static str, Instant)>>,
 }
 
 impl Progress {
@@ -26,7 +30,11 @@ impl Progress {
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b
         };
-        Progress { bar, visible }
+        Progress {
+            bar,
+            visible,
+            phases: RefCell::new(vec![("reading inputs", Instant::now())]),
+        }
     }
 
     /// The bar, when it is drawn (for printing lines above it).
@@ -44,7 +52,21 @@ impl Progress {
     }
 
     pub fn step(&self, what: &'static str) {
+        self.phases.borrow_mut().push((what, Instant::now()));
         self.bar.set_message(what);
+    }
+
+    /// Wall time of each phase so far, in order (the last phase ends now).
+    pub fn timings(&self) -> Vec<(&'static str, f64)> {
+        let p = self.phases.borrow();
+        let end = Instant::now();
+        p.iter()
+            .enumerate()
+            .map(|(i, (name, start))| {
+                let stop = p.get(i + 1).map(|x| x.1).unwrap_or(end);
+                (*name, stop.duration_since(*start).as_secs_f64())
+            })
+            .collect()
     }
 
     pub fn finish(&self) {
