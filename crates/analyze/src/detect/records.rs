@@ -182,20 +182,24 @@ fn audit_initiator(raw: &Value, f: &mut Facts) {
     }
 }
 
+/// A list of audit values as one comma-separated string (strings unquoted).
+fn join_values(a: &[Value]) -> String {
+    a.iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn unquote(s: &str) -> String {
     // Audit old/new values are JSON text, often a quoted string inside a list.
     let t = s.trim();
     match serde_json::from_str::<Value>(t) {
         Ok(Value::String(x)) => x,
-        Ok(Value::Array(a)) => a
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(","),
+        Ok(Value::Array(a)) => join_values(&a),
         _ => t.trim_matches('"').to_string(),
     }
 }
@@ -238,15 +242,7 @@ fn audit_targets(raw: &Value, f: &mut Facts) {
                 let n = pick_text(mp, &["display_name", "displayName", "name"]).unwrap_or_default();
                 let nv = match pick(mp, &["new_value", "newValue"]) {
                     Some(Value::String(v)) => unquote(v),
-                    Some(Value::Array(a)) => a
-                        .iter()
-                        .map(|v| {
-                            v.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| v.to_string())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    Some(Value::Array(a)) => join_values(a),
                     Some(Value::Null) | None => String::new(),
                     Some(other) => other.to_string(),
                 };

@@ -395,6 +395,28 @@ struct Parsed {
     noise: Vec<Noise>,
 }
 
+/// Reads a list of entries (`rules`, `correlations`), validating each; errors name the
+/// file and the entry's id (or its position).
+fn load_list<T: serde::de::DeserializeOwned>(
+    file: &str,
+    key: &str,
+    v: &yaml_serde::Value,
+    check: fn(&T) -> Result<(), String>,
+) -> Result<Vec<T>, RuleError> {
+    let seq = v
+        .as_sequence()
+        .ok_or_else(|| err(file, None, format!("`{key}` must be a list")))?;
+    let mut out = Vec::with_capacity(seq.len());
+    for (i, item) in seq.iter().enumerate() {
+        let label = item_id(item).unwrap_or_else(|| format!("#{}", i + 1));
+        let x: T = yaml_serde::from_value(item.clone())
+            .map_err(|e| err(file, Some(&label), e.to_string()))?;
+        check(&x).map_err(|m| err(file, Some(&label), m))?;
+        out.push(x);
+    }
+    Ok(out)
+}
+
 fn item_id(v: &yaml_serde::Value) -> Option<String> {
     v.get("id").and_then(|i| i.as_str()).map(str::to_string)
 }
@@ -426,29 +448,10 @@ fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
                     out.noise.push(n);
                 }
             }
-            "rules" => {
-                let seq = v
-                    .as_sequence()
-                    .ok_or_else(|| err(file, None, "`rules` must be a list"))?;
-                for (i, item) in seq.iter().enumerate() {
-                    let label = item_id(item).unwrap_or_else(|| format!("#{}", i + 1));
-                    let r: Rule = yaml_serde::from_value(item.clone())
-                        .map_err(|e| err(file, Some(&label), e.to_string()))?;
-                    check_rule(&r).map_err(|m| err(file, Some(&label), m))?;
-                    out.rules.push(r);
-                }
-            }
+            "rules" => out.rules.extend(load_list(file, "rules", v, check_rule)?),
             "correlations" => {
-                let seq = v
-                    .as_sequence()
-                    .ok_or_else(|| err(file, None, "`correlations` must be a list"))?;
-                for (i, item) in seq.iter().enumerate() {
-                    let label = item_id(item).unwrap_or_else(|| format!("#{}", i + 1));
-                    let c: Correlation = yaml_serde::from_value(item.clone())
-                        .map_err(|e| err(file, Some(&label), e.to_string()))?;
-                    check_correlation(&c).map_err(|m| err(file, Some(&label), m))?;
-                    out.correlations.push(c);
-                }
+                out.correlations
+                    .extend(load_list(file, "correlations", v, check_correlation)?)
             }
             other => return Err(err(file, None, format!("unknown top-level key {other:?}"))),
         }
