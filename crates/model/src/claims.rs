@@ -106,44 +106,116 @@ pub fn short_name(key: &str) -> &str {
 
 /// A claims map with short names. Values stay strings, exactly as ARM logs them
 /// (multi-valued claims are comma-joined); whitespace around values is trimmed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Claims(pub BTreeMap<String, String>);
+///
+/// Stored compactly (one text buffer plus offsets, keys sorted) because every Activity
+/// event carries one: a million events would otherwise hold tens of millions of small
+/// strings. Serializes as a JSON object with keys in sorted order.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Keys and values, concatenated.
+    text: Box<str>,
+    /// Per claim, sorted by key: (key start, value start, value end) in `text`.
+    spans: Box<[(u32, u32, u32)]>,
+}
+
+impl std::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Claims {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Claims {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = BTreeMap::<String, String>::deserialize(d)?;
+        Ok(Claims::from_sorted(
+            m.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ))
+    }
+}
 
 impl Claims {
+    /// Builds from pairs already sorted by key and free of duplicates.
+    fn from_sorted<'a, I: IntoIterator<Item = (&'a str, &'a str)> + Clone>(pairs: I) -> Claims {
+        let len: usize = pairs
+            .clone()
+            .into_iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        let mut text = String::with_capacity(len);
+        let mut spans = Vec::new();
+        for (k, v) in pairs {
+            let ks = text.len();
+            text.push_str(k);
+            let vs = text.len();
+            text.push_str(v);
+            // Claims never reach 4 GiB; saturate rather than wrap if one ever did.
+            let c = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            spans.push((c(ks), c(vs), c(text.len())));
+        }
+        Claims {
+            text: text.into_boxed_str(),
+            spans: spans.into_boxed_slice(),
+        }
+    }
+
     /// Builds a claims map from raw key/value pairs. When both a long and a short form of a
     /// claim are present, the first one seen wins.
     pub fn from_pairs<'a, I: IntoIterator<Item = (&'a str, String)>>(pairs: I) -> Claims {
-        let mut m = BTreeMap::new();
+        let mut m: BTreeMap<&str, String> = BTreeMap::new();
         for (k, v) in pairs {
             if k.trim().is_empty() {
                 continue;
             }
-            let short = short_name(k);
-            if m.contains_key(short) {
-                continue;
-            }
-            // Reuse the value's allocation unless it needs trimming.
-            let v = if v.trim().len() == v.len() {
-                v
-            } else {
-                v.trim().to_string()
-            };
-            m.insert(short.to_string(), v);
+            m.entry(short_name(k)).or_insert(v);
         }
-        Claims(m)
+        Claims::from_sorted(m.iter().map(|(k, v)| (*k, v.trim())))
+    }
+
+    fn entry(&self, i: usize) -> Option<(&str, &str)> {
+        let (ks, vs, ve) = *self.spans.get(i)?;
+        let (ks, vs, ve) = (ks as usize, vs as usize, ve as usize);
+        Some((self.text.get(ks..vs)?, self.text.get(vs..ve)?))
+    }
+
+    /// Every claim, by key in sorted order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        (0..self.spans.len()).filter_map(|i| self.entry(i))
+    }
+
+    /// The number of claims.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Rewrites every value (pseudonymization); keys are unchanged.
+    pub fn map_values(&mut self, mut f: impl FnMut(&str) -> String) {
+        let owned: Vec<(String, String)> =
+            self.iter().map(|(k, v)| (k.to_string(), f(v))).collect();
+        *self = Claims::from_sorted(owned.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.spans.is_empty()
     }
 
     /// A claim value, `None` when absent or empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        let i = self
+            .spans
+            .binary_search_by(|&(ks, vs, _)| {
+                self.text
+                    .get(ks as usize..vs as usize)
+                    .unwrap_or("")
+                    .cmp(name)
+            })
+            .ok()?;
+        self.entry(i).map(|(_, v)| v).filter(|v| !v.is_empty())
     }
 
     pub fn oid(&self) -> Option<&str> {
@@ -234,6 +306,14 @@ mod tests {
         assert_eq!(c.amr(), vec!["pwd", "mfa"]);
         assert_eq!(c.tid(), Some("aaaa"));
         assert_eq!(c.iat().unwrap().to_string(), "2024-06-10T06:13:20Z");
-        assert_eq!(c.0.len(), 5);
+        assert_eq!(c.len(), 5);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(
+            json.starts_with(r#"{"amr":"pwd,mfa","iat":"1718000000""#),
+            "{json}"
+        );
+        let back: Claims = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(format!("{c:?}").matches(':').count(), 5);
     }
 }

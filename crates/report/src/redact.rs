@@ -177,9 +177,7 @@ impl Redactor {
         self.opt(&mut e.caller);
         self.opt(&mut e.caller_ip);
         self.opt(&mut e.description);
-        for v in e.claims.0.values_mut() {
-            *v = self.text(v);
-        }
+        e.claims.map_values(|v| self.text(v));
         if let Some(h) = &mut e.http_request {
             self.opt(&mut h.client_ip);
             self.opt(&mut h.uri);
