@@ -73,7 +73,7 @@ pub struct CaseSummary {
     pub skipped: u64,
     pub errors: Vec<String>,
     /// Wall time per phase (never written into the bundle, which stays deterministic).
-    pub timings: Vec<(&'static str, f64)>,
+    pub timings: Vec<super::progress::PhaseTiming>,
 }
 
 fn lc(s: &str) -> String {

@@ -164,13 +164,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         eprintln!("  … and {} more (see notes.md)", s.interest.len() - 15);
     }
     if a.timings {
-        let total: f64 = s.timings.iter().map(|t| t.1).sum();
-        for (phase, secs) in &s.timings {
-            eprintln!("tokentrail: timing: {secs:>8.3} s  {phase}");
-        }
-        eprintln!(
-            "tokentrail: timing: {total:>8.3} s  total (after copying inputs into the bundle)"
-        );
+        super::progress::print_timings(&s.timings);
     }
     eprintln!(
         "tokentrail: evidence bundle written to {} (check it with: tokentrail verify {})",

@@ -8,6 +8,7 @@ pub mod parse;
 pub mod progress;
 pub mod ranges;
 pub mod rules;
+pub mod usage;
 pub mod verify;
 pub mod who;
 pub mod who_case;

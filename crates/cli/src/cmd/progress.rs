@@ -9,8 +9,21 @@ use std::time::Instant;
 pub struct Progress {
     bar: ProgressBar,
     visible: bool,
-    /// Phase names with their start instants, for `--timings`.
-    phases: RefCell<Vec<(&'static str, Instant)>>,
+    /// Phase names with their start instants and CPU seconds, for `--timings`.
+    phases: RefCell<Vec<(&'static str, Instant, Option<f64>)>>,
+    /// Peak RSS at the end of each finished phase.
+    peaks: RefCell<Vec<Option<u64>>>,
+}
+
+/// How long one phase took, and the process's peak memory when it ended.
+#[derive(Clone, Debug)]
+pub struct PhaseTiming {
+    pub name: &'static str,
+    pub wall: f64,
+    /// User + system CPU seconds (above `wall` when the phase ran on several cores).
+    pub cpu: Option<f64>,
+    /// Peak resident set size of the process so far, in bytes.
+    pub peak_rss: Option<u64>,
 }
 
 impl Progress {
@@ -33,7 +46,12 @@ impl Progress {
         Progress {
             bar,
             visible,
-            phases: RefCell::new(vec![("reading inputs", Instant::now())]),
+            phases: RefCell::new(vec![(
+                "reading inputs",
+                Instant::now(),
+                super::usage::cpu_seconds(),
+            )]),
+            peaks: RefCell::new(Vec::new()),
         }
     }
 
@@ -52,19 +70,29 @@ impl Progress {
     }
 
     pub fn step(&self, what: &'static str) {
-        self.phases.borrow_mut().push((what, Instant::now()));
+        self.peaks.borrow_mut().push(super::usage::peak_rss());
+        self.phases
+            .borrow_mut()
+            .push((what, Instant::now(), super::usage::cpu_seconds()));
         self.bar.set_message(what);
     }
 
-    /// Wall time of each phase so far, in order (the last phase ends now).
-    pub fn timings(&self) -> Vec<(&'static str, f64)> {
+    /// Wall time, CPU time and peak memory of each phase so far, in order (the last phase
+    /// ends now).
+    pub fn timings(&self) -> Vec<PhaseTiming> {
         let p = self.phases.borrow();
-        let end = Instant::now();
+        let peaks = self.peaks.borrow();
+        let (end, end_cpu) = (Instant::now(), super::usage::cpu_seconds());
         p.iter()
             .enumerate()
-            .map(|(i, (name, start))| {
-                let stop = p.get(i + 1).map(|x| x.1).unwrap_or(end);
-                (*name, stop.duration_since(*start).as_secs_f64())
+            .map(|(i, (name, start, cpu))| {
+                let (stop, stop_cpu) = p.get(i + 1).map(|x| (x.1, x.2)).unwrap_or((end, end_cpu));
+                PhaseTiming {
+                    name,
+                    wall: stop.duration_since(*start).as_secs_f64(),
+                    cpu: stop_cpu.zip(*cpu).map(|(b, a)| b - a),
+                    peak_rss: peaks.get(i).copied().unwrap_or_else(super::usage::peak_rss),
+                }
             })
             .collect()
     }
@@ -72,4 +100,33 @@ impl Progress {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// Prints `--timings` on stderr: one line per phase, then the total.
+pub fn print_timings(t: &[PhaseTiming]) {
+    let mb = |b: Option<u64>| {
+        b.map(|b| format!("{:>7} MiB", b / (1024 * 1024)))
+            .unwrap_or_else(|| "      ? MiB".into())
+    };
+    let cpu = |c: Option<f64>| {
+        c.map(|c| format!("{c:>8.3} s"))
+            .unwrap_or_else(|| "       ? s".into())
+    };
+    eprintln!("tokentrail: timing:     wall        cpu   peak RSS  phase");
+    for p in t {
+        eprintln!(
+            "tokentrail: timing: {:>8.3} s {} {}  {}",
+            p.wall,
+            cpu(p.cpu),
+            mb(p.peak_rss),
+            p.name
+        );
+    }
+    let wall: f64 = t.iter().map(|p| p.wall).sum();
+    let total_cpu = t.iter().map(|p| p.cpu).sum::<Option<f64>>();
+    eprintln!(
+        "tokentrail: timing: {wall:>8.3} s {} {}  total (after copying inputs into the bundle)",
+        cpu(total_cpu),
+        mb(t.last().and_then(|p| p.peak_rss))
+    );
 }
