@@ -35,13 +35,16 @@ impl Default for Context<'static> {
 
 /// Attributes every operation in `events` to the sign-ins in `signins`, with the bundled
 /// reference data.
-pub fn attribute(events: Vec<ActivityEvent>, signins: Vec<SignInFacts>) -> Attribution {
+pub fn attribute<E: Into<Box<ActivityEvent>>>(
+    events: impl IntoIterator<Item = E>,
+    signins: Vec<SignInFacts>,
+) -> Attribution {
     attribute_with(events, signins, &Context::default())
 }
 
 /// Attributes every operation in `events` to the sign-ins in `signins`.
-pub fn attribute_with(
-    events: Vec<ActivityEvent>,
+pub fn attribute_with<E: Into<Box<ActivityEvent>>>(
+    events: impl IntoIterator<Item = E>,
     signins: Vec<SignInFacts>,
     cx: &Context<'_>,
 ) -> Attribution {

@@ -111,15 +111,33 @@ fn lower(s: Option<&str>) -> String {
 /// The identity of an event across export shapes: REST events carry `eventDataId` and
 /// `operationId`, diagnostic-settings records carry neither, so overlapping exports of the
 /// same event are recognised by what they say, not by their ids.
-fn content_key(e: &ActivityEvent) -> (String, String, jiff::Timestamp, StatusKind, String, String) {
-    (
-        lower(e.correlation_id.as_deref()),
-        e.operation.name.to_ascii_lowercase(),
-        e.time.utc,
-        e.status.kind,
-        lower(e.resource.id.as_deref()),
-        lower(e.caller.as_deref()),
-    )
+fn content_key(e: &ActivityEvent) -> Digest {
+    digest(&[
+        &lower(e.correlation_id.as_deref()),
+        &e.operation.name.to_ascii_lowercase(),
+        &e.time.utc.to_string(),
+        &format!("{:?}", e.status.kind),
+        &lower(e.resource.id.as_deref()),
+        &lower(e.caller.as_deref()),
+    ])
+}
+
+/// The first 128 bits of SHA-256 over the parts (each followed by a separator): how the
+/// de-duplication sets remember ids and contents without keeping a copy of each string.
+/// Two different events sharing a digest is a 1-in-2^100 event even at a billion events.
+type Digest = [u8; 16];
+
+fn digest(parts: &[&str]) -> Digest {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0x1f]);
+    }
+    let full = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
 }
 
 /// Groups events into operations in a stable order (by start time, then key).
@@ -128,13 +146,17 @@ fn content_key(e: &ActivityEvent) -> (String, String, jiff::Timestamp, StatusKin
 /// REST export and a diagnostic export counts once). They are grouped by correlation id,
 /// operation and resource; a group holding several operation ids is split by operation id,
 /// and an event without one joins the split group that started last before it.
-pub fn group(events: impl IntoIterator<Item = ActivityEvent>) -> Grouped {
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut seen_content = HashSet::new();
-    let mut by_key: BTreeMap<String, Vec<ActivityEvent>> = BTreeMap::new();
+///
+/// Events may come boxed (as readers produce them), so moving them between lists stays cheap
+/// and a million events are never held twice.
+pub fn group<E: Into<Box<ActivityEvent>>>(events: impl IntoIterator<Item = E>) -> Grouped {
+    let mut seen_ids: HashSet<Digest> = HashSet::new();
+    let mut seen_content: HashSet<Digest> = HashSet::new();
+    let mut by_key: BTreeMap<String, Vec<Box<ActivityEvent>>> = BTreeMap::new();
     let mut duplicates = 0;
     for e in events {
-        let fresh_id = e.event_id_synthetic || seen_ids.insert(e.event_id.clone());
+        let e: Box<ActivityEvent> = e.into();
+        let fresh_id = e.event_id_synthetic || seen_ids.insert(digest(&[&e.event_id]));
         if !fresh_id || !seen_content.insert(content_key(&e)) {
             duplicates += 1;
             continue;
@@ -152,7 +174,8 @@ pub fn group(events: impl IntoIterator<Item = ActivityEvent>) -> Grouped {
         by_key.entry(k).or_default().push(e);
     }
     let mut operations: Vec<Operation> = Vec::new();
-    for (key, mut events) in by_key {
+    for (key, boxed) in by_key {
+        let mut events: Vec<ActivityEvent> = boxed.into_iter().map(|b| *b).collect();
         events.sort_by(|a, b| {
             a.time
                 .utc

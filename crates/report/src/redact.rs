@@ -64,7 +64,7 @@ impl Redactor {
     }
 
     /// Collects names from the records' name claims.
-    pub fn learn(&mut self, activity: &[ActivityEvent]) {
+    pub fn learn<'a>(&mut self, activity: impl IntoIterator<Item = &'a ActivityEvent>) {
         for e in activity {
             for c in NAME_CLAIMS {
                 if let Some(v) = e.claims.get(c) {

@@ -102,7 +102,10 @@ impl CaseDb {
         Ok(CaseDb { c })
     }
 
-    pub fn activity(&self, events: &[ActivityEvent]) -> rusqlite::Result<()> {
+    pub fn activity<'a>(
+        &self,
+        events: impl IntoIterator<Item = &'a ActivityEvent>,
+    ) -> rusqlite::Result<()> {
         let mut st = self.c.prepare(
             "INSERT INTO activity VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
         )?;

@@ -162,7 +162,7 @@ pub fn build(
     if let Some(key) = redact_key {
         progress.step("pseudonymizing names, UPNs and IPs");
         let mut r = Redactor::new(key);
-        r.learn(&c.activity);
+        r.learn(c.activity.iter().map(|b| &**b));
         c.activity.iter_mut().for_each(|e| r.activity(e));
         c.signins.iter_mut().for_each(|s| r.signin(s));
         c.audit.iter_mut().for_each(|a| r.audit(a));
@@ -171,7 +171,7 @@ pub fn build(
     let db_path = bundle.path_for("case.sqlite")?;
     let db = CaseDb::create(&db_path, env!("CARGO_PKG_VERSION"))
         .and_then(|db| {
-            db.activity(&c.activity)?;
+            db.activity(c.activity.iter().map(|b| &**b))?;
             db.audit(&c.audit)?;
             Ok(db)
         })

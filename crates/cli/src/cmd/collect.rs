@@ -10,7 +10,8 @@ use tokentrail_model::{ActivityEvent, AuditEvent, Record, SignIn};
 /// Everything read from the inputs.
 #[derive(Default)]
 pub struct Collected {
-    pub activity: Vec<ActivityEvent>,
+    /// Boxed as the readers produce them: grouping moves pointers, not events.
+    pub activity: Vec<Box<ActivityEvent>>,
     pub signins: Vec<SignInFacts>,
     /// The full sign-in records (detections read fields correlation does not need).
     pub signin_records: Vec<SignIn>,
@@ -38,7 +39,7 @@ impl Collected {
 impl Sink for Collected {
     fn record(&mut self, rec: Record) {
         match rec {
-            Record::Activity(a) => self.activity.push(*a),
+            Record::Activity(a) => self.activity.push(a),
             Record::SignIn(s) => {
                 self.signins.push(tokentrail_analyze::facts(&s));
                 self.signin_records.push(*s);
