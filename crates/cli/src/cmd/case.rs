@@ -158,6 +158,7 @@ pub fn build(
         progress.inc();
     }
     let mut c = sink.into_inner();
+    c.report_quiet_files();
     c.join_auth_details();
     if let Some(key) = redact_key {
         progress.step("pseudonymizing names, UPNs and IPs");

@@ -25,7 +25,15 @@ pub struct Collected {
     pub quiet: bool,
     /// A visible progress bar: lines are printed above it instead of through it.
     pub bar: Option<indicatif::ProgressBar>,
+    /// Files read cleanly whose summary line was not printed (see [`FILE_LINES`]).
+    pub quiet_files: u64,
 }
+
+/// How many per-file summary lines are printed before clean files are only counted: a
+/// diagnostic-settings tree holds thousands of hourly files. Files with skips, duplicates,
+/// notes or errors are always printed (sign-in coverage remarks alone do not count); every
+/// file's figures are in the manifest.
+pub const FILE_LINES: usize = 20;
 
 impl Collected {
     fn say(&self, line: String) {
@@ -52,7 +60,11 @@ impl Sink for Collected {
         self.skips.push(s);
     }
     fn file_done(&mut self, st: FileStats) {
-        if !self.quiet {
+        let unremarkable =
+            st.skipped == 0 && st.duplicates == 0 && st.error.is_none() && st.notes.is_empty();
+        if self.files.len() >= FILE_LINES && unremarkable {
+            self.quiet_files += 1;
+        } else if !self.quiet {
             self.say(format!(
                 "tokentrail: {}",
                 clean(&super::parse::summary_line(&st))
@@ -70,6 +82,16 @@ impl Sink for Collected {
 }
 
 impl Collected {
+    /// Says how many clean files were read without a summary line, if any.
+    pub fn report_quiet_files(&self) {
+        if self.quiet_files > 0 && !self.quiet {
+            self.say(format!(
+                "tokentrail: … and {} more files read without skips or notes (per-file figures are in the manifest)",
+                self.quiet_files
+            ));
+        }
+    }
+
     /// Joins authentication-detail rows (portal AuthDetails downloads) to their sign-ins by
     /// Request ID: the methods of successful steps fill a sign-in that carries none.
     pub fn join_auth_details(&mut self) {
@@ -110,6 +132,7 @@ pub fn collect_into(inputs: &[PathBuf], opts: &ReadOptions, c: Collected) -> Col
         tokentrail_ingest::read_path(i, opts, &mut sink);
     }
     let mut c = sink.into_inner();
+    c.report_quiet_files();
     c.join_auth_details();
     c
 }
