@@ -42,9 +42,11 @@ pub struct ActivityEvent {
     #[serde(skip_serializing_if = "Claims::is_empty", default)]
     pub claims: Claims,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authorization: Option<Authorization>,
+    /// Boxed, like `http_request`: most events' inline size stays small (a million events
+    /// are held at once while operations are grouped).
+    pub authorization: Option<Box<Authorization>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_request: Option<HttpRequest>,
+    pub http_request: Option<Box<HttpRequest>>,
     pub resource: ResourceRef,
     /// The Entra tenant. Never the Log Analytics workspace id.
     #[serde(skip_serializing_if = "Option::is_none")]

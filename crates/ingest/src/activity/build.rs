@@ -20,7 +20,7 @@ pub fn claims_from(map: &Map<String, Value>) -> Claims {
 }
 
 /// `authorization` with its `evidence` GUIDs normalized.
-pub fn authorization_from(map: &Map<String, Value>) -> Option<Authorization> {
+pub fn authorization_from(map: &Map<String, Value>) -> Option<Box<Authorization>> {
     let f = Fields::new(map);
     let evidence = f.object(&["evidence"]).map(|e| {
         let g = Fields::new(&e);
@@ -44,11 +44,11 @@ pub fn authorization_from(map: &Map<String, Value>) -> Option<Authorization> {
         condition: f.str(&["condition"]),
         evidence,
     };
-    (a != Authorization::default()).then_some(a)
+    (a != Authorization::default()).then(|| Box::new(a))
 }
 
 /// `httpRequest` (also PowerShell's renamed `ClientId` / `Url`).
-pub fn http_request_from(map: &Map<String, Value>) -> Option<HttpRequest> {
+pub fn http_request_from(map: &Map<String, Value>) -> Option<Box<HttpRequest>> {
     let f = Fields::new(map);
     let h = HttpRequest {
         client_request_id: f.str(&["clientrequestid", "clientid"]),
@@ -56,7 +56,7 @@ pub fn http_request_from(map: &Map<String, Value>) -> Option<HttpRequest> {
         method: f.str(&["method"]),
         uri: f.str(&["uri", "url"]),
     };
-    (h != HttpRequest::default()).then_some(h)
+    (h != HttpRequest::default()).then(|| Box::new(h))
 }
 
 /// A stable id for an event that has no `eventDataId`: SHA-256 over the fields that
