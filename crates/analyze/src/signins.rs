@@ -77,13 +77,66 @@ impl SignInFacts {
 }
 
 /// Sign-ins indexed for the matcher. Every list is sorted by time.
+///
+/// The indexes are sorted posting lists (key, position) rather than maps of vectors: two
+/// million sign-ins cost a few bytes per key instead of a heap allocation per key.
 pub struct SignInIndex {
     pub all: Vec<SignInFacts>,
-    by_token: HashMap<Guid, Vec<usize>>,
-    by_request: HashMap<Guid, Vec<usize>>,
-    by_session: HashMap<String, Vec<usize>>,
-    by_object: HashMap<String, Vec<usize>>,
-    by_upn: HashMap<String, Vec<usize>>,
+    by_token: Postings<Guid>,
+    by_request: Postings<Guid>,
+    by_session: TextPostings,
+    by_object: TextPostings,
+    by_upn: TextPostings,
+}
+
+/// Positions per key, as one vector sorted by (key, position).
+struct Postings<K>(Vec<(K, u32)>);
+
+impl<K: Ord + Copy> Postings<K> {
+    fn build(mut v: Vec<(K, u32)>) -> Self {
+        v.sort_unstable();
+        v.shrink_to_fit();
+        Postings(v)
+    }
+
+    /// Positions under `k`, in increasing order (that is, by time).
+    fn get(&self, k: &K) -> impl Iterator<Item = usize> + '_ {
+        let k = *k;
+        let start = self.0.partition_point(|(x, _)| *x < k);
+        self.0[start..]
+            .iter()
+            .take_while(move |(x, _)| *x == k)
+            .map(|&(_, i)| i as usize)
+    }
+}
+
+/// Postings keyed by case-insensitive text: each distinct text gets a number.
+struct TextPostings {
+    ids: HashMap<Box<str>, u32>,
+    postings: Postings<u32>,
+}
+
+impl TextPostings {
+    fn build<'a>(keys: impl Iterator<Item = (Option<&'a str>, u32)>) -> Self {
+        let mut ids: HashMap<Box<str>, u32> = HashMap::new();
+        let mut v = Vec::new();
+        for (k, i) in keys {
+            let Some(k) = k else { continue };
+            let lower = k.to_ascii_lowercase();
+            let n = ids.len() as u32;
+            let id = *ids.entry(lower.into_boxed_str()).or_insert(n);
+            v.push((id, i));
+        }
+        TextPostings {
+            ids,
+            postings: Postings::build(v),
+        }
+    }
+
+    fn get(&self, k: &str) -> impl Iterator<Item = usize> + '_ {
+        let id = self.ids.get(k.to_ascii_lowercase().as_str()).copied();
+        id.into_iter().flat_map(move |id| self.postings.get(&id))
+    }
 }
 
 impl SignInIndex {
@@ -92,81 +145,43 @@ impl SignInIndex {
         for (i, s) in all.iter_mut().enumerate() {
             s.index = i;
         }
-        let mut ix = SignInIndex {
-            by_token: HashMap::new(),
-            by_request: HashMap::new(),
-            by_session: HashMap::new(),
-            by_object: HashMap::new(),
-            by_upn: HashMap::new(),
-            all: Vec::new(),
-        };
-        for s in &all {
-            if let Some(g) = s.token_guid {
-                ix.by_token.entry(g).or_default().push(s.index);
-            }
-            if let Some(g) = s.request_guid {
-                ix.by_request.entry(g).or_default().push(s.index);
-            }
-            if let Some(sid) = &s.session_id {
-                ix.by_session
-                    .entry(sid.to_ascii_lowercase())
-                    .or_default()
-                    .push(s.index);
-            }
-            if let Some(o) = &s.object_id {
-                ix.by_object
-                    .entry(o.to_ascii_lowercase())
-                    .or_default()
-                    .push(s.index);
-            }
-            if let Some(u) = &s.upn {
-                ix.by_upn
-                    .entry(u.to_ascii_lowercase())
-                    .or_default()
-                    .push(s.index);
-            }
+        let pos = |s: &SignInFacts| s.index as u32;
+        SignInIndex {
+            by_token: Postings::build(
+                all.iter()
+                    .filter_map(|s| s.token_guid.map(|g| (g, pos(s))))
+                    .collect(),
+            ),
+            by_request: Postings::build(
+                all.iter()
+                    .filter_map(|s| s.request_guid.map(|g| (g, pos(s))))
+                    .collect(),
+            ),
+            by_session: TextPostings::build(all.iter().map(|s| (s.session_id.as_deref(), pos(s)))),
+            by_object: TextPostings::build(all.iter().map(|s| (s.object_id.as_deref(), pos(s)))),
+            by_upn: TextPostings::build(all.iter().map(|s| (s.upn.as_deref(), pos(s)))),
+            all,
         }
-        ix.all = all;
-        ix
     }
 
     pub fn get(&self, i: usize) -> &SignInFacts {
         &self.all[i]
     }
 
-    fn list<'a>(
-        &'a self,
-        m: &'a HashMap<String, Vec<usize>>,
-        k: &str,
-    ) -> impl Iterator<Item = &'a SignInFacts> + 'a {
-        m.get(&k.to_ascii_lowercase())
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.all[i])
-    }
-
     pub fn by_token(&self, g: &Guid) -> impl Iterator<Item = &SignInFacts> {
-        self.by_token
-            .get(g)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.all[i])
+        self.by_token.get(g).map(|i| &self.all[i])
     }
     pub fn by_request(&self, g: &Guid) -> impl Iterator<Item = &SignInFacts> {
-        self.by_request
-            .get(g)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.all[i])
+        self.by_request.get(g).map(|i| &self.all[i])
     }
     pub fn by_session<'a>(&'a self, sid: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
-        self.list(&self.by_session, sid)
+        self.by_session.get(sid).map(|i| &self.all[i])
     }
     pub fn by_object<'a>(&'a self, oid: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
-        self.list(&self.by_object, oid)
+        self.by_object.get(oid).map(|i| &self.all[i])
     }
     pub fn by_upn<'a>(&'a self, upn: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
-        self.list(&self.by_upn, upn)
+        self.by_upn.get(upn).map(|i| &self.all[i])
     }
 
     /// Kinds present, with the time range each covers.
