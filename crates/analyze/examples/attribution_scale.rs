@@ -54,10 +54,10 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
                 Kind::Interactive
             }),
             success: true,
-            object_id: Some(oid.clone()),
+            object_id: Some(oid.as_str().into()),
             app_id: Some("04b07795-8ddb-461a-bbee-02f9e1bf7b46".into()),
-            session_id: Some(format!("s{}", user * 7 + i % 7)),
-            ip: Some(format!("198.51.{}.{}", user % 250, i % 250)),
+            session_id: Some(format!("s{}", user * 7 + i % 7).into()),
+            ip: Some(format!("198.51.{}.{}", user % 250, i % 250).into()),
             ..Default::default()
         };
         let way = i % 10; // 0-5 token, 6-7 session, 8 issue time, 9 nothing
@@ -75,7 +75,7 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
             time: Some(at - SignedDuration::from_secs(45)),
             kind: Some(Kind::NonInteractive),
             success: i % 3 != 0,
-            object_id: Some(oid.clone()),
+            object_id: Some(oid.as_str().into()),
             app_id: Some("04b07795-8ddb-461a-bbee-02f9e1bf7b46".into()),
             ..Default::default()
         });

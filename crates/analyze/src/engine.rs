@@ -79,7 +79,7 @@ fn explain(
     let app_id = c
         .appid()
         .map(str::to_ascii_lowercase)
-        .or_else(|| issuer.and_then(|s| s.app_id.clone()));
+        .or_else(|| issuer.and_then(|s| s.app_id.as_deref().map(str::to_string)));
     let ua_tool = issuer
         .and_then(|s| s.user_agent.as_deref())
         .and_then(client::tool_from_user_agent);
@@ -88,7 +88,7 @@ fn explain(
     let tool = app_tool
         .or(ua_tool)
         .map(str::to_string)
-        .or_else(|| issuer.and_then(|s| s.app_name.clone()));
+        .or_else(|| issuer.and_then(|s| s.app_name.as_deref().map(str::to_string)));
 
     let mut indicators = Vec::new();
     indicators.extend(ident.evidence.iter().map(|e| format!("identity: {e}")));
@@ -183,7 +183,7 @@ fn explain(
                 id: s.id.clone(),
                 kind: s.kind(),
                 time: s.time.map(|t| t.to_string()),
-                ip: s.ip.clone(),
+                ip: s.ip.as_deref().map(str::to_string),
                 method: l.method,
                 confidence: l.confidence,
                 evidence: l.evidence.clone(),
@@ -192,12 +192,12 @@ fn explain(
         session_origin: origin.map(|o| SessionOrigin {
             id: o.id.clone(),
             time: o.time.map(|t| t.to_string()),
-            ip: o.ip.clone(),
+            ip: o.ip.as_deref().map(str::to_string),
             mfa: o.mfa,
-            location: o.location.clone(),
-            device: o.device.clone(),
-            user_agent: o.user_agent.clone(),
-            conditional_access: o.conditional_access.clone(),
+            location: o.location.as_deref().map(str::to_string),
+            device: o.device.as_deref().map(str::to_string),
+            user_agent: o.user_agent.as_deref().map(str::to_string),
+            conditional_access: o.conditional_access.as_deref().map(str::to_string),
         }),
         indicators,
         anomalies,

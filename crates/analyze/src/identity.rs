@@ -156,7 +156,7 @@ pub fn classify(op: &Operation, signin: Option<&SignInFacts>) -> Identity {
     }
     let mi_resource = mirid
         .clone()
-        .or_else(|| signin.and_then(|s| s.msi_resource_id.clone()));
+        .or_else(|| signin.and_then(|s| s.msi_resource_id.as_deref().map(str::to_string)));
     let mi_kind = (kind == IdentityType::ManagedIdentity).then(|| match &mi_resource {
         Some(r)
             if r.to_ascii_lowercase()

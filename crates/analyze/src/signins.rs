@@ -34,6 +34,29 @@ impl Kind {
     }
 }
 
+/// Shared text: the same UPN, app, user agent or location repeats across millions of
+/// sign-ins, so each distinct value is stored once (see [`Interner`]).
+pub type Text = std::sync::Arc<str>;
+
+/// Hands out one shared [`Text`] per distinct string.
+#[derive(Default)]
+pub struct Interner(std::collections::HashSet<Text>);
+
+impl Interner {
+    pub fn text(&mut self, s: &str) -> Text {
+        if let Some(t) = self.0.get(s) {
+            return t.clone();
+        }
+        let t: Text = s.into();
+        self.0.insert(t.clone());
+        t
+    }
+
+    pub fn opt(&mut self, s: Option<&str>) -> Option<Text> {
+        s.map(|s| self.text(s))
+    }
+}
+
 /// What correlation needs to know about one sign-in.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SignInFacts {
@@ -47,26 +70,26 @@ pub struct SignInFacts {
     pub kind: Option<Kind>,
     pub success: bool,
     /// `userId` for users; `servicePrincipalId` for workload identities (lower case).
-    pub object_id: Option<String>,
-    pub upn: Option<String>,
-    pub app_id: Option<String>,
-    pub app_name: Option<String>,
-    pub resource_id: Option<String>,
-    pub ip: Option<String>,
-    pub session_id: Option<String>,
-    pub user_agent: Option<String>,
-    pub client_app_used: Option<String>,
-    pub location: Option<String>,
-    pub device: Option<String>,
+    pub object_id: Option<Text>,
+    pub upn: Option<Text>,
+    pub app_id: Option<Text>,
+    pub app_name: Option<Text>,
+    pub resource_id: Option<Text>,
+    pub ip: Option<Text>,
+    pub session_id: Option<Text>,
+    pub user_agent: Option<Text>,
+    pub client_app_used: Option<Text>,
+    pub location: Option<Text>,
+    pub device: Option<Text>,
     pub mfa: Option<bool>,
-    pub auth_requirement: Option<String>,
-    pub auth_methods: Vec<String>,
-    pub conditional_access: Option<String>,
-    pub credential_type: Option<String>,
-    pub federated_credential_id: Option<String>,
-    pub incoming_token_type: Option<String>,
-    pub risk_level: Option<String>,
-    pub msi_resource_id: Option<String>,
+    pub auth_requirement: Option<Text>,
+    pub auth_methods: Vec<Text>,
+    pub conditional_access: Option<Text>,
+    pub credential_type: Option<Text>,
+    pub federated_credential_id: Option<Text>,
+    pub incoming_token_type: Option<Text>,
+    pub risk_level: Option<Text>,
+    pub msi_resource_id: Option<Text>,
     pub is_interactive: Option<bool>,
 }
 
@@ -213,6 +236,11 @@ impl SignInIndex {
 
 /// The correlation facts of a normalized sign-in.
 pub fn facts(s: &tokentrail_model::SignIn) -> SignInFacts {
+    facts_interned(s, &mut Interner::default())
+}
+
+/// Like [`facts`], sharing repeated text through `it` (use one interner for a whole read).
+pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignInFacts {
     use tokentrail_model::signin::SignInKind as K;
     let kind = match s.kind {
         K::Interactive => Kind::Interactive,
@@ -261,6 +289,13 @@ pub fn facts(s: &tokentrail_model::SignIn) -> SignInFacts {
         parts.join(", ")
     });
     let success = s.status.success.unwrap_or(s.status.error_code == Some(0));
+    let methods: Vec<Text> = s
+        .authentication
+        .methods
+        .iter()
+        .map(|m| it.text(m))
+        .collect();
+    let mut t = |o: Option<String>| it.opt(o.as_deref());
     SignInFacts {
         index: 0,
         id: s.id.clone(),
@@ -269,49 +304,49 @@ pub fn facts(s: &tokentrail_model::SignIn) -> SignInFacts {
         time: Some(s.time.utc),
         kind: Some(kind),
         success,
-        object_id: object_id.map(|o| o.to_ascii_lowercase()),
-        upn: s.user.as_ref().and_then(|u| u.upn.clone()),
-        app_id: s
+        object_id: t(object_id.map(|o| o.to_ascii_lowercase())),
+        upn: t(s.user.as_ref().and_then(|u| u.upn.clone())),
+        app_id: t(s
             .app
             .as_ref()
             .and_then(|a| a.id.clone())
-            .map(|a| a.to_ascii_lowercase()),
-        app_name: s
+            .map(|a| a.to_ascii_lowercase())),
+        app_name: t(s
             .app
             .as_ref()
             .and_then(|a| a.name.clone())
-            .or_else(|| s.service_principal.as_ref().and_then(|p| p.name.clone())),
-        resource_id: s.resource.as_ref().and_then(|r| r.id.clone()),
-        ip: s.client.ip.clone().filter(|i| !i.is_empty()),
-        session_id: s.session_id.clone().filter(|x| !x.is_empty()),
-        user_agent: s.client.user_agent.clone().filter(|x| !x.is_empty()),
-        client_app_used: s.client.client_app_used.clone(),
-        location: location.filter(|l| !l.is_empty()),
-        device: device.filter(|d| !d.is_empty()),
+            .or_else(|| s.service_principal.as_ref().and_then(|p| p.name.clone()))),
+        resource_id: t(s.resource.as_ref().and_then(|r| r.id.clone())),
+        ip: t(s.client.ip.clone().filter(|i| !i.is_empty())),
+        session_id: t(s.session_id.clone().filter(|x| !x.is_empty())),
+        user_agent: t(s.client.user_agent.clone().filter(|x| !x.is_empty())),
+        client_app_used: t(s.client.client_app_used.clone()),
+        location: t(location.filter(|l| !l.is_empty())),
+        device: t(device.filter(|d| !d.is_empty())),
         mfa: s.authentication.mfa_satisfied,
-        auth_requirement: s.authentication.requirement.clone(),
-        auth_methods: s.authentication.methods.clone(),
-        conditional_access: s.conditional_access.status.clone(),
-        credential_type: s
+        auth_requirement: t(s.authentication.requirement.clone()),
+        auth_methods: methods,
+        conditional_access: t(s.conditional_access.status.clone()),
+        credential_type: t(s
             .credential
             .as_ref()
-            .and_then(|c| c.client_credential_type.clone()),
-        federated_credential_id: s
+            .and_then(|c| c.client_credential_type.clone())),
+        federated_credential_id: t(s
             .credential
             .as_ref()
             .and_then(|c| c.federated_credential_id.clone())
-            .filter(|x| !x.is_empty()),
-        incoming_token_type: s.incoming_token_type.clone(),
-        risk_level: s
+            .filter(|x| !x.is_empty())),
+        incoming_token_type: t(s.incoming_token_type.clone()),
+        risk_level: t(s
             .risk
             .level_during_sign_in
             .clone()
-            .or_else(|| s.risk.level_aggregated.clone()),
-        msi_resource_id: s
+            .or_else(|| s.risk.level_aggregated.clone())),
+        msi_resource_id: t(s
             .managed_identity
             .as_ref()
             .and_then(|m| m.associated_resource_id.clone())
-            .filter(|x| !x.is_empty()),
+            .filter(|x| !x.is_empty())),
         is_interactive: s.is_interactive,
     }
 }

@@ -41,8 +41,8 @@ pub fn sentence(
             };
             let app = client
                 .map(str::to_string)
-                .or_else(|| si.app_name.clone())
-                .or_else(|| si.app_id.clone())
+                .or_else(|| si.app_name.as_deref().map(str::to_string))
+                .or_else(|| si.app_id.as_deref().map(str::to_string))
                 .unwrap_or_else(|| "an unknown client".into());
             s.push_str(&format!(
                 " The sign-in that issued its token ({}) was at {t}, {rel}, from IP {} using client app {app}; matched by {method} (confidence {conf:.2}).",

@@ -191,11 +191,17 @@ impl Redactor {
     }
 
     pub fn signin(&self, s: &mut SignInFacts) {
-        self.opt(&mut s.upn);
-        self.opt(&mut s.ip);
-        self.opt(&mut s.user_agent);
-        self.opt(&mut s.location);
-        self.opt(&mut s.device);
+        for t in [
+            &mut s.upn,
+            &mut s.ip,
+            &mut s.user_agent,
+            &mut s.location,
+            &mut s.device,
+        ] {
+            if let Some(v) = t {
+                *v = self.text(v).into();
+            }
+        }
     }
 
     pub fn audit(&self, a: &mut AuditEvent) {

@@ -81,10 +81,10 @@ pub fn entries(
                 s.ip.as_deref().unwrap_or("?")
             ),
             source: "signin",
-            identity: who,
-            ip: s.ip.clone().unwrap_or_default(),
+            identity: who.to_string(),
+            ip: s.ip.as_deref().unwrap_or_default().to_string(),
             operation: format!("sign-in ({})", s.kind().label()),
-            resource_id: s.resource_id.clone().unwrap_or_default(),
+            resource_id: s.resource_id.as_deref().unwrap_or_default().to_string(),
             status: if s.success {
                 "success".into()
             } else {

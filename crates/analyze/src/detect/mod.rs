@@ -294,9 +294,10 @@ pub fn views(a: &Attribution, extra: &Extra) -> (Vec<View>, Vec<View>, Vec<View>
                     time: s.time.map(|t| t.to_string()).unwrap_or_default(),
                     identity: s
                         .upn
-                        .clone()
-                        .or_else(|| s.app_name.clone())
-                        .or_else(|| s.object_id.clone()),
+                        .as_deref()
+                        .or(s.app_name.as_deref())
+                        .or(s.object_id.as_deref())
+                        .map(str::to_string),
                     resource_id: None,
                 },
                 facts: f,

@@ -79,9 +79,9 @@ fn pick_text(v: &Value, candidates: &[&str]) -> Option<String> {
     }
 }
 
-fn put(f: &mut Facts, k: &str, v: Option<String>) {
+fn put<S: AsRef<str>>(f: &mut Facts, k: &str, v: Option<S>) {
     if let Some(v) = v {
-        f.insert(k.to_string(), json!(v));
+        f.insert(k.to_string(), json!(v.as_ref()));
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Collected {
     pub quiet: bool,
     /// A visible progress bar: lines are printed above it instead of through it.
     pub bar: Option<indicatif::ProgressBar>,
+    /// Shares repeated sign-in text (UPNs, apps, user agents) across sign-in facts.
+    pub interner: tokentrail_analyze::signins::Interner,
     /// Files read cleanly whose summary line was not printed (see [`FILE_LINES`]).
     pub quiet_files: u64,
 }
@@ -49,7 +51,11 @@ impl Sink for Collected {
         match rec {
             Record::Activity(a) => self.activity.push(a),
             Record::SignIn(s) => {
-                self.signins.push(tokentrail_analyze::facts(&s));
+                self.signins
+                    .push(tokentrail_analyze::signins::facts_interned(
+                        &s,
+                        &mut self.interner,
+                    ));
                 self.signin_records.push(*s);
             }
             Record::Audit(a) => self.audit.push(*a),
@@ -113,7 +119,7 @@ impl Collected {
         for s in &mut self.signins {
             if s.auth_methods.is_empty() {
                 if let Some(m) = by_id.get(&s.id.to_ascii_lowercase()) {
-                    s.auth_methods = m.clone();
+                    s.auth_methods = m.iter().map(|x| x.as_str().into()).collect();
                 }
             }
         }
