@@ -197,10 +197,11 @@ impl Redactor {
             &mut s.user_agent,
             &mut s.location,
             &mut s.device,
-        ] {
-            if let Some(v) = t {
-                *v = self.text(v).into();
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *t = self.text(t).into();
         }
     }
 

@@ -11,6 +11,7 @@ use tokentrail_model::{ActivityEvent, AuditEvent, Record, SignIn};
 #[derive(Default)]
 pub struct Collected {
     /// Boxed as the readers produce them: grouping moves pointers, not events.
+    #[allow(clippy::vec_box)] // deliberate: see above
     pub activity: Vec<Box<ActivityEvent>>,
     pub signins: Vec<SignInFacts>,
     /// The full sign-in records (detections read fields correlation does not need).
