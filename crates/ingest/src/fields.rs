@@ -50,21 +50,25 @@ fn head_of(norm: &[u8]) -> u64 {
 
 impl<'a> Key<'a> {
     fn new(raw: Cow<'a, str>) -> Self {
-        let mut norm_len = 0usize;
-        let mut head = 0u64;
-        for b in raw.bytes() {
-            if matches!(b, b'_' | b'-' | b' ' | b'.') {
-                continue;
-            }
-            if norm_len < 8 {
-                head = (head << 8) | u64::from(b.to_ascii_lowercase());
-            }
-            norm_len += 1;
-        }
+        let b = raw.as_bytes();
+        let seps = b
+            .iter()
+            .filter(|c| matches!(c, b'_' | b'-' | b' ' | b'.'))
+            .count();
+        let head = if seps == 0 {
+            b.iter()
+                .take(8)
+                .fold(0u64, |h, &c| (h << 8) | u64::from(c.to_ascii_lowercase()))
+        } else {
+            b.iter()
+                .filter(|c| !matches!(c, b'_' | b'-' | b' ' | b'.'))
+                .take(8)
+                .fold(0u64, |h, &c| (h << 8) | u64::from(c.to_ascii_lowercase()))
+        };
         Key {
-            raw,
-            norm_len,
+            norm_len: b.len() - seps,
             head,
+            raw,
         }
     }
 
