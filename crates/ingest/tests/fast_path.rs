@@ -156,10 +156,13 @@ fn plain_az_record_takes_fast_path() {
     ));
 }
 
+/// A change to an `az` record.
+type Edit = dyn Fn(&mut Map<String, Value>);
+
 #[test]
 fn edge_cases_agree() {
     let file: Arc<str> = Arc::from("t.json");
-    let edits: Vec<Box<dyn Fn(&mut Map<String, Value>)>> = vec![
+    let edits: Vec<Box<Edit>> = vec![
         Box::new(|m| {
             m.remove("eventTimestamp");
         }),
