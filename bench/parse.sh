@@ -63,6 +63,31 @@ ROWS+=$(measure "tokentrail parse, 1 core" "$L" 0 1 $TT parse -q "$L")$'\n'
 ROWS+=$(measure "tokentrail parse, 2 cores" "$L" 0,1 2 $TT parse -q "$L")$'\n'
 ROWS+=$(measure "serde_json baseline, 1 core" "$F" 0 1 $GEN baseline "$F")$'\n'
 ROWS+=$(measure "serde_json baseline, 1 core" "$L" 0 1 $GEN baseline "$L")$'\n'
+# Graph beta sign-in pages (value pages of ~1000 sign-ins) and diagnostic PT1H.json trees
+# (many small files): the two sign-in shapes an investigation reads most.
+G="$DATA/graph-$SIZE"
+if [ ! -d "$G/signins/graph" ]; then
+  rm -rf "$G"
+  $GEN scale --activity "${GRAPH_N:-30000}" --formats az --signin-formats graph --seed 1 --out "$G"
+fi
+D="$DATA/diag-$SIZE"
+if [ ! -d "$D/signins" ]; then
+  rm -rf "$D"
+  $GEN scale --activity "${DIAG_N:-20000}" --formats diag --signin-formats diag --seed 1 --out "$D"
+fi
+GB=$(du -sb "$G/signins/graph" | cut -f1)
+DB=$(du -sb "$D" | cut -f1)
+measure_dir() { # label, dir, bytes
+  local label=$1 dir=$2 bytes=$3 log; log=$(mktemp)
+  RAYON_NUM_THREADS=1 taskset -c 0 "$TIME" -v $TT parse -q "$dir" >/dev/null 2>"$log" || true
+  local user sys; user=$(awk -F': ' '/User time/{print $2}' "$log"); sys=$(awk -F': ' '/System time/{print $2}' "$log")
+  local cpu; cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+  echo "| $label | $(basename "$dir") ($bytes bytes, $(find "$dir" -type f | wc -l) files) | $user | $sys | $(awk -v b="$bytes" -v c="$cpu" 'BEGIN{printf "%.1f", b/1e6/c}') |"
+  rm -f "$log"
+}
+DIRROWS=""
+DIRROWS+=$(measure_dir "tokentrail parse, 1 core: Graph beta pages" "$G/signins/graph" "$GB")$'\n'
+DIRROWS+=$(measure_dir "tokentrail parse, 1 core: diagnostic tree" "$D" "$DB")$'\n'
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Generator throughput (all activity shapes + both sign-in shapes).
@@ -110,6 +135,12 @@ RATIOC=$(awk -v a="$P1C" -v b="$BLC" 'BEGIN{ if (b>0) printf "%.2f", a/b; else p
   printf "%s" "$ROWS"
   echo
   echo "On the JSON Lines file: tokentrail parse (1 core) / serde_json baseline = **$RATIO×** by wall time, **$RATIOC×** by CPU time."
+  echo
+  echo "## Sign-in shapes (1 core, CPU MB/s = bytes / (user + sys))"
+  echo
+  echo "| Run | Input | User s | Sys s | MB/s (CPU) |"
+  echo "|---|---|---|---|---|"
+  printf "%s" "$DIRROWS"
   echo
   echo "## Generator"
   echo

@@ -18,6 +18,17 @@ pub enum StreamKind {
 
 /// Decides the stream kind from its first bytes (after decoding).
 pub fn sniff_stream(head: &[u8]) -> Option<StreamKind> {
+    // JSON, decided on bytes (the same test as below, without decoding the whole head).
+    let mut rest = head;
+    loop {
+        match rest {
+            [b' ' | b'\t' | b'\r' | b'\n' | 0, tail @ ..] | [0xEF, 0xBB, 0xBF, tail @ ..] => {
+                rest = tail
+            }
+            [b'[' | b'{', ..] => return Some(StreamKind::Json),
+            _ => break,
+        }
+    }
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n', '\0']);
     match t.chars().next()? {

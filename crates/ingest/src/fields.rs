@@ -32,24 +32,51 @@ pub fn key_is(raw: &str, norm: &str) -> bool {
     want.next().is_none()
 }
 
-/// A key as written plus the length of its normalized form (a cheap first test).
+/// A key as written plus the length and first bytes of its normalized form (a cheap first
+/// test before [`key_is`]).
 struct Key<'a> {
     raw: Cow<'a, str>,
     norm_len: usize,
+    /// Up to the first 8 bytes of the normalized key, packed.
+    head: u64,
+}
+
+/// Packs up to the first 8 bytes of an already normalized name.
+fn head_of(norm: &[u8]) -> u64 {
+    norm.iter()
+        .take(8)
+        .fold(0u64, |h, &b| (h << 8) | u64::from(b))
 }
 
 impl<'a> Key<'a> {
     fn new(raw: Cow<'a, str>) -> Self {
-        let norm_len = raw
-            .bytes()
-            .filter(|b| !matches!(b, b'_' | b'-' | b' ' | b'.'))
+        let b = raw.as_bytes();
+        let seps = b
+            .iter()
+            .filter(|c| matches!(c, b'_' | b'-' | b' ' | b'.'))
             .count();
-        Key { raw, norm_len }
+        let head = if seps == 0 {
+            b.iter()
+                .take(8)
+                .fold(0u64, |h, &c| (h << 8) | u64::from(c.to_ascii_lowercase()))
+        } else {
+            b.iter()
+                .filter(|c| !matches!(c, b'_' | b'-' | b' ' | b'.'))
+                .take(8)
+                .fold(0u64, |h, &c| (h << 8) | u64::from(c.to_ascii_lowercase()))
+        };
+        Key {
+            norm_len: b.len() - seps,
+            head,
+            raw,
+        }
     }
 
     /// True when this key normalizes to `norm`.
     fn is(&self, norm: &str) -> bool {
-        self.norm_len == norm.len() && key_is(&self.raw, norm)
+        self.norm_len == norm.len()
+            && self.head == head_of(norm.as_bytes())
+            && key_is(&self.raw, norm)
     }
 }
 
@@ -301,6 +328,34 @@ mod tests {
             let n = norm_key(raw);
             assert!(key_is(raw, &n), "{raw}");
             assert!(!key_is(raw, &format!("{n}x")), "{raw}");
+        }
+        let names = [
+            "eventdataid",
+            "eventdata",
+            "x",
+            "",
+            "ab",
+            "date(utc)",
+            "Event_Data",
+            "ipaddress(seenbyresource)",
+            "évent_id",
+        ];
+        for raw in [
+            "EventDataId",
+            "event_data_id",
+            "EVENT-DATA.ID",
+            "x",
+            "X_",
+            "",
+            "évent_Id",
+            "Date (UTC)",
+            "IP address (seen by resource)",
+            "a b",
+        ] {
+            let k = Key::new(Cow::Borrowed(raw));
+            for n in names {
+                assert_eq!(k.is(n), key_is(raw, n), "{raw} / {n}");
+            }
         }
         assert!(!key_is("eventdataid", "eventdata"));
         assert!(!key_is("eventdata", "eventdataid"));

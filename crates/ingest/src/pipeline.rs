@@ -203,12 +203,35 @@ fn normalize_frame(
     frame: Frame,
     cols: Option<&Vec<String>>,
 ) -> (Outcome, Option<Schema>) {
+    // Escape hatch for comparing the two paths on real data.
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let fast = !*OFF.get_or_init(|| std::env::var_os("TOKENTRAIL_NO_FAST_PATH").is_some());
+    normalize_frame_with(file, index, frame, cols, fast)
+}
+
+/// Normalizes one frame; `fast` lets the typed fast path ([`crate::activity::fast`]) take
+/// the records it accepts. The outcome is the same either way (tests compare the two).
+pub fn normalize_frame_with(
+    file: &Arc<str>,
+    index: u64,
+    frame: Frame,
+    cols: Option<&Vec<String>>,
+    fast: bool,
+) -> (Outcome, Option<Schema>) {
     let prov = Provenance {
         file: file.clone(),
         record: index,
         line: Some(frame.line),
         offset: Some(frame.offset),
     };
+    if fast && frame.kind == FrameKind::Json {
+        if let Some(ev) = fast_path(&frame.bytes, &prov) {
+            return (
+                Outcome::Parsed(Record::Activity(Box::new(ev))),
+                Some(Schema::ActivityRest),
+            );
+        }
+    }
     let mut notes: Vec<String> = Vec::new();
     let value = match &frame.kind {
         FrameKind::Broken(reason) => return (skip(file, index, &frame, reason.clone()), None),
@@ -264,6 +287,13 @@ fn normalize_frame(
         }
     };
     normalize_map(&map, file, index, &frame, prov, notes)
+}
+
+/// The typed fast path for the hot shapes; `None` sends the record down the generic path,
+/// which gives the same result for every record the fast path accepts.
+fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<tokentrail_model::ActivityEvent> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    crate::activity::fast::try_rest(text, prov)
 }
 
 /// Classifies and normalizes one JSON object (from any framing, including CSV rows

@@ -95,13 +95,22 @@ fn hexval(b: u8) -> Option<u8> {
 }
 
 impl fmt::Display for Guid {
+    /// Lower-case hyphenated form (`8-4-4-4-12`), written without per-byte formatting.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = &self.0;
-        write!(
-            f,
-            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
-        )
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 36];
+        let mut i = 0;
+        for (n, b) in self.0.iter().enumerate() {
+            if matches!(n, 4 | 6 | 8 | 10) {
+                out[i] = b'-';
+                i += 1;
+            }
+            out[i] = HEX[usize::from(b >> 4)];
+            out[i + 1] = HEX[usize::from(b & 0xf)];
+            i += 2;
+        }
+        // Only ASCII hex digits and hyphens were written.
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -166,6 +175,19 @@ pub fn decode_token_id(s: &str) -> Option<(Guid, TokenIdEncoding)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_matches_byte_formatting() {
+        for seed in 0u8..=255 {
+            let b: [u8; 16] =
+                std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 17));
+            let want = format!(
+                "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+            );
+            assert_eq!(Guid(b).to_string(), want);
+        }
+    }
 
     #[test]
     fn parses_forms() {

@@ -10,7 +10,8 @@ use crate::fields::{as_object, value_text, Fields};
 use serde_json::{Map, Value};
 use tokentrail_model::time::{from_dotnet_ticks, parse_time};
 use tokentrail_model::{
-    activity::Operation, ActivityEvent, EventTime, Level, Provenance, ResourceRef, Status,
+    activity::Operation, ActivityEvent, Authorization, Claims, EventTime, HttpRequest, Level,
+    Provenance, ResourceRef, Status,
 };
 
 /// Normalizes one Activity Log object of the given schema.
@@ -23,7 +24,56 @@ pub fn normalize(
     match schema {
         Schema::ActivityDiagnostic => diagnostic(&f, source),
         Schema::ActivityLogAnalytics => log_analytics(&f, source),
-        _ => rest(&f, source),
+        _ => rest(&mut RestFields(&f), source),
+    }
+}
+
+/// What [`rest`] reads from a REST / `az` object. [`Fields`] serves every spelling; the
+/// typed fast path ([`super::fast`]) serves the exact `az` shape without a `Value` tree.
+/// Both must answer exactly alike for the same object.
+pub trait RestSrc {
+    /// Like [`Fields::str`].
+    fn str(&self, names: &[&str]) -> Option<String>;
+    /// Like [`Fields::localized`].
+    fn localized(&self, names: &[&str]) -> Option<String>;
+    /// `claims` as [`claims_from`] reads it (default when absent or not an object).
+    fn claims(&self) -> Claims;
+    /// `authorization` as [`authorization_from`] reads it.
+    fn authorization(&self) -> Option<Authorization>;
+    /// `httpRequest` as [`http_request_from`] reads it.
+    fn http_request(&self) -> Option<HttpRequest>;
+    /// `properties` as an owned map (empty when absent or not an object).
+    fn take_properties(&mut self) -> Map<String, Value>;
+}
+
+/// [`RestSrc`] over the generic, case-insensitive [`Fields`] view.
+pub struct RestFields<'f, 'a>(pub &'f Fields<'a>);
+
+impl RestSrc for RestFields<'_, '_> {
+    fn str(&self, names: &[&str]) -> Option<String> {
+        self.0.str(names)
+    }
+    fn localized(&self, names: &[&str]) -> Option<String> {
+        self.0.localized(names)
+    }
+    fn claims(&self) -> Claims {
+        self.0
+            .object_ref(&["claims"])
+            .map(|m| claims_from(&m))
+            .unwrap_or_default()
+    }
+    fn authorization(&self) -> Option<Authorization> {
+        self.0
+            .object_ref(&["authorization"])
+            .and_then(|m| authorization_from(&m))
+    }
+    fn http_request(&self) -> Option<HttpRequest> {
+        self.0
+            .object_ref(&["httprequest"])
+            .and_then(|m| http_request_from(&m))
+    }
+    fn take_properties(&mut self) -> Map<String, Value> {
+        self.0.object(&["properties"]).unwrap_or_default()
     }
 }
 
@@ -191,7 +241,7 @@ pub fn finish(
     ev
 }
 
-fn resource_from(f: &Fields<'_>, id_keys: &[&str]) -> ResourceRef {
+fn resource_from<S: RestSrc>(f: &S, id_keys: &[&str]) -> ResourceRef {
     let mut r = f
         .str(id_keys)
         .map(|id| ResourceRef::parse(&id))
@@ -211,7 +261,8 @@ fn resource_from(f: &Fields<'_>, id_keys: &[&str]) -> ResourceRef {
     r
 }
 
-fn rest(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, String> {
+/// The REST / `az` / portal / SDK shape, read through any [`RestSrc`].
+pub fn rest<S: RestSrc>(f: &mut S, source: Provenance) -> Result<ActivityEvent, String> {
     let raw_time = f.str(&["eventtimestamp"]);
     let time = match raw_time {
         Some(_) => time_of(raw_time, "eventTimestamp")?,
@@ -244,21 +295,14 @@ fn rest(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, String> {
         .or_else(|| f.localized(&["substatus"]));
     ev.submission_time = f.str(&["submissiontimestamp"]).and_then(|s| parse_time(&s));
     ev.caller = f.str(&["caller"]);
-    ev.claims = f
-        .object_ref(&["claims"])
-        .map(|m| claims_from(&m))
-        .unwrap_or_default();
-    ev.authorization = f
-        .object_ref(&["authorization"])
-        .and_then(|m| authorization_from(&m));
-    ev.http_request = f
-        .object_ref(&["httprequest"])
-        .and_then(|m| http_request_from(&m));
+    ev.claims = f.claims();
+    ev.authorization = f.authorization();
+    ev.http_request = f.http_request();
     ev.caller_ip = ev.http_request.as_ref().and_then(|h| h.client_ip.clone());
-    ev.resource = resource_from(f, &["resourceid"]);
+    ev.resource = resource_from(&*f, &["resourceid"]);
     ev.level = f.str(&["level"]).and_then(|l| Level::parse(&l));
     ev.description = f.str(&["description"]);
-    ev.properties = f.object(&["properties"]).unwrap_or_default();
+    ev.properties = f.take_properties();
     Ok(finish(ev, f.str(&["eventdataid"]), f.str(&["tenantid"])))
 }
 
@@ -294,7 +338,7 @@ fn diagnostic(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, Strin
             .and_then(|m| authorization_from(&m));
     }
     ev.caller = f.str(&["caller"]);
-    ev.resource = resource_from(f, &["resourceid"]);
+    ev.resource = resource_from(&RestFields(f), &["resourceid"]);
     ev.level = f.str(&["level"]).and_then(|l| Level::parse(&l));
     let id = p.str(&["eventdataid"]);
     drop(p);
@@ -337,7 +381,7 @@ fn log_analytics(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, St
     if ev.caller_ip.is_none() {
         ev.caller_ip = ev.http_request.as_ref().and_then(|h| h.client_ip.clone());
     }
-    ev.resource = resource_from(f, &["resourceid", "_resourceid"]);
+    ev.resource = resource_from(&RestFields(f), &["resourceid", "_resourceid"]);
     if ev.resource.id.is_none() {
         if let Some(id) = f.str(&["resourceid"]) {
             ev.resource = ResourceRef::parse(&id);

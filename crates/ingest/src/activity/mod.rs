@@ -1,4 +1,5 @@
 //! Activity Log normalizers: one per family of export shapes.
 
 pub mod build;
+pub mod fast;
 pub mod json;

@@ -12,6 +12,9 @@ use super::{Frame, FrameKind};
 use std::io::{self, Read};
 
 const CHUNK: usize = 1 << 20;
+/// First refill of [`JsonFramer::new`]; each refill doubles it up to [`CHUNK`], so a small
+/// file (a `PT1H.json` of a few records) does not pay for a 1 MiB buffer.
+const FIRST_CHUNK: usize = 64 << 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ctx {
@@ -45,11 +48,15 @@ pub struct JsonFramer<R> {
     pub shapes: Vec<&'static str>,
     /// Bytes requested per refill.
     chunk: usize,
+    /// Largest `chunk` grows to.
+    max_chunk: usize,
 }
 
 impl<R: Read> JsonFramer<R> {
     pub fn new(rdr: R) -> Self {
-        Self::with_chunk(rdr, CHUNK)
+        let mut f = Self::with_chunk(rdr, FIRST_CHUNK);
+        f.max_chunk = CHUNK;
+        f
     }
 
     /// A framer that reads `chunk` bytes per refill (tests use tiny chunks to force
@@ -57,8 +64,9 @@ impl<R: Read> JsonFramer<R> {
     pub fn with_chunk(rdr: R, chunk: usize) -> Self {
         JsonFramer {
             chunk: chunk.max(1),
+            max_chunk: chunk.max(1),
             rdr,
-            buf: Vec::with_capacity(CHUNK),
+            buf: Vec::new(),
             pos: 0,
             base: 0,
             eof: false,
@@ -117,6 +125,7 @@ impl<R: Read> JsonFramer<R> {
             self.eof = true;
             return Ok(false);
         }
+        self.chunk = (self.chunk * 2).min(self.max_chunk);
         Ok(true)
     }
 
