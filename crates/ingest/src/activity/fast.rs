@@ -352,11 +352,11 @@ impl RestSrc for RestRecord<'_> {
         }
     }
 
-    fn authorization(&self) -> Option<Authorization> {
+    fn authorization(&self) -> Option<Box<Authorization>> {
         as_object_ref(self.authorization.as_ref()?).and_then(|m| authorization_from(&m))
     }
 
-    fn http_request(&self) -> Option<HttpRequest> {
+    fn http_request(&self) -> Option<Box<HttpRequest>> {
         as_object_ref(self.http_request.as_ref()?).and_then(|m| http_request_from(&m))
     }
 

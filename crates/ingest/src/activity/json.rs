@@ -39,9 +39,9 @@ pub trait RestSrc {
     /// `claims` as [`claims_from`] reads it (default when absent or not an object).
     fn claims(&self) -> Claims;
     /// `authorization` as [`authorization_from`] reads it.
-    fn authorization(&self) -> Option<Authorization>;
+    fn authorization(&self) -> Option<Box<Authorization>>;
     /// `httpRequest` as [`http_request_from`] reads it.
-    fn http_request(&self) -> Option<HttpRequest>;
+    fn http_request(&self) -> Option<Box<HttpRequest>>;
     /// `properties` as an owned map (empty when absent or not an object).
     fn take_properties(&mut self) -> Map<String, Value>;
 }
@@ -62,12 +62,12 @@ impl RestSrc for RestFields<'_, '_> {
             .map(|m| claims_from(&m))
             .unwrap_or_default()
     }
-    fn authorization(&self) -> Option<Authorization> {
+    fn authorization(&self) -> Option<Box<Authorization>> {
         self.0
             .object_ref(&["authorization"])
             .and_then(|m| authorization_from(&m))
     }
-    fn http_request(&self) -> Option<HttpRequest> {
+    fn http_request(&self) -> Option<Box<HttpRequest>> {
         self.0
             .object_ref(&["httprequest"])
             .and_then(|m| http_request_from(&m))
