@@ -12,7 +12,7 @@
 # saying so. Data and bundle are deleted after each size unless KEEP=1.
 # Writes bench/results/investigate.md (and prints it).
 #
-# Environment: SIZES, KEEP=1, SEED (default 1), DUCKDB_THREADS (default 2),
+# Environment: SIZES, KEEP=1, OUT (results file), SEED (default 1), DUCKDB_THREADS (default 2),
 # KB_PER_EVENT (input size estimate, default 11; measured 10.9 KB per Activity event incl. ~2
 # sign-ins), BUNDLE_FACTOR (bundle size / input size estimate, default 2.4; measured 2.3).
 set -euo pipefail
@@ -27,7 +27,7 @@ DUCKDB_THREADS="${DUCKDB_THREADS:-2}"
 KB_PER_EVENT="${KB_PER_EVENT:-11}"
 BUNDLE_FACTOR="${BUNDLE_FACTOR:-2.4}"
 DATA=bench/data
-OUT=bench/results/investigate.md
+OUT="${OUT:-bench/results/investigate.md}"
 VENV=bench/.venv
 mkdir -p "$DATA" bench/results
 

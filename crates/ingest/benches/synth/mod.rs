@@ -7,7 +7,8 @@
 //!
 //! * token (70 %): the `uti` claim names the issuing sign-in's `uniqueTokenIdentifier`;
 //! * session (15 %): the issuing sign-in is missing, another sign-in of the `sid` session fits `iat`;
-//! * window (15 %): no `uti` and no `sid`; a sign-in of the same user and app 10 minutes before.
+//! * window (15 %): no `uti` and no `sid`; a sign-in of the same user and app 10 minutes before
+//!   (about 6 points of these meet another sign-in of the user near `iat` and link by issue time).
 //!
 //! The rest of the ~2N sign-ins are failed sign-ins and sign-ins to other resources.
 //! Shared by `crates/ingest/benches/readers.rs` and `crates/analyze/benches/matcher.rs`.
