@@ -11,11 +11,8 @@ GEN_N="${GEN_N:-100000}"
 DATA=bench/data
 OUT=bench/results/parse.md
 mkdir -p bench/results
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ]; then
-  echo "GNU time missing: sudo apt-get update && sudo apt-get install -y time" >&2
-  exit 1
-fi
+. bench/lib.sh
+require_gnu_time
 cargo build --release -p tokentrail -p tokentrail-gen
 GEN=./target/release/tokentrail-gen
 TT=./target/release/tokentrail
@@ -41,12 +38,11 @@ measure() { # label, file, cores(taskset list), threads, command...
     rm -f "$log"
     return 0
   fi
-  local wall rss user sys
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$log")
-  rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$log")
-  user=$(awk -F': ' '/User time/{print $2}' "$log")
-  sys=$(awk -F': ' '/System time/{print $2}' "$log")
-  local secs; secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  local secs rss user sys
+  secs=$(time_wall "$log")
+  rss=$(time_rss_kb "$log")
+  user=$(time_user "$log")
+  sys=$(time_sys "$log")
   local mbs; mbs=$(awk -v b="$BYTES" -v s="$secs" 'BEGIN{printf "%.1f", b/1e6/s}')
   local rps; rps=$(awk -v r="$RECORDS" -v s="$secs" 'BEGIN{printf "%.0f", r/s}')
   local cpu; cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
@@ -95,8 +91,8 @@ GLOG=$(mktemp)
 rm -rf "$DATA/gen-$GEN_N"
 "$TIME" -v $GEN scale --activity "$GEN_N" --seed 1 --out "$DATA/gen-$GEN_N" 2>"$GLOG"
 GENLINE=$(grep 'tokentrail-gen: scale' "$GLOG")
-GENRSS=$(awk -F': ' '/Maximum resident set size/{print $2}' "$GLOG")
-GENCPU=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%.2f", u+s}' "$GLOG")
+GENRSS=$(time_rss_kb "$GLOG")
+GENCPU=$(time_cpu "$GLOG")
 GENEV=$(echo "$GENLINE" | sed -E 's/.*scale: ([0-9]+) activity events.*, ([0-9]+) sign-ins.*/\1 \2/' | awk '{print $1+$2}')
 GENCPUMIN=$(awk -v e="$GENEV" -v c="$GENCPU" 'BEGIN{printf "%.0f", e/c*60}')
 GENLOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -115,7 +111,7 @@ RATIOC=$(awk -v a="$P1C" -v b="$BLC" 'BEGIN{ if (b>0) printf "%.2f", a/b; else p
   echo "# Benchmark results"
   echo
   echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "- Machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GB RAM"
+  echo "- Machine: $(machine_line)"
   echo "- Commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- crates || echo ' (+ uncommitted changes)')"
   echo "- Command: \`SIZE=$SIZE GEN_N=$GEN_N bench/parse.sh\`"
   echo
