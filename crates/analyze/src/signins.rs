@@ -91,6 +91,18 @@ pub struct SignInFacts {
     pub risk_level: Option<Text>,
     pub msi_resource_id: Option<Text>,
     pub is_interactive: Option<bool>,
+    // Read only by detections (`detect::records::signin_view`); trimmed, never empty.
+    /// `status.errorCode` as text.
+    pub error_code: Option<String>,
+    /// `status.failureReason` (`resultDescription`).
+    pub result_description: Option<String>,
+    pub authentication_protocol: Option<String>,
+    pub original_transfer_method: Option<String>,
+    pub resource_display_name: Option<String>,
+    pub risk_state: Option<String>,
+    pub risk_event_types: Vec<String>,
+    pub device_compliant: Option<bool>,
+    pub device_trust_type: Option<String>,
 }
 
 impl SignInFacts {
@@ -348,5 +360,21 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
             .and_then(|m| m.associated_resource_id.clone())
             .filter(|x| !x.is_empty())),
         is_interactive: s.is_interactive,
+        error_code: s.status.error_code.map(|c| c.to_string()),
+        result_description: text(s.status.failure_reason.as_deref()),
+        authentication_protocol: text(s.authentication_protocol.as_deref()),
+        original_transfer_method: text(s.original_transfer_method.as_deref()),
+        resource_display_name: text(s.resource.as_ref().and_then(|r| r.name.as_deref())),
+        risk_state: text(s.risk.state.as_deref()),
+        risk_event_types: s.risk.event_types.clone(),
+        device_compliant: s.device.as_ref().and_then(|d| d.is_compliant),
+        device_trust_type: text(s.device.as_ref().and_then(|d| d.trust_type.as_deref())),
     }
+}
+
+/// A text field trimmed, absent when empty.
+fn text(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
 }

@@ -13,14 +13,15 @@
 //!   of a fact) with the same group key within a window (failure bursts, spraying, MFA
 //!   fatigue, creation spikes).
 
-use super::cond::Facts;
+use super::cond::{Condition, Facts};
 use super::rules::{
     glob, normalize_name, Correlation, CorrelatorKind, RulePack, Severity, Source, ThresholdSpec,
 };
 use super::{apply_noise, Detection, View};
+use crate::signins::SignInFacts;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 fn ts(s: &str) -> Option<Timestamp> {
     s.parse().ok()
@@ -138,12 +139,133 @@ pub fn run(
     out
 }
 
+/// Which sign-in views the correlators can read, decided before the views exist so the
+/// caller can build sign-in views in chunks and keep only these. A superset of what
+/// [`run`] reads from `sis`: correlators apply their own filters to what is kept, and
+/// keep the input order, so their results are the same as over every sign-in view.
+pub struct SigninNeeds {
+    /// Request ids named by operations (`signin.id`), for `weak_signin_privileged_change`.
+    ids: HashSet<String>,
+    /// Identity keys (UPN, object id) of those sign-ins: their earlier successful sign-ins.
+    who: HashSet<String>,
+    /// Target ids and names of audit events, for `sp_credential_signin_activity`.
+    sp_keys: HashSet<String>,
+    /// `where` conditions of sign-in threshold correlators.
+    thresholds: Vec<Condition>,
+    weak: bool,
+    sp: bool,
+}
+
+impl SigninNeeds {
+    pub fn new(pack: &RulePack, ops: &[View], audits: &[View], all: &[SignInFacts]) -> Self {
+        let has = |k: CorrelatorKind| pack.correlations.iter().any(|c| c.kind == k);
+        let weak = has(CorrelatorKind::WeakSigninPrivilegedChange);
+        let sp = has(CorrelatorKind::SpCredentialSigninActivity) && !audits.is_empty();
+        let mut ids: HashSet<String> = HashSet::new();
+        let mut who: HashSet<String> = HashSet::new();
+        if weak {
+            ids = ops
+                .iter()
+                .filter_map(|v| s(&v.facts, "signin.id"))
+                .map(str::to_string)
+                .collect();
+            for x in all.iter().filter(|x| ids.contains(x.id.as_str())) {
+                who.extend(who_keys(&super::records::signin_view(x)));
+            }
+        }
+        let mut sp_keys: HashSet<String> = HashSet::new();
+        if sp {
+            for a in audits {
+                for k in ["target.id", "target.name"] {
+                    if let Some(Value::Array(xs)) = a.facts.get(k) {
+                        sp_keys.extend(
+                            xs.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_ascii_lowercase),
+                        );
+                    }
+                }
+            }
+        }
+        let thresholds = pack
+            .correlations
+            .iter()
+            .filter(|c| c.kind == CorrelatorKind::Threshold)
+            .filter_map(|c| ThresholdSpec::from(c).ok())
+            .filter(|t| t.source == Source::Signin && t.operations.is_empty())
+            .map(|t| t.when)
+            .collect();
+        SigninNeeds {
+            ids,
+            who,
+            sp_keys,
+            thresholds,
+            weak,
+            sp,
+        }
+    }
+
+    /// Whether any correlator may read this sign-in view.
+    pub fn wants(&self, v: &View) -> bool {
+        let f = &v.facts;
+        (self.weak
+            && (self.ids.contains(v.subject.id.as_str())
+                || (b(f, "success") == Some(true) && who_keys(f).any(|k| self.who.contains(&k)))))
+            || (self.sp
+                && s(f, "kind") == Some("service_principal")
+                && ["app_id", "object_id", "app_name"]
+                    .iter()
+                    .filter_map(|k| s(f, k))
+                    .any(|k| self.sp_keys.contains(&k.to_ascii_lowercase())))
+            || self
+                .thresholds
+                .iter()
+                .any(|w| super::cond::eval(w, f).is_some())
+    }
+}
+
 fn attack_of(d: &Detection) -> Vec<(String, String)> {
     d.attack
         .iter()
         .cloned()
         .zip(d.attack_names.iter().cloned())
         .collect()
+}
+
+/// The identity keys of a sign-in view: UPN and object id, lower case.
+fn who_keys(f: &Facts) -> impl Iterator<Item = String> + '_ {
+    ["upn", "object_id"]
+        .into_iter()
+        .filter_map(move |k| s(f, k))
+        .map(str::to_ascii_lowercase)
+}
+
+/// Sign-in views indexed once for [`weak_signin`]: first view per id, successful views
+/// per identity key, and parsed times.
+struct SigninIx<'a> {
+    first_by_id: HashMap<&'a str, usize>,
+    ok_by_who: HashMap<String, Vec<usize>>,
+    times: Vec<Option<Timestamp>>,
+}
+
+impl<'a> SigninIx<'a> {
+    fn new(sis: &'a [View]) -> Self {
+        let mut ix = SigninIx {
+            first_by_id: HashMap::new(),
+            ok_by_who: HashMap::new(),
+            times: sis.iter().map(|x| ts(&x.subject.time)).collect(),
+        };
+        for (i, x) in sis.iter().enumerate() {
+            ix.first_by_id.entry(x.subject.id.as_str()).or_insert(i);
+            if b(&x.facts, "success") == Some(true) {
+                let keys: BTreeSet<String> = who_keys(&x.facts).collect();
+                for k in keys {
+                    ix.ok_by_who.entry(k).or_default().push(i);
+                }
+            }
+        }
+        ix
+    }
 }
 
 fn weak_signin(
@@ -156,6 +278,7 @@ fn weak_signin(
 ) {
     let min = c.sev("min_severity", Severity::High);
     let lookback = hours(c.num("lookback_days", 30.0) * 24.0);
+    let mut ix: Option<SigninIx> = None;
     for v in ops {
         let Some(i) = v.op else { continue };
         let Some((d, sev)) = best.get(&i) else {
@@ -175,28 +298,27 @@ fn weak_signin(
             why.push("the ARM token's amr claim has no mfa".to_string());
         }
         if let (Some(ip), Some(sid)) = (s(&v.facts, "signin.ip"), s(&v.facts, "signin.id")) {
-            if let Some(si) = sis.iter().find(|x| x.subject.id == sid) {
-                let t = ts(&si.subject.time);
-                let who: BTreeSet<String> = ["upn", "object_id"]
+            let ix = ix.get_or_insert_with(|| SigninIx::new(sis));
+            if let Some(&si_at) = ix.first_by_id.get(sid) {
+                let si = &sis[si_at];
+                let t = ix.times[si_at];
+                let who: BTreeSet<String> = who_keys(&si.facts).collect();
+                // Successful sign-ins of the same user (by UPN or object id), other than
+                // this one, in the lookback window before it.
+                let earlier: BTreeSet<usize> = who
                     .iter()
-                    .filter_map(|k| s(&si.facts, k))
-                    .map(str::to_ascii_lowercase)
-                    .collect();
-                let earlier: Vec<&View> = sis
-                    .iter()
-                    .filter(|x| x.subject.id != sid && b(&x.facts, "success") == Some(true))
-                    .filter(|x| {
-                        ["upn", "object_id"]
-                            .iter()
-                            .filter_map(|k| s(&x.facts, k))
-                            .any(|k| who.contains(&k.to_ascii_lowercase()))
-                    })
-                    .filter(|x| match (ts(&x.subject.time), t) {
+                    .filter_map(|k| ix.ok_by_who.get(k))
+                    .flatten()
+                    .copied()
+                    .filter(|&x| sis[x].subject.id != sid)
+                    .filter(|&x| match (ix.times[x], t) {
                         (Some(a), Some(b)) => a < b && b.duration_since(a) <= lookback,
                         _ => false,
                     })
                     .collect();
-                if !earlier.is_empty() && !earlier.iter().any(|x| s(&x.facts, "ip") == Some(ip)) {
+                if !earlier.is_empty()
+                    && !earlier.iter().any(|&x| s(&sis[x].facts, "ip") == Some(ip))
+                {
                     why.push(format!("the token's sign-in came from {ip}, an IP not seen for this user in {} earlier sign-ins", earlier.len()));
                 }
             }

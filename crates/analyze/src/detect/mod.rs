@@ -17,11 +17,12 @@ pub mod sigma;
 use crate::engine::Attribution;
 use crate::finding::DetectionRef;
 use cond::{eval, Facts};
+use rayon::prelude::*;
 use rules::{glob, normalize_name, Rule, RulePack, Severity, Source};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
-use tokentrail_model::{AuditEvent, SignIn};
+use std::collections::BTreeMap;
+use tokentrail_model::AuditEvent;
 
 /// What a detection is about.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -74,12 +75,12 @@ impl Detection {
     }
 }
 
-/// A subject with its facts, ready for rules.
+/// A subject with its facts, ready for rules. Rules, correlators and Sigma (through its
+/// alias layer) read only the facts, so no raw record is kept.
 #[derive(Clone, Debug)]
 pub struct View {
     pub subject: Subject,
     pub facts: Facts,
-    pub raw: Value,
     pub op: Option<usize>,
 }
 
@@ -220,20 +221,24 @@ pub fn apply_noise(d: &mut Detection, facts: &Facts, pack: &RulePack) {
     }
 }
 
-/// Inputs beyond the attribution.
+/// Inputs beyond the attribution. Sign-ins come from the attribution's own
+/// [`crate::signins::SignInFacts`], which carry every field detections and Sigma read.
 #[derive(Default)]
 pub struct Extra<'a> {
     pub audit: &'a [AuditEvent],
-    /// Full sign-in records, matched to the attribution's sign-in facts by id.
-    pub signins: &'a [SignIn],
     pub sigma: Option<&'a sigma::SigmaSet>,
 }
 
 /// Builds the views of every operation, audit event and sign-in.
 pub fn views(a: &Attribution, extra: &Extra) -> (Vec<View>, Vec<View>, Vec<View>) {
-    let ops: Vec<View> = a
-        .operations
-        .iter()
+    let sis = a.index.all.par_iter().map(signin_view).collect();
+    (op_views(a), audit_views(extra), sis)
+}
+
+/// The views of every operation, in finding order.
+fn op_views(a: &Attribution) -> Vec<View> {
+    a.operations
+        .par_iter()
         .zip(&a.findings)
         .enumerate()
         .map(|(i, (op, fin))| View {
@@ -246,15 +251,18 @@ pub fn views(a: &Attribution, extra: &Extra) -> (Vec<View>, Vec<View>, Vec<View>
                 resource_id: fin.resource_id.clone(),
             },
             facts: facts::operation_facts(op, fin),
-            raw: Value::Null,
             op: Some(i),
         })
-        .collect();
-    let audits: Vec<View> = extra
+        .collect()
+}
+
+/// The views of every audit event, in input order.
+fn audit_views(extra: &Extra) -> Vec<View> {
+    extra
         .audit
-        .iter()
+        .par_iter()
         .map(|e| {
-            let (f, raw) = records::audit_view(e);
+            let f = records::audit_view(e);
             let who = f
                 .get("initiator.upn")
                 .or(f.get("initiator.app"))
@@ -274,39 +282,31 @@ pub fn views(a: &Attribution, extra: &Extra) -> (Vec<View>, Vec<View>, Vec<View>
                     resource_id: None,
                 },
                 facts: f,
-                raw,
                 op: None,
             }
         })
-        .collect();
-    let by_id: HashMap<&str, &SignIn> = extra.signins.iter().map(|s| (s.id.as_str(), s)).collect();
-    let sis: Vec<View> = a
-        .index
-        .all
-        .iter()
-        .map(|s| {
-            let (f, raw) = records::signin_view(s, by_id.get(s.id.as_str()).copied());
-            View {
-                subject: Subject {
-                    kind: "signin",
-                    id: s.id.clone(),
-                    name: format!("{} sign-in", s.kind().label()),
-                    time: s.time.map(|t| t.to_string()).unwrap_or_default(),
-                    identity: s
-                        .upn
-                        .as_deref()
-                        .or(s.app_name.as_deref())
-                        .or(s.object_id.as_deref())
-                        .map(str::to_string),
-                    resource_id: None,
-                },
-                facts: f,
-                raw,
-                op: None,
-            }
-        })
-        .collect();
-    (ops, audits, sis)
+        .collect()
+}
+
+/// The view of one sign-in.
+fn signin_view(s: &crate::signins::SignInFacts) -> View {
+    View {
+        subject: Subject {
+            kind: "signin",
+            id: s.id.clone(),
+            name: format!("{} sign-in", s.kind().label()),
+            time: s.time.map(|t| t.to_string()).unwrap_or_default(),
+            identity: s
+                .upn
+                .as_deref()
+                .or(s.app_name.as_deref())
+                .or(s.object_id.as_deref())
+                .map(str::to_string),
+            resource_id: None,
+        },
+        facts: records::signin_view(s),
+        op: None,
+    }
 }
 
 fn hit_on(mut d: Detection, v: &View) -> Detection {
@@ -315,42 +315,132 @@ fn hit_on(mut d: Detection, v: &View) -> Detection {
     d
 }
 
-/// Runs every rule, correlator and Sigma rule; attaches detections to the findings and
-/// returns all hits sorted by time, subject and rule.
-pub fn run(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
-    let (ops, audits, sis) = views(a, extra);
-    let mut out: Vec<Detection> = Vec::new();
-    for (list, src) in [
-        (&ops, Source::Activity),
-        (&audits, Source::Audit),
-        (&sis, Source::Signin),
-    ] {
-        for v in list.iter() {
-            let mut here: Vec<Detection> = pack
-                .rules
-                .iter()
-                .filter(|r| r.source == src && r.after_severity.is_none())
-                .filter_map(|r| eval_rule(r, &v.facts, pack))
-                .map(|d| hit_on(d, v))
-                .collect();
-            let top = here.iter().map(|d| d.severity).max();
-            for r in pack.rules.iter().filter(|r| r.source == src) {
-                if let (Some(min), Some(t)) = (r.after_severity, top) {
-                    if t >= min {
-                        if let Some(d) = eval_rule(r, &v.facts, pack) {
-                            here.push(hit_on(d, v));
-                        }
-                    }
+/// The single-record rules of one source: those always evaluated, and those evaluated only
+/// when an earlier hit on the same subject reached their `after_severity`.
+fn rules_of(pack: &RulePack, src: Source) -> (Vec<&Rule>, Vec<&Rule>) {
+    pack.rules
+        .iter()
+        .filter(|r| r.source == src)
+        .partition(|r| r.after_severity.is_none())
+}
+
+/// The single-record hits on one subject, in rule order.
+fn hits_on(pack: &RulePack, v: &View, base: &[&Rule], after: &[&Rule]) -> Vec<Detection> {
+    let mut here: Vec<Detection> = base
+        .iter()
+        .filter_map(|r| eval_rule(r, &v.facts, pack))
+        .map(|d| hit_on(d, v))
+        .collect();
+    if let Some(top) = here.iter().map(|d| d.severity).max() {
+        for r in after {
+            if r.after_severity.is_some_and(|min| top >= min) {
+                if let Some(d) = eval_rule(r, &v.facts, pack) {
+                    here.push(hit_on(d, v));
                 }
             }
-            out.extend(here);
         }
     }
-    out.extend(chains::run(pack, &ops, &audits, &sis, &out));
-    if let Some(s) = extra.sigma {
-        out.extend(sigma::run(s, pack, &ops, &audits, &sis));
+    here
+}
+
+/// The single-record hits of one source's rules over `list`, in view order.
+fn hits_of(pack: &RulePack, list: &[View], src: Source) -> Vec<Detection> {
+    let (base, after) = rules_of(pack, src);
+    if base.is_empty() {
+        return Vec::new();
     }
-    out.sort_by(|x, y| {
+    let hits: Vec<Vec<Detection>> = list
+        .par_iter()
+        .map(|v| hits_on(pack, v, &base, &after))
+        .collect();
+    hits.into_iter().flatten().collect()
+}
+
+/// Sign-in views built, evaluated and dropped per chunk (only those a correlator may read
+/// are kept), so memory does not grow with a view per sign-in.
+const SIGNIN_CHUNK: usize = 16 * 1024;
+
+/// Runs every rule, correlator and Sigma rule; attaches detections to the findings and
+/// returns all hits sorted by time, subject and rule. Views are evaluated in parallel;
+/// hits are gathered in input order, so the result does not depend on scheduling.
+pub fn run(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
+    run_chunked(pack, a, extra, SIGNIN_CHUNK)
+}
+
+/// [`run`] with sign-in views built `chunk` at a time (the result does not depend on it;
+/// tests use a tiny chunk to prove that).
+pub fn run_chunked(
+    pack: &RulePack,
+    a: &mut Attribution,
+    extra: &Extra,
+    chunk: usize,
+) -> Vec<Detection> {
+    run_inner(pack, a, extra, chunk, true)
+}
+
+/// [`run`] keeping every sign-in view for the correlators: the reference the pruned
+/// path ([`chains::SigninNeeds`]) is tested against. Not for production use.
+#[doc(hidden)]
+pub fn run_unpruned(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
+    run_inner(pack, a, extra, usize::MAX, false)
+}
+
+fn run_inner(
+    pack: &RulePack,
+    a: &mut Attribution,
+    extra: &Extra,
+    chunk: usize,
+    prune: bool,
+) -> Vec<Detection> {
+    let ops = op_views(a);
+    let audits = audit_views(extra);
+    let mut out: Vec<Detection> = Vec::new();
+    for (list, src) in [(&ops, Source::Activity), (&audits, Source::Audit)] {
+        out.extend(hits_of(pack, list, src));
+    }
+    // Sign-ins: rules and Sigma per chunk; correlators see the views they may read.
+    let needs = chains::SigninNeeds::new(pack, &ops, &audits, &a.index.all);
+    let (mut sigma_si, mut sigma_risk) = (Vec::new(), Vec::new());
+    let mut kept: Vec<View> = Vec::new();
+    for chunk in a.index.all.chunks(chunk.max(1)) {
+        let sis: Vec<View> = chunk.par_iter().map(signin_view).collect();
+        out.extend(hits_of(pack, &sis, Source::Signin));
+        if let Some(s) = extra.sigma {
+            sigma_si.extend(sigma::run_service(
+                s,
+                pack,
+                sigma::Service::Signinlogs,
+                &sis,
+            ));
+            sigma_risk.extend(sigma::run_service(
+                s,
+                pack,
+                sigma::Service::Riskdetection,
+                &sis,
+            ));
+        }
+        kept.extend(sis.into_iter().filter(|v| !prune || needs.wants(v)));
+    }
+    out.extend(chains::run(pack, &ops, &audits, &kept, &out));
+    drop(kept);
+    if let Some(s) = extra.sigma {
+        out.extend(sigma::run_service(
+            s,
+            pack,
+            sigma::Service::Activitylogs,
+            &ops,
+        ));
+        out.extend(sigma::run_service(
+            s,
+            pack,
+            sigma::Service::Auditlogs,
+            &audits,
+        ));
+        out.extend(sigma_si);
+        out.extend(sigma_risk);
+    }
+    drop((ops, audits));
+    out.par_sort_by(|x, y| {
         x.subject
             .time
             .cmp(&y.subject.time)

@@ -1,13 +1,15 @@
-//! The one place that reads Entra audit and sign-in fields. Each record is serialized to
-//! JSON and read through candidate field names (case- and underscore-insensitive), so the
-//! richer audit / sign-in models landing from the ingestion work only need the candidate
-//! lists below adjusted. Both views are flat [`Facts`] maps rules and Sigma aliases read.
+//! The one place that reads Entra audit and sign-in fields. An audit event is serialized
+//! to JSON and read through candidate field names (case- and underscore-insensitive), so
+//! the richer audit models landing from the ingestion work only need the candidate lists
+//! below adjusted. A sign-in view is built from the typed [`SignInFacts`] alone (no full
+//! record, no JSON round trip). Both views are flat [`Facts`] maps rules and Sigma aliases
+//! read.
 
 use super::cond::Facts;
 use super::rules::normalize_name;
 use crate::signins::SignInFacts;
 use serde_json::{json, Value};
-use tokentrail_model::{AuditEvent, SignIn};
+use tokentrail_model::AuditEvent;
 
 /// Entra directory role template ids treated as Tier 0 (detections.md §2.2).
 pub const TIER0_ROLES: &[(&str, &str)] = &[
@@ -46,18 +48,31 @@ pub const TIER0_ROLES: &[(&str, &str)] = &[
     ),
 ];
 
-fn norm_key(k: &str) -> String {
+/// A key's characters as compared: `_` and `-` dropped, lower-cased.
+fn norm_chars(k: &str) -> impl Iterator<Item = char> + '_ {
     k.chars()
         .filter(|c| *c != '_' && *c != '-')
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// Whether two keys are equal ignoring case, `_` and `-` (no allocation).
+fn same_key(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return norm_ascii(a).eq(norm_ascii(b));
+    }
+    norm_chars(a).eq(norm_chars(b))
+}
+
+fn norm_ascii(k: &str) -> impl Iterator<Item = u8> + '_ {
+    k.bytes()
+        .filter(|c| *c != b'_' && *c != b'-')
+        .map(|c| c.to_ascii_lowercase())
 }
 
 fn child<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
-    let want = norm_key(k);
     v.as_object()?
         .iter()
-        .find(|(n, _)| norm_key(n) == want)
+        .find(|(n, _)| same_key(n, k))
         .map(|(_, v)| v)
 }
 
@@ -269,9 +284,9 @@ fn audit_targets(raw: &Value, f: &mut Facts) {
 }
 
 /// The flat view of an audit event.
-pub fn audit_view(e: &AuditEvent) -> (Facts, Value) {
+pub fn audit_view(e: &AuditEvent) -> Facts {
     let raw = serde_json::to_value(e).unwrap_or(Value::Null);
-    (audit_view_json(&raw), raw)
+    audit_view_json(&raw)
 }
 
 /// The flat view of an audit record already in JSON form (also used by tests).
@@ -326,148 +341,106 @@ pub fn audit_view_json(raw: &Value) -> Facts {
     f
 }
 
-/// The flat view of a sign-in: the correlation facts plus fields only the full record has.
-pub fn signin_view(s: &SignInFacts, model: Option<&SignIn>) -> (Facts, Value) {
-    let raw = model
-        .and_then(|m| serde_json::to_value(m).ok())
-        .unwrap_or(Value::Null);
+fn put_str(f: &mut Facts, k: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        f.insert(k.to_string(), Value::String(v.to_string()));
+    }
+}
+
+/// The flat view of a sign-in, from its facts alone. The fields only detections read
+/// (error code, protocol, transfer method, result description, resource name, risk state
+/// and event types, device compliance and trust type) are filled by
+/// [`crate::signins::facts`] from the typed record, already trimmed and never empty.
+pub fn signin_view(s: &SignInFacts) -> Facts {
     let mut f = Facts::new();
     f.insert(
         "kind".into(),
         serde_json::to_value(s.kind()).unwrap_or(Value::Null),
     );
-    f.insert("success".into(), json!(s.success));
-    put(&mut f, "ip", s.ip.clone());
+    f.insert("success".into(), Value::Bool(s.success));
+    put_str(&mut f, "ip", s.ip.as_deref());
     put(
         &mut f,
         "upn",
         s.upn.as_ref().map(|u| u.to_ascii_lowercase()),
     );
-    put(&mut f, "object_id", s.object_id.clone());
-    put(&mut f, "app_id", s.app_id.clone());
-    put(&mut f, "app_name", s.app_name.clone());
-    put(&mut f, "resource_id", s.resource_id.clone());
-    put(&mut f, "user_agent", s.user_agent.clone());
-    put(&mut f, "client_app", s.client_app_used.clone());
-    put(&mut f, "auth_requirement", s.auth_requirement.clone());
-    put(&mut f, "conditional_access", s.conditional_access.clone());
+    put_str(&mut f, "object_id", s.object_id.as_deref());
+    put_str(&mut f, "app_id", s.app_id.as_deref());
+    put_str(&mut f, "app_name", s.app_name.as_deref());
+    put_str(&mut f, "resource_id", s.resource_id.as_deref());
+    put_str(&mut f, "user_agent", s.user_agent.as_deref());
+    put_str(&mut f, "client_app", s.client_app_used.as_deref());
+    put_str(&mut f, "auth_requirement", s.auth_requirement.as_deref());
+    put_str(
+        &mut f,
+        "conditional_access",
+        s.conditional_access.as_deref(),
+    );
     put(
         &mut f,
         "risk_level",
         s.risk_level.as_ref().map(|r| r.to_ascii_lowercase()),
     );
-    put(&mut f, "credential_type", s.credential_type.clone());
-    put(&mut f, "incoming_token_type", s.incoming_token_type.clone());
-    put(&mut f, "location", s.location.clone());
+    put_str(&mut f, "credential_type", s.credential_type.as_deref());
+    put_str(
+        &mut f,
+        "incoming_token_type",
+        s.incoming_token_type.as_deref(),
+    );
+    put_str(&mut f, "location", s.location.as_deref());
     if let Some(m) = s.mfa {
-        f.insert("mfa".into(), json!(m));
+        f.insert("mfa".into(), Value::Bool(m));
     }
     let single = s
         .auth_requirement
         .as_deref()
         .is_some_and(|r| r.eq_ignore_ascii_case("singleFactorAuthentication"))
         && s.mfa != Some(true);
-    f.insert("single_factor".into(), json!(single));
-    put(
-        &mut f,
-        "error_code",
-        pick_text(
-            &raw,
-            &[
-                "error_code",
-                "status.error_code",
-                "status.errorCode",
-                "result_type",
-                "resultType",
-            ],
-        ),
-    );
-    put(
+    f.insert("single_factor".into(), Value::Bool(single));
+    put_str(&mut f, "error_code", s.error_code.as_deref());
+    put_str(
         &mut f,
         "authentication_protocol",
-        pick_text(&raw, &["authentication_protocol", "authenticationProtocol"]),
+        s.authentication_protocol.as_deref(),
     );
-    put(
+    put_str(
         &mut f,
         "original_transfer_method",
-        pick_text(
-            &raw,
-            &["original_transfer_method", "originalTransferMethod"],
-        ),
+        s.original_transfer_method.as_deref(),
     );
-    put(
+    put_str(
         &mut f,
         "result_description",
-        pick_text(
-            &raw,
-            &[
-                "result_description",
-                "resultDescription",
-                "status.failure_reason",
-                "status.failureReason",
-                "failure_reason",
-            ],
-        ),
+        s.result_description.as_deref(),
     );
-    put(
+    put_str(
         &mut f,
         "resource_display_name",
-        pick_text(
-            &raw,
-            &[
-                "resource.name",
-                "resource_display_name",
-                "resourceDisplayName",
-            ],
-        ),
+        s.resource_display_name.as_deref(),
     );
-    put(
-        &mut f,
-        "risk_state",
-        pick_text(&raw, &["risk.state", "risk_state", "riskState"]),
-    );
-    put(
-        &mut f,
-        "device_compliant",
-        pick_text(
-            &raw,
-            &[
-                "device.is_compliant",
-                "device_detail.is_compliant",
-                "deviceDetail.isCompliant",
-            ],
-        ),
-    );
-    put(
-        &mut f,
-        "device_trust_type",
-        pick_text(
-            &raw,
-            &[
-                "device.trust_type",
-                "device_detail.trust_type",
-                "deviceDetail.trustType",
-            ],
-        ),
-    );
-    if let Some(r) = pick(
-        &raw,
-        &[
-            "risk.event_types",
-            "risk_event_types",
-            "riskEventTypes_v2",
-            "risk_event_types_v2",
-            "riskEventTypes",
-        ],
-    ) {
-        f.insert("risk_event_types".into(), r.clone());
+    put_str(&mut f, "risk_state", s.risk_state.as_deref());
+    if let Some(c) = s.device_compliant {
+        f.insert("device_compliant".into(), Value::String(c.to_string()));
     }
-    (f, raw)
+    put_str(&mut f, "device_trust_type", s.device_trust_type.as_deref());
+    if !s.risk_event_types.is_empty() {
+        f.insert(
+            "risk_event_types".into(),
+            Value::Array(
+                s.risk_event_types
+                    .iter()
+                    .map(|t| Value::String(t.clone()))
+                    .collect(),
+            ),
+        );
+    }
+    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokentrail_model::SignIn;
 
     #[test]
     fn audit_view_reads_graph_and_snake_shapes() {
@@ -507,7 +480,7 @@ mod tests {
             "source": {"file": "t", "record": 0}
         }))
         .unwrap();
-        let (f, _) = audit_view(&e);
+        let f = audit_view(&e);
         assert_eq!(f["activity"], json!("add member to role"));
         assert_eq!(f["initiator.upn"], json!("eve@x.example"));
         assert_eq!(f["initiator.ip"], json!("203.0.113.9"));
@@ -522,8 +495,132 @@ mod tests {
             success: true,
             ..Default::default()
         };
-        let (f, _) = signin_view(&s, None);
+        let f = signin_view(&s);
         assert_eq!(f["single_factor"], json!(true));
         assert_eq!(f["kind"], json!("unknown"));
+    }
+
+    /// The detection-only sign-in fields as the former JSON round trip read them from the
+    /// full record (kept here to prove the typed path gives the same facts).
+    fn legacy_signin_extra(raw: &Value) -> Facts {
+        let mut f = Facts::new();
+        let fields: &[(&str, &[&str])] = &[
+            (
+                "error_code",
+                &[
+                    "error_code",
+                    "status.error_code",
+                    "status.errorCode",
+                    "result_type",
+                    "resultType",
+                ],
+            ),
+            (
+                "authentication_protocol",
+                &["authentication_protocol", "authenticationProtocol"],
+            ),
+            (
+                "original_transfer_method",
+                &["original_transfer_method", "originalTransferMethod"],
+            ),
+            (
+                "result_description",
+                &[
+                    "result_description",
+                    "resultDescription",
+                    "status.failure_reason",
+                    "status.failureReason",
+                    "failure_reason",
+                ],
+            ),
+            (
+                "resource_display_name",
+                &[
+                    "resource.name",
+                    "resource_display_name",
+                    "resourceDisplayName",
+                ],
+            ),
+            ("risk_state", &["risk.state", "risk_state", "riskState"]),
+            (
+                "device_compliant",
+                &[
+                    "device.is_compliant",
+                    "device_detail.is_compliant",
+                    "deviceDetail.isCompliant",
+                ],
+            ),
+            (
+                "device_trust_type",
+                &[
+                    "device.trust_type",
+                    "device_detail.trust_type",
+                    "deviceDetail.trustType",
+                ],
+            ),
+        ];
+        for (k, c) in fields {
+            put(&mut f, k, pick_text(raw, c));
+        }
+        if let Some(r) = pick(
+            raw,
+            &[
+                "risk.event_types",
+                "risk_event_types",
+                "riskEventTypes_v2",
+                "risk_event_types_v2",
+                "riskEventTypes",
+            ],
+        ) {
+            f.insert("risk_event_types".into(), r.clone());
+        }
+        f
+    }
+
+    #[test]
+    fn signin_view_from_facts_matches_the_full_record_reading() {
+        let base = json!({
+            "id": "r1", "time": {"utc": "2024-01-01T00:00:00Z", "raw": "2024-01-01T00:00:00Z"},
+            "sign_in_kind": "interactive", "format": "graph",
+            "status": {}, "source": {"file": "t", "record": 0}
+        });
+        let variants = [
+            json!({}),
+            json!({"status": {"error_code": 50126, "failure_reason": " Invalid password "},
+                "authentication_protocol": "deviceCode", "original_transfer_method": "deviceCodeFlow",
+                "resource": {"id": "797f4846-ba00-4fd7-ba43-dac1f8f63013", "name": "Windows Azure Service Management API"},
+                "risk": {"state": "atRisk", "event_types": ["unfamiliarFeatures", "anonymizedIPAddress"]},
+                "device": {"is_compliant": false, "trust_type": "Azure AD joined"}}),
+            json!({"status": {"error_code": 0, "failure_reason": "  "},
+                "authentication_protocol": "", "original_transfer_method": " ",
+                "resource": {"id": "x"}, "risk": {"level_aggregated": "low"},
+                "device": {"is_compliant": true}}),
+        ];
+        for v in variants {
+            let mut j = base.clone();
+            for (k, x) in v.as_object().unwrap() {
+                j[k] = x.clone();
+            }
+            let si: SignIn = serde_json::from_value(j).unwrap();
+            let raw = serde_json::to_value(&si).unwrap();
+            let want = legacy_signin_extra(&raw);
+            let got = signin_view(&crate::signins::facts(&si));
+            for (k, w) in &want {
+                assert_eq!(got.get(k), Some(w), "{k}");
+            }
+            for k in [
+                "error_code",
+                "authentication_protocol",
+                "original_transfer_method",
+                "result_description",
+                "resource_display_name",
+                "risk_state",
+                "device_compliant",
+                "device_trust_type",
+                "risk_event_types",
+            ] {
+                assert_eq!(got.contains_key(k), want.contains_key(k), "{k}");
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 use super::cond::Facts;
 use super::rules::Severity;
 use super::{Detection, View};
+use rayon::prelude::*;
 use rsigma_eval::{compile_rule, evaluate_rule, CompiledRule, JsonEvent};
 use rsigma_parser::{parse_sigma_yaml, Detection as SDet, SigmaRule};
 use serde::Serialize;
@@ -441,24 +442,39 @@ pub fn run(
         Service::Signinlogs,
         Service::Riskdetection,
     ] {
-        let rules: Vec<&Entry> = set
-            .entries
-            .iter()
-            .filter(|e| e.service == service)
-            .collect();
-        if rules.is_empty() {
-            continue;
-        }
-        let fields: BTreeSet<&str> = rules
-            .iter()
-            .flat_map(|e| e.fields.iter().map(String::as_str))
-            .collect();
         let views = match service {
             Service::Activitylogs => ops,
             Service::Auditlogs => audits,
             Service::Signinlogs | Service::Riskdetection => sis,
         };
-        for v in views {
+        out.extend(run_service(set, pack, service, views));
+    }
+    out
+}
+
+/// Evaluates the Sigma rules of one service over `views` (in parallel, hits in view order).
+pub fn run_service(
+    set: &SigmaSet,
+    pack: &super::rules::RulePack,
+    service: Service,
+    views: &[View],
+) -> Vec<Detection> {
+    let rules: Vec<&Entry> = set
+        .entries
+        .iter()
+        .filter(|e| e.service == service)
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let fields: BTreeSet<&str> = rules
+        .iter()
+        .flat_map(|e| e.fields.iter().map(String::as_str))
+        .collect();
+    let hits: Vec<Vec<Detection>> = views
+        .par_iter()
+        .map(|v| {
+            let mut out = Vec::new();
             let ev_val = event(service, &fields, &v.facts);
             let ev = JsonEvent::borrow(&ev_val);
             for e in &rules {
@@ -491,7 +507,8 @@ pub fn run(
                 super::apply_noise(&mut d, &v.facts, pack);
                 out.push(d);
             }
-        }
-    }
-    out
+            out
+        })
+        .collect();
+    hits.into_iter().flatten().collect()
 }

@@ -68,7 +68,6 @@ pub fn run(cfg: AttributeConfig) -> anyhow::Result<ExitCode> {
     );
     let extra = detect::Extra {
         audit: &c.audit,
-        signins: &c.signin_records,
         sigma: sig.as_ref().map(|s| &s.0),
     };
     let hits = detect::run(&pack, &mut a, &extra);

@@ -212,7 +212,6 @@ pub fn build(
         &mut a,
         &tokentrail_analyze::detect::Extra {
             audit: &c.audit,
-            signins: &c.signin_records,
             sigma: sig.as_ref().map(|s| &s.0),
         },
     );

@@ -5,7 +5,7 @@ use crate::term::clean;
 use std::path::PathBuf;
 use tokentrail_analyze::SignInFacts;
 use tokentrail_ingest::{FileStats, IngestError, ReadOptions, Sink, Skip};
-use tokentrail_model::{ActivityEvent, AuditEvent, Record, SignIn};
+use tokentrail_model::{ActivityEvent, AuditEvent, Record};
 
 /// Everything read from the inputs.
 #[derive(Default)]
@@ -13,9 +13,9 @@ pub struct Collected {
     /// Boxed as the readers produce them: grouping moves pointers, not events.
     #[allow(clippy::vec_box)] // deliberate: see above
     pub activity: Vec<Box<ActivityEvent>>,
+    /// Sign-in facts only: they carry every field correlation and detections read, so
+    /// full records are never kept.
     pub signins: Vec<SignInFacts>,
-    /// The full sign-in records (detections read fields correlation does not need).
-    pub signin_records: Vec<SignIn>,
     pub audit: Vec<AuditEvent>,
     /// Rows of portal "authentication details" files, joined to sign-ins after reading.
     pub auth_details: Vec<tokentrail_model::signin::AuthDetailRecord>,
@@ -51,14 +51,12 @@ impl Sink for Collected {
     fn record(&mut self, rec: Record) {
         match rec {
             Record::Activity(a) => self.activity.push(a),
-            Record::SignIn(s) => {
-                self.signins
-                    .push(tokentrail_analyze::signins::facts_interned(
-                        &s,
-                        &mut self.interner,
-                    ));
-                self.signin_records.push(*s);
-            }
+            Record::SignIn(s) => self
+                .signins
+                .push(tokentrail_analyze::signins::facts_interned(
+                    &s,
+                    &mut self.interner,
+                )),
             Record::Audit(a) => self.audit.push(*a),
             Record::AuthDetail(d) => self.auth_details.push(*d),
         }
