@@ -93,16 +93,16 @@ pub struct SignInFacts {
     pub is_interactive: Option<bool>,
     // Read only by detections (`detect::records::signin_view`); trimmed, never empty.
     /// `status.errorCode` as text.
-    pub error_code: Option<String>,
+    pub error_code: Option<Text>,
     /// `status.failureReason` (`resultDescription`).
-    pub result_description: Option<String>,
-    pub authentication_protocol: Option<String>,
-    pub original_transfer_method: Option<String>,
-    pub resource_display_name: Option<String>,
-    pub risk_state: Option<String>,
-    pub risk_event_types: Vec<String>,
+    pub result_description: Option<Text>,
+    pub authentication_protocol: Option<Text>,
+    pub original_transfer_method: Option<Text>,
+    pub resource_display_name: Option<Text>,
+    pub risk_state: Option<Text>,
+    pub risk_event_types: Vec<Text>,
     pub device_compliant: Option<bool>,
-    pub device_trust_type: Option<String>,
+    pub device_trust_type: Option<Text>,
 }
 
 impl SignInFacts {
@@ -307,6 +307,7 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
         .iter()
         .map(|m| it.text(m))
         .collect();
+    let events: Vec<Text> = s.risk.event_types.iter().map(|e| it.text(e)).collect();
     let mut t = |o: Option<String>| it.opt(o.as_deref());
     SignInFacts {
         index: 0,
@@ -360,15 +361,17 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
             .and_then(|m| m.associated_resource_id.clone())
             .filter(|x| !x.is_empty())),
         is_interactive: s.is_interactive,
-        error_code: s.status.error_code.map(|c| c.to_string()),
-        result_description: text(s.status.failure_reason.as_deref()),
-        authentication_protocol: text(s.authentication_protocol.as_deref()),
-        original_transfer_method: text(s.original_transfer_method.as_deref()),
-        resource_display_name: text(s.resource.as_ref().and_then(|r| r.name.as_deref())),
-        risk_state: text(s.risk.state.as_deref()),
-        risk_event_types: s.risk.event_types.clone(),
+        error_code: t(s.status.error_code.map(|c| c.to_string())),
+        result_description: t(text(s.status.failure_reason.as_deref())),
+        authentication_protocol: t(text(s.authentication_protocol.as_deref())),
+        original_transfer_method: t(text(s.original_transfer_method.as_deref())),
+        resource_display_name: t(text(s.resource.as_ref().and_then(|r| r.name.as_deref()))),
+        risk_state: t(text(s.risk.state.as_deref())),
+        risk_event_types: events,
         device_compliant: s.device.as_ref().and_then(|d| d.is_compliant),
-        device_trust_type: text(s.device.as_ref().and_then(|d| d.trust_type.as_deref())),
+        device_trust_type: t(text(
+            s.device.as_ref().and_then(|d| d.trust_type.as_deref()),
+        )),
     }
 }
 

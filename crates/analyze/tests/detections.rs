@@ -1605,7 +1605,7 @@ fn signin_chunking_does_not_change_any_hit() {
         success: ok,
         upn: Some(upn.into()),
         ip: Some(ip.into()),
-        error_code: (!ok).then(|| "50126".to_string()),
+        error_code: (!ok).then(|| "50126".into()),
         auth_requirement: Some("singleFactorAuthentication".into()),
         ..Default::default()
     };

@@ -429,7 +429,7 @@ pub fn signin_view(s: &SignInFacts) -> Facts {
             Value::Array(
                 s.risk_event_types
                     .iter()
-                    .map(|t| Value::String(t.clone()))
+                    .map(|t| Value::String(t.to_string()))
                     .collect(),
             ),
         );
