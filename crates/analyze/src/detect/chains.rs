@@ -157,15 +157,45 @@ pub struct SigninNeeds {
 }
 
 impl SigninNeeds {
-    pub fn new(pack: &RulePack, ops: &[View], audits: &[View], all: &[SignInFacts]) -> Self {
+    ///
+    /// `base` holds the single-record hits on operations and audit events: only operations
+    /// whose strongest hit reaches a weak-sign-in correlator's `min_severity` (and whose
+    /// identity is a user) can make that correlator read sign-ins, exactly as in [`run`].
+    pub fn new(
+        pack: &RulePack,
+        ops: &[View],
+        audits: &[View],
+        all: &[SignInFacts],
+        base: &[Detection],
+    ) -> Self {
         let has = |k: CorrelatorKind| pack.correlations.iter().any(|c| c.kind == k);
         let weak = has(CorrelatorKind::WeakSigninPrivilegedChange);
         let sp = has(CorrelatorKind::SpCredentialSigninActivity) && !audits.is_empty();
         let mut ids: HashSet<String> = HashSet::new();
         let mut who: HashSet<String> = HashSet::new();
         if weak {
+            // The lowest `min_severity` among the weak-sign-in correlators.
+            let min = pack
+                .correlations
+                .iter()
+                .filter(|c| c.kind == CorrelatorKind::WeakSigninPrivilegedChange)
+                .map(|c| c.sev("min_severity", Severity::High))
+                .min()
+                .unwrap_or(Severity::High);
+            let mut best: BTreeMap<usize, Severity> = BTreeMap::new();
+            for d in base.iter().filter(|d| d.source == "activity") {
+                if let Some(i) = d.op {
+                    let e = best.entry(i).or_insert(d.severity);
+                    *e = (*e).max(d.severity);
+                }
+            }
             ids = ops
                 .iter()
+                .filter(|v| {
+                    v.op.and_then(|i| best.get(&i))
+                        .is_some_and(|sev| *sev >= min)
+                        && s(&v.facts, "identity.type") == Some("user")
+                })
                 .filter_map(|v| s(&v.facts, "signin.id"))
                 .map(str::to_string)
                 .collect();

@@ -399,7 +399,7 @@ fn run_inner(
         out.extend(hits_of(pack, list, src));
     }
     // Sign-ins: rules and Sigma per chunk; correlators see the views they may read.
-    let needs = chains::SigninNeeds::new(pack, &ops, &audits, &a.index.all);
+    let needs = chains::SigninNeeds::new(pack, &ops, &audits, &a.index.all, &out);
     let (mut sigma_si, mut sigma_risk) = (Vec::new(), Vec::new());
     let mut kept: Vec<View> = Vec::new();
     for chunk in a.index.all.chunks(chunk.max(1)) {
