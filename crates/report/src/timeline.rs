@@ -296,3 +296,100 @@ pub fn markdown_to(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(t: i64, source: &'static str, identity: &str, sign_in_id: &str) -> Entry {
+        Entry {
+            ts: jiff::Timestamp::from_second(t).unwrap(),
+            datetime: jiff::Timestamp::from_second(t).unwrap().to_string(),
+            timestamp_desc: "x",
+            message: format!("{source} [{identity}] *{t}*"),
+            source,
+            identity: identity.into(),
+            ip: if t % 2 == 0 {
+                "10.0.0.1".into()
+            } else {
+                String::new()
+            },
+            operation: String::new(),
+            resource_id: String::new(),
+            status: "ok".into(),
+            sign_in_id: sign_in_id.into(),
+            correlation_id: String::new(),
+            verdict: String::new(),
+        }
+    }
+
+    /// The definition: each section scans the whole timeline.
+    fn naive(
+        entries: &[Entry],
+        identities: &BTreeSet<String>,
+        sign_in_ids: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Vec<(String, Vec<usize>)> {
+        identities
+            .iter()
+            .map(|who| {
+                let linked = sign_in_ids.get(who);
+                let rows = (0..entries.len())
+                    .filter(|&i| {
+                        let e = &entries[i];
+                        &e.identity == who
+                            || linked
+                                .is_some_and(|l| l.contains(&e.sign_in_id) && e.source == "signin")
+                    })
+                    .collect();
+                (who.clone(), rows)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sections_match_the_per_identity_scan() {
+        let entries = vec![
+            entry(1, "signin", "alice", "s1"),
+            entry(2, "activity", "alice", "s1"),
+            entry(3, "signin", "bob", "s1"),
+            entry(4, "signin", "carol", "s2"),
+            entry(5, "activity", "bob", "s2"),
+            entry(6, "audit", "carol", "s2"),
+            entry(7, "signin", "", ""),
+            entry(8, "signin", "alice", "s2"),
+        ];
+        let identities: BTreeSet<String> = ["alice", "bob", "dave"].map(String::from).into();
+        let mut linked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        linked.insert("alice".into(), ["s1", "s2"].map(String::from).into());
+        linked.insert("bob".into(), ["s1", ""].map(String::from).into());
+        let got = markdown(&entries, &identities, &linked);
+        let mut want = String::from("# Timeline (UTC)\n\nSign-ins, control-plane changes and audit events, grouped per identity of interest.\n");
+        for (who, rows) in naive(&entries, &identities, &linked) {
+            want.push_str(&format!("\n## {}\n\n", md_code(&who)));
+            want.push_str(
+                "| Time | Source | What | IP | Status | Sign-in |\n|---|---|---|---|---|---|\n",
+            );
+            for i in rows {
+                let e = &entries[i];
+                want.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    e.datetime,
+                    e.source,
+                    md(&e.message),
+                    if e.ip.is_empty() {
+                        String::new()
+                    } else {
+                        md_code(&e.ip)
+                    },
+                    md(&e.status),
+                    if e.sign_in_id.is_empty() {
+                        String::new()
+                    } else {
+                        md_code(&e.sign_in_id)
+                    }
+                ));
+            }
+        }
+        assert_eq!(got, want);
+    }
+}
