@@ -282,8 +282,8 @@ impl Bundle {
             }
             // The first error in file order wins; files not reached after an error are not
             // copied (the error aborts the run). A gap without an error is a failed thread.
-            if let Some(e) = slots.iter_mut().find_map(|s| s.take_if(|r| r.is_err())) {
-                return Err(e.err().expect("an error"));
+            if let Some(Err(e)) = slots.iter_mut().find_map(|s| s.take_if(|r| r.is_err())) {
+                return Err(e);
             }
             if slots.iter().any(Option::is_none) {
                 return Err(BundleError::Io {

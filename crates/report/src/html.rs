@@ -278,7 +278,7 @@ type Put<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
 fn fill_to(w: &mut dyn Write, template: &str, values: &[(&str, Put<'_>)]) -> io::Result<()> {
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
-        w.write_all(rest[..start].as_bytes())?;
+        w.write_all(&rest.as_bytes()[..start])?;
         let after = &rest[start + 2..];
         match after.find("}}") {
             Some(end) => {
@@ -294,7 +294,7 @@ fn fill_to(w: &mut dyn Write, template: &str, values: &[(&str, Put<'_>)]) -> io:
                 rest = &after[end + 2..];
             }
             None => {
-                w.write_all(rest[start..].as_bytes())?;
+                w.write_all(&rest.as_bytes()[start..])?;
                 rest = "";
             }
         }

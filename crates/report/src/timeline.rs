@@ -274,9 +274,9 @@ pub fn markdown_to(
         )?;
         for &i in rows {
             let e = &entries[i as usize];
-            write!(
+            writeln!(
                 w,
-                "| {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} |",
                 e.datetime,
                 e.source,
                 md(&e.message),
