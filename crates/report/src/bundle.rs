@@ -126,6 +126,39 @@ impl Bundle {
         Ok(())
     }
 
+    /// Streams an output file through a buffered, hashing writer and returns its hash and
+    /// size without recording it (so independent outputs can be written on several threads;
+    /// record each with [`Bundle::record`]). Refuses to overwrite, like [`Bundle::write`].
+    pub fn write_with(
+        &self,
+        rel: &str,
+        f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<Written, BundleError> {
+        let p = self.target(rel)?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .map_err(io(&p))?;
+        let mut w = hash::HashWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
+        f(&mut w).map_err(io(&p))?;
+        let (_, sha256, size) = w.finish().map_err(io(&p))?;
+        Ok(Written { sha256, size })
+    }
+
+    /// Records an output written with [`Bundle::write_with`].
+    pub fn record(&mut self, rel: &str, w: Written) {
+        self.outputs.insert(rel.to_string(), w);
+    }
+
+    /// The hash and size of a file someone else wrote at `rel` (e.g. a database), to be
+    /// recorded with [`Bundle::record`].
+    pub fn hash_existing(&self, rel: &str) -> Result<Written, BundleError> {
+        let p = self.root.join(safe_rel(rel)?);
+        let (sha256, size) = hash::file(&p).map_err(io(&p))?;
+        Ok(Written { sha256, size })
+    }
+
     /// Records an output written by someone else (e.g. a database) at `rel`.
     pub fn record_existing(&mut self, rel: &str) -> Result<(), BundleError> {
         let p = self.root.join(safe_rel(rel)?);
@@ -184,23 +217,88 @@ impl Bundle {
         } else {
             files.push((src.to_path_buf(), top));
         }
-        let mut out = Vec::new();
-        for (from, rel) in files {
-            let to = self.target(&rel)?;
-            let (sha256, size) = hash::copy(&from, &to).map_err(io(&to))?;
-            let mut perm = std::fs::metadata(&to).map_err(io(&to))?.permissions();
-            perm.set_readonly(true);
-            std::fs::set_permissions(&to, perm).map_err(io(&to))?;
-            out.push(CopiedInput {
+        // Directories first (in order), then the files on a few threads: copying is
+        // dominated by I/O and the per-file fsync, which overlap well. Results keep the
+        // sorted order whatever the threads' timing.
+        let mut dirs: Vec<PathBuf> = files
+            .iter()
+            .filter_map(|(_, rel)| Path::new(rel).parent().map(|d| self.root.join(d)))
+            .collect();
+        dirs.dedup();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(io(d))?;
+        }
+        for (_, rel) in &files {
+            safe_rel(rel)?;
+        }
+        let copy_one = |(from, rel): &(PathBuf, String)| -> Result<CopiedInput, BundleError> {
+            let to = self.root.join(rel);
+            let (sha256, size) = hash::copy_readonly(from, &to).map_err(io(&to))?;
+            Ok(CopiedInput {
                 original_path: from.display().to_string(),
-                bundle_path: rel,
+                bundle_path: rel.clone(),
                 sha256,
                 size,
-            });
-        }
-        Ok(out)
+            })
+        };
+        let out: Vec<Result<CopiedInput, BundleError>> = if files.len() < 2 {
+            files.iter().map(copy_one).collect()
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let threads = COPY_THREADS.min(files.len());
+            let mut slots: Vec<Option<Result<CopiedInput, BundleError>>> =
+                (0..files.len()).map(|_| None).collect();
+            let done: Vec<Vec<(usize, Result<CopiedInput, BundleError>)>> =
+                std::thread::scope(|s| {
+                    let hs: Vec<_> = (0..threads)
+                        .map(|_| {
+                            s.spawn(|| {
+                                let mut mine = Vec::new();
+                                loop {
+                                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    let Some(f) = files.get(i) else { break };
+                                    let r = copy_one(f);
+                                    let failed = r.is_err();
+                                    mine.push((i, r));
+                                    if failed {
+                                        // Stop handing out work; files already taken finish.
+                                        next.store(
+                                            files.len(),
+                                            std::sync::atomic::Ordering::Relaxed,
+                                        );
+                                        break;
+                                    }
+                                }
+                                mine
+                            })
+                        })
+                        .collect();
+                    hs.into_iter()
+                        .map(|h| h.join().unwrap_or_default())
+                        .collect()
+                });
+            for (i, r) in done.into_iter().flatten() {
+                slots[i] = Some(r);
+            }
+            // The first error in file order wins; files not reached after an error are not
+            // copied (the error aborts the run). A gap without an error is a failed thread.
+            if let Some(Err(e)) = slots.iter_mut().find_map(|s| s.take_if(|r| r.is_err())) {
+                return Err(e);
+            }
+            if slots.iter().any(Option::is_none) {
+                return Err(BundleError::Io {
+                    path: src.to_path_buf(),
+                    source: std::io::Error::other("a copying thread failed"),
+                });
+            }
+            slots.into_iter().flatten().collect()
+        };
+        out.into_iter().collect()
     }
 }
+
+/// Threads copying input files (I/O bound: more than the cores is fine).
+const COPY_THREADS: usize = 4;
 
 #[cfg(test)]
 mod tests {

@@ -25,11 +25,23 @@ pub fn html(s: &str) -> String {
 /// JSON for embedding inside `<script type="application/json">`: `<`, `>`, `&` and the
 /// line separators are escaped so the data can never close the script element.
 pub fn json_in_html(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+    let mut o = String::with_capacity(json.len() + json.len() / 64);
+    let mut rest = json;
+    // One pass: copy runs of plain text, replace each special character.
+    while let Some(i) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        o.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().expect("a character at a match");
+        o.push_str(match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            _ => "\\u2029",
+        });
+        rest = &rest[i + c.len_utf8()..];
+    }
+    o.push_str(rest);
+    o
 }
 
 /// Markdown inline text: every character that could start a link, image, autolink,
@@ -39,6 +51,35 @@ pub fn json_in_html(json: &str) -> String {
 /// enough for GFM: a backslash escape yields a separate text node, and extended autolinks
 /// (`www.`, `http://`, e-mail) are only recognised within one text node.
 pub fn md(s: &str) -> String {
+    // Most values (times, names, operation names) need no escape at all.
+    let plain = s.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'-'
+                    | b'+'
+                    | b'/'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'#'
+                    | b'%'
+                    | b'$'
+                    | b'\''
+                    | b'"'
+                    | b'?'
+                    | b'.'
+                    | b':'
+            )
+    });
+    let www = || {
+        s.as_bytes()
+            .windows(4)
+            .any(|w| w[3] == b'.' && w[..3].iter().all(|b| matches!(b, b'w' | b'W')))
+    };
+    if plain && !s.contains("://") && !www() {
+        return s.to_string();
+    }
     let mut o = String::with_capacity(s.len() + 8);
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -51,12 +92,7 @@ pub fn md(s: &str) -> String {
             ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => {
                 o.push_str("\\:")
             }
-            '.' if i >= 3
-                && chars[i - 3..i]
-                    .iter()
-                    .collect::<String>()
-                    .eq_ignore_ascii_case("www") =>
-            {
+            '.' if i >= 3 && chars[i - 3..i].iter().all(|c| matches!(c, 'w' | 'W')) => {
                 o.push_str("\\.")
             }
             '\n' | '\r' => o.push(' '),
@@ -102,6 +138,14 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
+/// [`csv_cell`] without a copy when the cell needs no change.
+pub fn csv_cell_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
 /// Terminal text: control, escape and bidirectional-override characters made visible.
 pub fn terminal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -121,6 +165,18 @@ pub fn terminal(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_json_escape_matches_the_chain() {
+        let s = "{\"a\":\"<x>&\u{2028}\u{2029}é</\",\"b\":\"\"}";
+        let chain = s
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029");
+        assert_eq!(json_in_html(s), chain);
+    }
 
     #[test]
     fn html_payloads_are_inert() {
@@ -152,6 +208,7 @@ mod tests {
             "2024-06-10T06:13:45Z from 203.0.113.7"
         );
         assert_eq!(md_code("a`b\nc"), "`a'b c`");
+        assert_eq!(md("see WWW.x and http://y"), "see WWW\\.x and http\\://y");
         assert_eq!(md_code("<script>"), "\\<script\\>");
     }
 
@@ -161,6 +218,9 @@ mod tests {
             assert!(csv_cell(p).starts_with('\''), "{p}");
         }
         assert_eq!(csv_cell("alice@contoso.com"), "alice@contoso.com");
+        for p in ["=1", "x", "", "-", "a=b"] {
+            assert_eq!(csv_cell_cow(p), csv_cell(p));
+        }
     }
 
     #[test]

@@ -27,6 +27,15 @@ pub fn file(p: &Path) -> io::Result<(String, u64)> {
 
 /// Copies `from` to `to` byte for byte, returning the SHA-256 and size of what was copied.
 pub fn copy(from: &Path, to: &Path) -> io::Result<(String, u64)> {
+    copy_with(from, to, false)
+}
+
+/// [`copy`], leaving the copy read-only.
+pub fn copy_readonly(from: &Path, to: &Path) -> io::Result<(String, u64)> {
+    copy_with(from, to, true)
+}
+
+fn copy_with(from: &Path, to: &Path, readonly: bool) -> io::Result<(String, u64)> {
     let mut r = std::fs::File::open(from)?;
     let mut w = std::fs::OpenOptions::new()
         .write(true)
@@ -44,6 +53,64 @@ pub fn copy(from: &Path, to: &Path) -> io::Result<(String, u64)> {
         w.write_all(&buf[..k])?;
         n += k as u64;
     }
+    if readonly {
+        let mut perm = w.metadata()?.permissions();
+        perm.set_readonly(true);
+        w.set_permissions(perm)?;
+    }
     w.sync_all()?;
     Ok((hex::encode(h.finalize()), n))
+}
+
+/// A writer that hashes and counts every byte on its way to `inner`, so an output streamed
+/// to its file is hashed in the same pass.
+pub struct HashWriter<W: Write> {
+    inner: W,
+    h: Sha256,
+    n: u64,
+}
+
+impl<W: Write> HashWriter<W> {
+    pub fn new(inner: W) -> HashWriter<W> {
+        HashWriter {
+            inner,
+            h: Sha256::new(),
+            n: 0,
+        }
+    }
+
+    /// Flushes `inner` and returns it with the SHA-256 and size of what was written.
+    pub fn finish(mut self) -> io::Result<(W, String, u64)> {
+        self.inner.flush()?;
+        Ok((self.inner, hex::encode(self.h.finalize()), self.n))
+    }
+}
+
+impl<W: Write> Write for HashWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.h.update(&buf[..k]);
+        self.n += k as u64;
+        Ok(k)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_hash_matches_bytes() {
+        let mut w = HashWriter::new(Vec::new());
+        w.write_all(b"hello ").unwrap();
+        w.write_all(b"world").unwrap();
+        let (v, h, n) = w.finish().unwrap();
+        assert_eq!(v, b"hello world");
+        assert_eq!(h, bytes(b"hello world"));
+        assert_eq!(n, 11);
+    }
 }

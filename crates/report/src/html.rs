@@ -11,7 +11,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::signins::SignInFacts;
 
@@ -269,54 +270,66 @@ fn summary(r: &ReportInput<'_>) -> String {
     o
 }
 
+/// A placeholder's value, written straight to the output.
+type Put<'a> = &'a dyn Fn(&mut dyn Write) -> io::Result<()>;
+
 /// Fills `{{NAME}}` placeholders in one pass over the template, so text put in by one
 /// placeholder is never searched for another.
-fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut o =
-        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+fn fill_to(w: &mut dyn Write, template: &str, values: &[(&str, Put<'_>)]) -> io::Result<()> {
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
-        o.push_str(&rest[..start]);
+        w.write_all(&rest.as_bytes()[..start])?;
         let after = &rest[start + 2..];
         match after.find("}}") {
             Some(end) => {
                 let key = &after[..end];
                 match values.iter().find(|(k, _)| *k == key) {
-                    Some((_, v)) => o.push_str(v),
+                    Some((_, v)) => v(w)?,
                     None => {
-                        o.push_str("{{");
-                        o.push_str(key);
-                        o.push_str("}}");
+                        w.write_all(b"{{")?;
+                        w.write_all(key.as_bytes())?;
+                        w.write_all(b"}}")?;
                     }
                 }
                 rest = &after[end + 2..];
             }
             None => {
-                o.push_str(&rest[start..]);
+                w.write_all(&rest.as_bytes()[start..])?;
                 rest = "";
             }
         }
     }
-    o.push_str(rest);
-    o
+    w.write_all(rest.as_bytes())
 }
 
 /// Renders the page.
 pub fn render(r: &ReportInput<'_>) -> String {
+    let mut out = Vec::new();
+    render_to(&mut out, r).expect("writing to memory");
+    String::from_utf8(out).expect("the page is UTF-8")
+}
+
+/// Renders the page, streamed to `w`.
+pub fn render_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
     let data = serde_json::to_string(&data(r)).unwrap_or_else(|_| "{}".into());
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {}; base-uri 'none'; form-action 'none'",
         script_hash()
     );
-    fill(
+    let text = |s: String| move |w: &mut dyn Write| w.write_all(s.as_bytes());
+    let (csp, version, summary) = (text(csp), text(escape::html(r.version)), text(summary(r)));
+    fill_to(
+        w,
         PAGE,
         &[
-            ("CSP", csp),
-            ("VERSION", escape::html(r.version)),
-            ("CSS", CSS.to_string()),
-            ("SUMMARY", summary(r)),
-            ("DATA", escape::json_in_html(&data)),
-            ("SCRIPT", JS.to_string()),
+            ("CSP", &csp),
+            ("VERSION", &version),
+            ("CSS", &|w: &mut dyn Write| w.write_all(CSS.as_bytes())),
+            ("SUMMARY", &summary),
+            ("DATA", &|w: &mut dyn Write| {
+                w.write_all(escape::json_in_html(&data).as_bytes())
+            }),
+            ("SCRIPT", &|w: &mut dyn Write| w.write_all(JS.as_bytes())),
         ],
     )
 }

@@ -83,6 +83,14 @@ pub fn resource_name_lc(r: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// `v` as JSON text in `buf` (reused across rows); empty if it cannot be serialized.
+fn to_json<'b>(buf: &'b mut Vec<u8>, v: &impl serde::Serialize) -> &'b str {
+    if serde_json::to_writer(&mut *buf, v).is_err() {
+        buf.clear();
+    }
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
 impl CaseDb {
     /// Creates a new database at `path` (which must not exist) with fixed settings, the
     /// schema and one open transaction.
@@ -91,6 +99,9 @@ impl CaseDb {
         c.execute_batch(
             "PRAGMA page_size=4096; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA encoding='UTF-8';",
         )?;
+        // A larger page cache (not stored in the file, so the bytes are unchanged) keeps
+        // index pages in memory instead of spilling them while the transaction grows.
+        c.execute_batch("PRAGMA cache_size=-65536;")?;
         c.execute_batch(SCHEMA)?;
         c.execute_batch("BEGIN")?;
         {
@@ -109,8 +120,10 @@ impl CaseDb {
         let mut st = self.c.prepare(
             "INSERT INTO activity VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
         )?;
+        let mut json = Vec::new();
         for e in events {
-            let json = serde_json::to_string(e).unwrap_or_default();
+            json.clear();
+            let json = to_json(&mut json, e);
             st.execute(params![
                 e.event_id,
                 e.correlation_id,
@@ -138,7 +151,10 @@ impl CaseDb {
         let mut st = self
             .c
             .prepare("INSERT INTO audit VALUES (NULL,?1,?2,?3,?4,?5,?6,?7)")?;
+        let mut json = Vec::new();
         for a in events {
+            json.clear();
+            let json = to_json(&mut json, a);
             st.execute(params![
                 a.id,
                 a.time.as_ref().map(|t| t.utc.to_string()),
@@ -146,7 +162,7 @@ impl CaseDb {
                 &*a.source.file,
                 a.source.record as i64,
                 a.source.line.map(|x| x as i64),
-                serde_json::to_string(a).unwrap_or_default()
+                json
             ])?;
         }
         Ok(())
@@ -201,8 +217,11 @@ impl CaseDb {
         let mut de = self
             .c
             .prepare("INSERT INTO detections VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut json = Vec::new();
         for (n, f) in findings.iter().enumerate() {
             let n = n as i64;
+            json.clear();
+            let json = to_json(&mut json, f);
             op.execute(params![
                 n,
                 f.time,
@@ -227,7 +246,7 @@ impl CaseDb {
                 f.caller_ip,
                 f.subscription_id,
                 f.statement,
-                serde_json::to_string(f).unwrap_or_default()
+                json
             ])?;
             for e in &f.event_ids {
                 ev.execute(params![n, e.to_ascii_lowercase()])?;

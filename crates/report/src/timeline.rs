@@ -2,10 +2,10 @@
 //! identity of interest, and Timesketch-ready `timeline.csv` / `timeline.jsonl`
 //! (`message`, `datetime`, `timestamp_desc` plus fields).
 
-use crate::escape::{csv_cell, md, md_code};
+use crate::escape::{csv_cell_cow, md, md_code};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, Write};
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::signins::SignInFacts;
 use tokentrail_model::AuditEvent;
@@ -157,17 +157,30 @@ pub fn entries(
 /// `timeline.jsonl`.
 pub fn jsonl(entries: &[Entry]) -> Vec<u8> {
     let mut out = Vec::new();
-    for e in entries {
-        serde_json::to_writer(&mut out, e).expect("serializing a timeline entry");
-        out.push(b'\n');
-    }
+    jsonl_to(&mut out, entries).expect("serializing a timeline entry");
     out
+}
+
+/// `timeline.jsonl`, streamed to `w`.
+pub fn jsonl_to(w: &mut dyn Write, entries: &[Entry]) -> io::Result<()> {
+    for e in entries {
+        serde_json::to_writer(&mut *w, e)?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// `timeline.csv`, with formula injection neutralized in every cell.
 pub fn csv(entries: &[Entry]) -> Vec<u8> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let mut out = Vec::new();
+    let _ = csv_to(&mut out, entries);
+    out
+}
+
+/// `timeline.csv`, streamed to `w`.
+pub fn csv_to(w: &mut dyn Write, entries: &[Entry]) -> io::Result<()> {
+    let mut w = ::csv::Writer::from_writer(w);
+    w.write_record([
         "datetime",
         "timestamp_desc",
         "message",
@@ -180,7 +193,7 @@ pub fn csv(entries: &[Entry]) -> Vec<u8> {
         "sign_in_id",
         "correlation_id",
         "verdict",
-    ]);
+    ])?;
     for e in entries {
         let row = [
             &e.datetime,
@@ -196,9 +209,12 @@ pub fn csv(entries: &[Entry]) -> Vec<u8> {
             &e.correlation_id,
             &e.verdict,
         ];
-        let _ = w.write_record(row.iter().map(|c| csv_cell(c)));
+        for c in row {
+            w.write_field(csv_cell_cow(c).as_bytes())?;
+        }
+        w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().unwrap_or_default()
+    w.flush()
 }
 
 /// `timeline.md`: one section per identity of interest with its sign-ins and changes.
@@ -207,23 +223,59 @@ pub fn markdown(
     identities: &BTreeSet<String>,
     sign_in_ids: &BTreeMap<String, BTreeSet<String>>,
 ) -> String {
-    let mut o = String::from("# Timeline (UTC)\n\nSign-ins, control-plane changes and audit events, grouped per identity of interest.\n");
+    let mut out = Vec::new();
+    markdown_to(&mut out, entries, identities, sign_in_ids).expect("writing to memory");
+    String::from_utf8(out).expect("markdown is UTF-8")
+}
+
+/// `timeline.md`, streamed to `w`. An identity's section holds its own entries and the
+/// sign-ins linked to its operations, in timeline order. Entries are assigned to sections
+/// in one pass over the timeline (not one pass per identity).
+pub fn markdown_to(
+    w: &mut dyn Write,
+    entries: &[Entry],
+    identities: &BTreeSet<String>,
+    sign_in_ids: &BTreeMap<String, BTreeSet<String>>,
+) -> io::Result<()> {
+    w.write_all(b"# Timeline (UTC)\n\nSign-ins, control-plane changes and audit events, grouped per identity of interest.\n")?;
     if identities.is_empty() {
-        o.push_str("\nNo identity of interest.\n");
+        w.write_all(b"\nNo identity of interest.\n")?;
     }
-    for who in identities {
-        let _ = writeln!(o, "\n## {}\n", md_code(who));
-        let _ = writeln!(
-            o,
-            "| Time | Source | What | IP | Status | Sign-in |\n|---|---|---|---|---|---|"
-        );
-        let linked = sign_in_ids.get(who);
-        for e in entries.iter().filter(|e| {
-            &e.identity == who
-                || linked.is_some_and(|l| l.contains(&e.sign_in_id) && e.source == "signin")
-        }) {
-            let _ = writeln!(
-                o,
+    let pos: HashMap<&str, usize> = identities
+        .iter()
+        .enumerate()
+        .map(|(k, who)| (who.as_str(), k))
+        .collect();
+    // Sign-in id -> the sections (identities) it is linked to.
+    let mut linked: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, who) in identities.iter().enumerate() {
+        for id in sign_in_ids.get(who).into_iter().flatten() {
+            linked.entry(id.as_str()).or_default().push(k);
+        }
+    }
+    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); identities.len()];
+    for (i, e) in entries.iter().enumerate() {
+        let own = pos.get(e.identity.as_str()).copied();
+        if let Some(k) = own {
+            rows[k].push(i as u32);
+        }
+        if e.source == "signin" {
+            for &k in linked.get(e.sign_in_id.as_str()).into_iter().flatten() {
+                if Some(k) != own {
+                    rows[k].push(i as u32);
+                }
+            }
+        }
+    }
+    for (who, rows) in identities.iter().zip(&rows) {
+        write!(w, "\n## {}\n\n", md_code(who))?;
+        w.write_all(
+            b"| Time | Source | What | IP | Status | Sign-in |\n|---|---|---|---|---|---|\n",
+        )?;
+        for &i in rows {
+            let e = &entries[i as usize];
+            writeln!(
+                w,
                 "| {} | {} | {} | {} | {} | {} |",
                 e.datetime,
                 e.source,
@@ -239,8 +291,105 @@ pub fn markdown(
                 } else {
                     md_code(&e.sign_in_id)
                 }
-            );
+            )?;
         }
     }
-    o
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(t: i64, source: &'static str, identity: &str, sign_in_id: &str) -> Entry {
+        Entry {
+            ts: jiff::Timestamp::from_second(t).unwrap(),
+            datetime: jiff::Timestamp::from_second(t).unwrap().to_string(),
+            timestamp_desc: "x",
+            message: format!("{source} [{identity}] *{t}*"),
+            source,
+            identity: identity.into(),
+            ip: if t % 2 == 0 {
+                "10.0.0.1".into()
+            } else {
+                String::new()
+            },
+            operation: String::new(),
+            resource_id: String::new(),
+            status: "ok".into(),
+            sign_in_id: sign_in_id.into(),
+            correlation_id: String::new(),
+            verdict: String::new(),
+        }
+    }
+
+    /// The definition: each section scans the whole timeline.
+    fn naive(
+        entries: &[Entry],
+        identities: &BTreeSet<String>,
+        sign_in_ids: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Vec<(String, Vec<usize>)> {
+        identities
+            .iter()
+            .map(|who| {
+                let linked = sign_in_ids.get(who);
+                let rows = (0..entries.len())
+                    .filter(|&i| {
+                        let e = &entries[i];
+                        &e.identity == who
+                            || linked
+                                .is_some_and(|l| l.contains(&e.sign_in_id) && e.source == "signin")
+                    })
+                    .collect();
+                (who.clone(), rows)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sections_match_the_per_identity_scan() {
+        let entries = vec![
+            entry(1, "signin", "alice", "s1"),
+            entry(2, "activity", "alice", "s1"),
+            entry(3, "signin", "bob", "s1"),
+            entry(4, "signin", "carol", "s2"),
+            entry(5, "activity", "bob", "s2"),
+            entry(6, "audit", "carol", "s2"),
+            entry(7, "signin", "", ""),
+            entry(8, "signin", "alice", "s2"),
+        ];
+        let identities: BTreeSet<String> = ["alice", "bob", "dave"].map(String::from).into();
+        let mut linked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        linked.insert("alice".into(), ["s1", "s2"].map(String::from).into());
+        linked.insert("bob".into(), ["s1", ""].map(String::from).into());
+        let got = markdown(&entries, &identities, &linked);
+        let mut want = String::from("# Timeline (UTC)\n\nSign-ins, control-plane changes and audit events, grouped per identity of interest.\n");
+        for (who, rows) in naive(&entries, &identities, &linked) {
+            want.push_str(&format!("\n## {}\n\n", md_code(&who)));
+            want.push_str(
+                "| Time | Source | What | IP | Status | Sign-in |\n|---|---|---|---|---|---|\n",
+            );
+            for i in rows {
+                let e = &entries[i];
+                want.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    e.datetime,
+                    e.source,
+                    md(&e.message),
+                    if e.ip.is_empty() {
+                        String::new()
+                    } else {
+                        md_code(&e.ip)
+                    },
+                    md(&e.status),
+                    if e.sign_in_id.is_empty() {
+                        String::new()
+                    } else {
+                        md_code(&e.sign_in_id)
+                    }
+                ));
+            }
+        }
+        assert_eq!(got, want);
+    }
 }

@@ -6,17 +6,15 @@ use super::collect::Collected;
 use crate::args::Filters;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::identity::IdentityType;
 use tokentrail_ingest::ReadOptions;
 use tokentrail_report::bundle::CopiedInput;
-use tokentrail_report::manifest::{InputEntry, Manifest, RunInfo};
-use tokentrail_report::notes::{NotesInput, SourceRange};
+use tokentrail_report::notes::SourceRange;
 use tokentrail_report::redact::Redactor;
 use tokentrail_report::sqlite::CaseDb;
-use tokentrail_report::{commands, html, notes, timeline, Bundle};
+use tokentrail_report::Bundle;
 
 /// The options a case was built with; recorded in the manifest for `verify`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -242,153 +240,34 @@ pub fn build(
         .collect();
 
     progress.step("writing outputs");
-    db.signins(&a.index.all)
-        .and_then(|_| db.findings(&findings))
-        .and_then(|_| db.finish())
-        .with_context(|| format!("writing {}", db_path.display()))?;
-    bundle.record_existing("case.sqlite")?;
-    // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
-    if let Ok(meta) = std::fs::metadata(&db_path) {
-        let mut perm = meta.permissions();
-        perm.set_readonly(true);
-        let _ = std::fs::set_permissions(&db_path, perm);
-    }
-    bundle.write(
-        "report.html",
-        html::render(&html::ReportInput {
-            version: env!("CARGO_PKG_VERSION"),
+    let total_skipped: u64 = c.files.iter().map(|f| f.skipped).sum();
+    super::outputs::write(
+        bundle,
+        db,
+        &db_path,
+        &super::outputs::Outputs {
             findings: &findings,
             interest: &interest,
-            signins: &a.index.all,
-            audit_events: n_audit,
+            index: &a.index,
+            duplicate_events: a.duplicate_events,
+            hits: &hits,
+            pack: &pack,
+            sigma_report: sig.as_ref().map(|s| &s.1),
+            audit: &c.audit,
+            files: &c.files,
+            skips: &c.skips,
+            exports_root,
+            inputs,
+            opts,
+            command_line,
+            started,
             redacted: redact_key.is_some(),
-        })
-        .as_bytes(),
-    )?;
-    let mut ops = Vec::new();
-    for f in &findings {
-        serde_json::to_writer(&mut ops, f)?;
-        ops.push(b'\n');
-    }
-    bundle.write("findings/operations.jsonl", &ops)?;
-    let mut det = Vec::new();
-    for h in &hits {
-        serde_json::to_writer(&mut det, h)?;
-        det.push(b'\n');
-    }
-    bundle.write("findings/detections.jsonl", &det)?;
-    let root_text = exports_root.display().to_string();
-    let rel_files: Vec<String> = pack
-        .files
-        .iter()
-        .map(|f| {
-            f.strip_prefix(&root_text)
-                .unwrap_or(f)
-                .trim_start_matches(['/', '\\'])
-                .to_string()
-        })
-        .collect();
-    let mut info = serde_json::to_vec_pretty(&serde_json::json!({
-        "sha256": pack.sha256,
-        "files": rel_files,
-        "counts": pack.counts(),
-    }))?;
-    info.push(b'\n');
-    bundle.write("findings/rulepack.json", &info)?;
-    if let Some((_, rep)) = &sig {
-        let mut r = serde_json::to_vec_pretty(rep)?;
-        r.push(b'\n');
-        bundle.write("findings/sigma-report.json", &r)?;
-    }
-    let mut skipped = Vec::new();
-    for s in &c.skips {
-        serde_json::to_writer(&mut skipped, s)?;
-        skipped.push(b'\n');
-    }
-    bundle.write("findings/skipped.jsonl", &skipped)?;
-
-    let version = env!("CARGO_PKG_VERSION");
-    let total_skipped: u64 = c.files.iter().map(|f| f.skipped).sum();
-    let notes_md = notes::render(&NotesInput {
-        version,
-        findings: &findings,
-        interest: &interest,
-        index: &a.index,
-        audit_events: n_audit,
-        activity_events: n_activity,
-        duplicate_events: a.duplicate_events,
-        ranges: &ranges,
-        skipped: total_skipped,
-        redacted: redact_key.is_some(),
-    });
-    bundle.write("notes.md", notes_md.as_bytes())?;
-
-    let entries = timeline::entries(&findings, &a.index.all, &c.audit);
-    let identities: BTreeSet<String> = interest
-        .iter()
-        .map(|&i| findings[i].identity.display.clone())
-        .collect();
-    let mut linked_signins: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for &i in &interest {
-        let f = &findings[i];
-        let set = linked_signins
-            .entry(f.identity.display.clone())
-            .or_default();
-        set.extend(f.sign_in.as_ref().map(|s| s.id.clone()));
-        set.extend(f.session_origin.as_ref().map(|s| s.id.clone()));
-    }
-    bundle.write(
-        "timeline.md",
-        timeline::markdown(&entries, &identities, &linked_signins).as_bytes(),
-    )?;
-    bundle.write("timeline.csv", &timeline::csv(&entries))?;
-    bundle.write("timeline.jsonl", &timeline::jsonl(&entries))?;
-    bundle.write(
-        "commands/tokentrail.md",
-        commands::tokentrail(command_line).as_bytes(),
-    )?;
-    bundle.write(
-        "commands/collect.md",
-        commands::collect(&findings).as_bytes(),
-    )?;
-    bundle.write(
-        "commands/rollback.md",
-        commands::rollback(&findings, &interest).as_bytes(),
-    )?;
-
-    let mut totals = BTreeMap::new();
-    totals.insert("activity_events".to_string(), n_activity as u64);
-    totals.insert("signins".to_string(), a.index.all.len() as u64);
-    totals.insert("audit_events".to_string(), n_audit as u64);
-    totals.insert("operations".to_string(), findings.len() as u64);
-    totals.insert("duplicate_activity_events".to_string(), a.duplicate_events);
-    totals.insert(
-        "records_read".to_string(),
-        c.files.iter().map(|f| f.read).sum(),
-    );
-    totals.insert("records_skipped".to_string(), total_skipped);
-    let manifest = Manifest {
-        tool: "tokentrail".into(),
-        version: version.into(),
-        command_line: command_line.into(),
-        options: serde_json::to_value(opts)?,
-        rule_pack_sha256: pack.sha256.clone(),
-        inputs: inputs.iter().map(|i| input_entry(i, &c)).collect(),
-        streams: c
-            .files
-            .iter()
-            .map(|f| serde_json::to_value(f).unwrap_or_default())
-            .collect(),
-        totals,
-        outputs: bundle.outputs.clone(),
-        run: RunInfo {
-            started: started.into(),
+            activity_events: n_activity,
+            audit_events: n_audit,
+            ranges: &ranges,
+            total_skipped,
         },
-    };
-    let mut m = serde_json::to_vec_pretty(&manifest)?;
-    m.push(b'\n');
-    let path = bundle.path_for("manifest.json")?;
-    std::fs::write(&path, m).with_context(|| format!("writing {}", path.display()))?;
+    )?;
     let timings = progress.timings();
     progress.finish();
     let linked = findings.iter().filter(|f| f.sign_in.is_some()).count();
@@ -404,28 +283,6 @@ pub fn build(
         skipped: total_skipped,
         errors: c.errors,
     })
-}
-
-fn input_entry(i: &CopiedInput, c: &Collected) -> InputEntry {
-    let mine: Vec<&tokentrail_ingest::FileStats> = c
-        .files
-        .iter()
-        .filter(|f| f.file == i.bundle_path || f.file.starts_with(&format!("{}!", i.bundle_path)))
-        .collect();
-    let mut formats: BTreeSet<String> = BTreeSet::new();
-    for f in &mine {
-        let mut shape: Vec<String> = f.containers.iter().map(|s| s.to_string()).collect();
-        shape.extend(f.shapes.iter().cloned());
-        formats.insert(shape.join("+"));
-        formats.extend(f.schemas.keys().cloned());
-    }
-    InputEntry {
-        copied: i.clone(),
-        formats: formats.into_iter().filter(|s| !s.is_empty()).collect(),
-        read: mine.iter().map(|f| f.read).sum(),
-        parsed: mine.iter().map(|f| f.parsed).sum(),
-        skipped: mine.iter().map(|f| f.skipped).sum(),
-    }
 }
 
 fn source_ranges(c: &Collected) -> Vec<SourceRange> {
