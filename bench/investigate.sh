@@ -82,12 +82,13 @@ for N in $SIZES; do
     SUMMARY=$(cat "$LOG/tt" "$LOG/tt.out" | grep -m1 -E '^tokentrail: [0-9]+ files' | sed 's/^tokentrail: //' || true)
     BUNDLE_BYTES=$(du -sb "$B" | cut -f1)
     PHASE_SIZES+=("$N")
-    # "tokentrail: timing:    7.470 s  reading inputs"
-    while IFS='|' read -r secs label; do
+    # "tokentrail: timing:   92.306 s  144.340 s    5888 MiB  reading inputs"
+    # (wall, CPU, peak RSS so far, phase; the header line has no figures and is skipped)
+    while IFS='|' read -r secs cpu rss label; do
       [ -n "$label" ] || continue
       if [ -z "${PHASE["$label|seen"]:-}" ]; then PHASE["$label|seen"]=1; PHASE_LABELS+=("$label"); fi
-      PHASE["$label|$N"]=$secs
-    done < <(sed -nE 's/^tokentrail: timing: +([0-9.]+) s +(.*)$/\1|\2/p' "$LOG/tt")
+      PHASE["$label|$N"]="$secs / $cpu / $rss"
+    done < <(sed -nE 's/^tokentrail: timing: +([0-9.]+) s +([0-9.?]+) s +([0-9?]+) MiB +(.*)$/\1|\2|\3|\4/p' "$LOG/tt")
   else
     why=$(grep -m1 -E 'panicked|error|Error' "$LOG/tt" | tr '|' '/' | cut -c1-160)
     ROWS+="| $N | tokentrail failed: \`$why\` | | | | | | | | | | | | |"$'\n'
@@ -150,7 +151,7 @@ done
   printf "%s" "$ROWS"
   if [ ${#PHASE_SIZES[@]} -gt 0 ]; then
     echo
-    echo "### tokentrail phases (\`--timings\`, wall seconds)"
+    echo "### tokentrail phases (\`--timings\`: wall s / CPU s / peak RSS MiB at the end of the phase)"
     echo
     printf "| phase |"; for n in "${PHASE_SIZES[@]}"; do printf " N=%s |" "$n"; done; echo
     printf "|---|"; for _ in "${PHASE_SIZES[@]}"; do printf -- "---:|"; done; echo
