@@ -146,9 +146,7 @@ RATIOC=$(awk -v a="$P1C" -v b="$BLC" 'BEGIN{ if (b>0) printf "%.2f", a/b; else p
   echo
   echo "Output $GENSIZE on disk; peak RSS $((GENRSS / 1024)) MiB; CPU time (user + sys) ${GENCPU} s, i.e."
   echo "**$GENCPUMIN events (activity + sign-ins) per CPU-minute**; load average afterwards $GENLOAD."
-  if [ -f bench/ANALYSIS.md ]; then
-    echo
-    cat bench/ANALYSIS.md
-  fi
+  echo
+  echo "The hand-written analysis of these figures and the remaining costs is in \`bench/RESULTS.md\`."
 } > "$OUT"
 cat "$OUT"
