@@ -18,6 +18,7 @@ pub mod par;
 pub mod pipeline;
 pub mod pyrepr;
 pub mod repair;
+pub mod replay;
 pub mod signin;
 pub mod source;
 pub mod stats;

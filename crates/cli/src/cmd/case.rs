@@ -150,11 +150,18 @@ pub fn build(
         bar: progress.visible_bar(),
         ..Default::default()
     });
-    for i in inputs {
-        progress.reading(&i.bundle_path);
-        tokentrail_ingest::read_path(&exports_root.join(&i.bundle_path), &read, &mut sink);
+    // Small inputs (a diagnostic-settings tree holds thousands) are read on every core; the
+    // sink still receives them one after another, in input order.
+    let paths: Vec<(std::path::PathBuf, u64)> = inputs
+        .iter()
+        .map(|i| (exports_root.join(&i.bundle_path), i.size))
+        .collect();
+    tokentrail_ingest::replay::read_all(&paths, &read, &mut sink, &mut |k| {
+        if let Some(i) = inputs.get(k + 1) {
+            progress.reading(&i.bundle_path);
+        }
         progress.inc();
-    }
+    });
     let mut c = sink.into_inner();
     c.report_quiet_files();
     c.join_auth_details();

@@ -1,0 +1,168 @@
+//! Reading many small inputs on every core while the sink still sees one file after
+//! another: each input is read into its own [`Recorded`] buffer in parallel, then the
+//! buffers are replayed into the real sink in input order, so what the sink receives (and
+//! everything built from it) is exactly what a sequential read gives.
+
+use crate::pipeline::{read_path, ReadOptions};
+use crate::stats::{FileStats, Sink, Skip};
+use crate::IngestError;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use tokentrail_model::Record;
+
+/// Inputs up to this size are read in parallel batches; larger ones are streamed directly.
+pub const SMALL_INPUT: u64 = 8 << 20;
+/// The most input bytes one parallel batch reads before its buffers are replayed.
+const BATCH_BYTES: u64 = 64 << 20;
+
+/// What a sink was told, in order.
+enum Call {
+    Record(Record),
+    Skip(Skip),
+    FileDone(Box<FileStats>),
+    Error(IngestError),
+}
+
+/// A sink that remembers every call, to be replayed later.
+#[derive(Default)]
+pub struct Recorded(Vec<Call>);
+
+impl Sink for Recorded {
+    fn record(&mut self, rec: Record) {
+        self.0.push(Call::Record(rec));
+    }
+    fn skip(&mut self, skip: Skip) {
+        self.0.push(Call::Skip(skip));
+    }
+    fn file_done(&mut self, stats: FileStats) {
+        self.0.push(Call::FileDone(Box::new(stats)));
+    }
+    fn error(&mut self, err: IngestError) {
+        self.0.push(Call::Error(err));
+    }
+}
+
+impl Recorded {
+    /// Sends every remembered call to `sink`, in the order they were made.
+    pub fn replay(self, sink: &mut dyn Sink) {
+        for c in self.0 {
+            match c {
+                Call::Record(r) => sink.record(r),
+                Call::Skip(s) => sink.skip(s),
+                Call::FileDone(f) => sink.file_done(*f),
+                Call::Error(e) => sink.error(e),
+            }
+        }
+    }
+}
+
+/// True for a plain file small enough to buffer whole: compressed files (gzip, zip) are
+/// never buffered, since they can expand far beyond their size.
+fn bufferable(path: &Path, size: u64) -> bool {
+    if size > SMALL_INPUT {
+        return false;
+    }
+    let mut magic = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
+        .unwrap_or(0);
+    let m = &magic[..n];
+    !(m.starts_with(&[0x1f, 0x8b]) || m.starts_with(b"PK"))
+}
+
+/// Reads `inputs` (path and size) into `sink` as [`read_path`] would one after another.
+/// `each` is called once per input, in order, when its records have been delivered.
+pub fn read_all(
+    inputs: &[(PathBuf, u64)],
+    options: &ReadOptions,
+    sink: &mut dyn Sink,
+    each: &mut dyn FnMut(usize),
+) {
+    let mut i = 0;
+    while i < inputs.len() {
+        let (path, size) = &inputs[i];
+        if !bufferable(path, *size) {
+            read_path(path, options, sink);
+            each(i);
+            i += 1;
+            continue;
+        }
+        // A run of small inputs, up to BATCH_BYTES in all.
+        let mut j = i;
+        let mut bytes = 0;
+        while j < inputs.len() && bytes < BATCH_BYTES && bufferable(&inputs[j].0, inputs[j].1) {
+            bytes += inputs[j].1;
+            j += 1;
+        }
+        let buffers: Vec<Recorded> = inputs[i..j]
+            .par_iter()
+            .map(|(p, _)| {
+                let mut r = Recorded::default();
+                read_path(p, options, &mut r);
+                r
+            })
+            .collect();
+        for (k, b) in buffers.into_iter().enumerate() {
+            b.replay(sink);
+            each(i + k);
+        }
+        i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything a sink saw, as comparable text.
+    #[derive(Default)]
+    struct Log(Vec<String>);
+    impl Sink for Log {
+        fn record(&mut self, rec: Record) {
+            self.0.push(serde_json::to_string(&rec).unwrap_or_default());
+        }
+        fn skip(&mut self, skip: Skip) {
+            self.0.push(format!("skip {skip:?}"));
+        }
+        fn file_done(&mut self, stats: FileStats) {
+            self.0.push(format!(
+                "done {}",
+                serde_json::to_string(&stats).unwrap_or_default()
+            ));
+        }
+        fn error(&mut self, err: IngestError) {
+            self.0.push(format!("error {err}"));
+        }
+    }
+
+    #[test]
+    fn parallel_batches_deliver_what_a_sequential_read_delivers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = Vec::new();
+        for n in 0..12 {
+            let p = dir.path().join(format!("f{n:02}.json"));
+            let body = match n % 4 {
+                0 => format!(
+                    "{{\"eventDataId\":\"e{n}\",\"eventTimestamp\":\"2024-06-10T06:13:{n:02}Z\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"correlationId\":\"c{n}\"}}\n"
+                ),
+                1 => "{\"eventDataId\":\"x\"\n".to_string(),
+                2 => String::new(),
+                _ => "not json at all\n".to_string(),
+            };
+            std::fs::write(&p, body).unwrap();
+            let size = std::fs::metadata(&p).unwrap().len();
+            inputs.push((p, size));
+        }
+        inputs.push((dir.path().join("missing.json"), 10));
+        let opts = ReadOptions::default();
+        let mut seq = Log::default();
+        for (p, _) in &inputs {
+            read_path(p, &opts, &mut seq);
+        }
+        let mut par = Log::default();
+        let mut order = Vec::new();
+        read_all(&inputs, &opts, &mut par, &mut |i| order.push(i));
+        assert_eq!(par.0, seq.0);
+        assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
+    }
+}
