@@ -56,10 +56,10 @@ impl Recorded {
     }
 }
 
-/// True for a plain file small enough to buffer whole: compressed files (gzip, zip) are
-/// never buffered, since they can expand far beyond their size.
+/// True for a plain file small enough to buffer whole: directories and compressed files
+/// (gzip, zip) are never buffered, since they can hold far more than their size.
 fn bufferable(path: &Path, size: u64) -> bool {
-    if size > SMALL_INPUT {
+    if size > SMALL_INPUT || !path.is_file() {
         return false;
     }
     let mut magic = [0u8; 4];
@@ -70,7 +70,8 @@ fn bufferable(path: &Path, size: u64) -> bool {
     !(m.starts_with(&[0x1f, 0x8b]) || m.starts_with(b"PK"))
 }
 
-/// Reads `inputs` (path and size) into `sink` as [`read_path`] would one after another.
+/// Reads `inputs` (path and size; any size for a directory) into `sink` as [`read_path`]
+/// would one after another.
 /// `each` is called once per input, in order, when its records have been delivered.
 pub fn read_all(
     inputs: &[(PathBuf, u64)],
@@ -78,11 +79,11 @@ pub fn read_all(
     sink: &mut dyn Sink,
     each: &mut dyn FnMut(usize),
 ) {
+    let small: Vec<bool> = inputs.iter().map(|(p, n)| bufferable(p, *n)).collect();
     let mut i = 0;
     while i < inputs.len() {
-        let (path, size) = &inputs[i];
-        if !bufferable(path, *size) {
-            read_path(path, options, sink);
+        if !small[i] {
+            read_path(&inputs[i].0, options, sink);
             each(i);
             i += 1;
             continue;
@@ -90,7 +91,7 @@ pub fn read_all(
         // A run of small inputs, up to BATCH_BYTES in all.
         let mut j = i;
         let mut bytes = 0;
-        while j < inputs.len() && bytes < BATCH_BYTES && bufferable(&inputs[j].0, inputs[j].1) {
+        while j < inputs.len() && bytes < BATCH_BYTES && small[j] {
             bytes += inputs[j].1;
             j += 1;
         }

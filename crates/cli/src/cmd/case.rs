@@ -156,6 +156,9 @@ pub fn build(
         .iter()
         .map(|i| (exports_root.join(&i.bundle_path), i.size))
         .collect();
+    if let Some(first) = inputs.first() {
+        progress.reading(&first.bundle_path);
+    }
     tokentrail_ingest::replay::read_all(&paths, &read, &mut sink, &mut |k| {
         if let Some(i) = inputs.get(k + 1) {
             progress.reading(&i.bundle_path);

@@ -133,9 +133,16 @@ pub fn collect(inputs: &[PathBuf], opts: &ReadOptions) -> Collected {
 /// Reads every input into `c`, de-duplicating across inputs.
 pub fn collect_into(inputs: &[PathBuf], opts: &ReadOptions, c: Collected) -> Collected {
     let mut sink = tokentrail_ingest::DedupSink::new(c);
-    for i in inputs {
-        tokentrail_ingest::read_path(i, opts, &mut sink);
-    }
+    let sized: Vec<(PathBuf, u64)> = inputs
+        .iter()
+        .map(|p| {
+            (
+                p.clone(),
+                std::fs::metadata(p).map_or(u64::MAX, |m| m.len()),
+            )
+        })
+        .collect();
+    tokentrail_ingest::replay::read_all(&sized, opts, &mut sink, &mut |_| {});
     let mut c = sink.into_inner();
     c.report_quiet_files();
     c.join_auth_details();
