@@ -19,6 +19,7 @@ pub mod lineage;
 pub mod netblocks;
 pub mod operations;
 pub mod signins;
+pub mod slim;
 pub mod statement;
 pub mod verdict;
 

@@ -272,6 +272,49 @@ fn every_activity_rule_fires_and_does_not_fire() {
     }
 }
 
+/// Trimming events for analysis (what `investigate` does once case.sqlite holds them whole)
+/// changes no finding and no detection.
+#[test]
+fn trimmed_events_give_the_same_findings_and_detections() {
+    let events: Vec<ActivityEvent> = activity_cases()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mut e = event(
+                i,
+                &format!("2026-03-01T10:{:02}:00Z", i % 60),
+                k.op,
+                k.status,
+                k.body.clone(),
+                user_claims(k.amr),
+                &format!("{SUB}/resourceGroups/rg/providers/x/y/r{i}"),
+            );
+            e.properties.insert("Message".into(), json!(k.op));
+            e.properties.insert("statusCode".into(), json!("Created"));
+            e.properties.insert("entity".into(), json!(SUB));
+            e.description = Some("described".into());
+            e.notes.push("a reader note".into());
+            e
+        })
+        .collect();
+    let mut trimmed = events.clone();
+    trimmed
+        .iter_mut()
+        .for_each(tokentrail_analyze::slim::for_analysis);
+    assert!(trimmed.iter().all(|e| e.property("entity").is_none()));
+    let (full, full_hits) = run_events(events, vec![]);
+    let (slim, slim_hits) = run_events(trimmed, vec![]);
+    assert_eq!(
+        serde_json::to_string(&full.findings).unwrap(),
+        serde_json::to_string(&slim.findings).unwrap()
+    );
+    assert_eq!(
+        serde_json::to_string(&full_hits).unwrap(),
+        serde_json::to_string(&slim_hits).unwrap()
+    );
+    assert!(!full_hits.is_empty());
+}
+
 #[test]
 fn every_produced_fact_is_in_the_catalog() {
     let evs: Vec<ActivityEvent> = activity_cases()

@@ -69,6 +69,52 @@ CREATE INDEX detections_n ON detections(n);
 CREATE INDEX detections_rule ON detections(rule);
 ";
 
+/// One row of the `activity` table: the event's columns and its whole normalized JSON,
+/// taken before analysis trims the event.
+pub struct ActivityRow {
+    event_id: String,
+    correlation_id: Option<String>,
+    operation_id: Option<String>,
+    operation: String,
+    category: Option<String>,
+    status: String,
+    time: String,
+    caller: Option<String>,
+    caller_ip: Option<String>,
+    resource_id: Option<String>,
+    tenant_id: Option<String>,
+    source_file: std::sync::Arc<str>,
+    source_record: i64,
+    source_line: Option<i64>,
+    source_offset: Option<i64>,
+    json: String,
+}
+
+impl ActivityRow {
+    /// The row for `e`; `buf` is scratch space reused across rows.
+    pub fn of(e: &ActivityEvent, buf: &mut Vec<u8>) -> ActivityRow {
+        buf.clear();
+        ActivityRow {
+            json: to_json(buf, e).to_string(),
+            event_id: e.event_id.clone(),
+            correlation_id: e.correlation_id.clone(),
+            operation_id: e.operation_id.clone(),
+            operation: e.operation.name.clone(),
+            category: e.category.clone(),
+            status: format!("{:?}", e.status.kind).to_lowercase(),
+            time: e.time.utc.to_string(),
+            caller: e.caller.clone(),
+            caller_ip: e.caller_ip.clone(),
+            resource_id: e.resource.id.clone(),
+            tenant_id: e.tenant_id.clone(),
+            source_file: e.source.file.clone(),
+            source_record: e.source.record as i64,
+            source_line: e.source.line.map(|x| x as i64),
+            source_offset: e.source.offset.map(|x| x as i64),
+        }
+    }
+}
+
 /// A case database being written: records first (before analysis consumes them), then
 /// sign-ins and operations, then [`CaseDb::finish`].
 pub struct CaseDb {
@@ -122,31 +168,38 @@ impl CaseDb {
         &self,
         events: impl IntoIterator<Item = &'a ActivityEvent>,
     ) -> rusqlite::Result<()> {
+        let mut buf = Vec::new();
+        self.activity_rows(events.into_iter().map(|e| ActivityRow::of(e, &mut buf)))
+    }
+
+    /// Inserts `activity` rows made earlier with [`ActivityRow::of`] (perhaps on another
+    /// thread, while the events were still being read).
+    pub fn activity_rows(
+        &self,
+        rows: impl IntoIterator<Item = ActivityRow>,
+    ) -> rusqlite::Result<()> {
         let mut st = self.c.prepare(
             "INSERT INTO activity VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
         )?;
-        let mut json = Vec::new();
-        for e in events {
-            json.clear();
-            let json = to_json(&mut json, e);
+        for r in rows {
             st.execute(params![
-                e.event_id,
-                e.correlation_id,
-                e.operation_id,
-                e.operation.name,
-                e.category,
-                format!("{:?}", e.status.kind).to_lowercase(),
-                e.time.utc.to_string(),
-                e.caller,
-                e.caller_ip,
-                e.resource.id,
-                lc(e.resource.id.as_deref()),
-                e.tenant_id,
-                &*e.source.file,
-                e.source.record as i64,
-                e.source.line.map(|x| x as i64),
-                e.source.offset.map(|x| x as i64),
-                json
+                r.event_id,
+                r.correlation_id,
+                r.operation_id,
+                r.operation,
+                r.category,
+                r.status,
+                r.time,
+                r.caller,
+                r.caller_ip,
+                r.resource_id,
+                lc(r.resource_id.as_deref()),
+                r.tenant_id,
+                &*r.source_file,
+                r.source_record,
+                r.source_line,
+                r.source_offset,
+                r.json
             ])?;
         }
         Ok(())

@@ -18,7 +18,7 @@ use crate::engine::Attribution;
 use crate::finding::DetectionRef;
 use cond::{eval, Facts};
 use rayon::prelude::*;
-use rules::{glob, normalize_name, Rule, RulePack, Severity, Source};
+use rules::{glob, Rule, RulePack, Severity, Source};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -117,7 +117,7 @@ pub fn eval_rule(r: &Rule, facts: &Facts, pack: &RulePack) -> Option<Detection> 
     };
     if r.source != Source::Signin {
         let name = facts.get(name_key).and_then(Value::as_str)?;
-        if !r.operations.iter().any(|p| glob(&normalize_name(p), name)) {
+        if !r.operations_normalized.iter().any(|p| glob(p, name)) {
             return None;
         }
     }

@@ -144,10 +144,24 @@ pub fn build(
         culture: opts.culture.clone(),
         name_root: Some(exports_root.to_path_buf()),
     };
+    // Activity rows go into case.sqlite on their own thread while the inputs are read, and
+    // the events are trimmed to what analysis reads. Pseudonymization must see every event
+    // before any is written, so with --redact the rows are written after reading instead.
+    let db_path = bundle.path_for("case.sqlite")?;
+    let db = CaseDb::create(&db_path, env!("CARGO_PKG_VERSION"))
+        .with_context(|| format!("writing {}", db_path.display()))?;
+    let (activity_rows, writer) = if redact_key.is_none() {
+        let (tx, rx) = std::sync::mpsc::sync_channel(ROW_QUEUE);
+        let writer = std::thread::spawn(move || db.activity_rows(rx).map(|_| db));
+        (Some(tx), Writer::Thread(writer))
+    } else {
+        (None, Writer::Later(db))
+    };
     // Sign-ins and audit events found in more than one export are kept once.
     let mut sink = tokentrail_ingest::DedupSink::new(Collected {
         quiet,
         bar: progress.visible_bar(),
+        activity_rows,
         ..Default::default()
     });
     // Small inputs (a diagnostic-settings tree holds thousands) are read on every core; the
@@ -166,6 +180,7 @@ pub fn build(
         progress.inc();
     });
     let mut c = sink.into_inner();
+    drop(c.activity_rows.take());
     c.report_quiet_files();
     c.join_auth_details();
     if let Some(key) = redact_key {
@@ -177,14 +192,22 @@ pub fn build(
         c.audit.iter_mut().for_each(|a| r.audit(a));
     }
     progress.step("writing case.sqlite (records)");
-    let db_path = bundle.path_for("case.sqlite")?;
-    let db = CaseDb::create(&db_path, env!("CARGO_PKG_VERSION"))
-        .and_then(|db| {
-            db.activity(c.activity.iter().map(|b| &**b))?;
-            db.audit(&c.audit)?;
-            Ok(db)
-        })
-        .with_context(|| format!("writing {}", db_path.display()))?;
+    let db: rusqlite::Result<CaseDb> = match writer {
+        Writer::Thread(h) => h
+            .join()
+            .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
+            .and_then(|db| db.audit(&c.audit).map(|_| db)),
+        Writer::Later(db) => {
+            let done = db
+                .activity(c.activity.iter().map(|b| &**b))
+                .and_then(|_| db.audit(&c.audit));
+            c.activity
+                .iter_mut()
+                .for_each(|e| tokentrail_analyze::slim::for_analysis(e));
+            done.map(|_| db)
+        }
+    };
+    let db = db.with_context(|| format!("writing {}", db_path.display()))?;
     progress.step("attributing operations to sign-ins");
     let n_activity = c.activity.len();
     let n_audit = c.audit.len();
@@ -223,13 +246,14 @@ pub fn build(
             sigma: sig.as_ref().map(|s| &s.0),
         },
     );
+    // The events behind the operations are in case.sqlite already; no output reads them.
+    drop(std::mem::take(&mut a.operations));
     let keep: Vec<bool> = a.findings.iter().map(|f| passes(f, &filters)).collect();
-    let findings: Vec<OperationFinding> = a
-        .findings
-        .iter()
+    let findings: Vec<OperationFinding> = std::mem::take(&mut a.findings)
+        .into_iter()
         .zip(&keep)
         .filter(|(_, k)| **k)
-        .map(|(f, _)| f.clone())
+        .map(|(f, _)| f)
         .collect();
     // Detections on operations follow the filters; audit and sign-in detections are kept.
     let hits: Vec<&tokentrail_analyze::detect::Detection> = hits
@@ -293,6 +317,16 @@ pub fn build(
         skipped: total_skipped,
         errors: c.errors,
     })
+}
+
+/// Activity rows waiting to be written, at most (a few MB): reading never runs far ahead
+/// of the database.
+const ROW_QUEUE: usize = 1024;
+
+/// Who writes the `activity` rows: a thread fed while reading, or the build after reading.
+enum Writer {
+    Thread(std::thread::JoinHandle<rusqlite::Result<CaseDb>>),
+    Later(CaseDb),
 }
 
 fn source_ranges(c: &Collected) -> Vec<SourceRange> {
