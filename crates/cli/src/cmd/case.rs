@@ -144,16 +144,18 @@ pub fn build(
         culture: opts.culture.clone(),
         name_root: Some(exports_root.to_path_buf()),
     };
-    // Activity rows go into case.sqlite on their own thread while the inputs are read, and
-    // the events are trimmed to what analysis reads. Pseudonymization must see every event
-    // before any is written, so with --redact the rows are written after reading instead.
+    // Activity events go into case.sqlite on their own thread while the inputs are read, and
+    // are then trimmed to what analysis reads. Pseudonymization must see every event before
+    // any is written, so with --redact the rows are written after reading instead.
     let db_path = bundle.path_for("case.sqlite")?;
     let db = CaseDb::create(&db_path, env!("CARGO_PKG_VERSION"))
         .with_context(|| format!("writing {}", db_path.display()))?;
-    let (activity_rows, writer) = if redact_key.is_none() {
+    let (activity_to, writer) = if redact_key.is_none() {
         let (tx, rx) = std::sync::mpsc::sync_channel(ROW_QUEUE);
-        let writer = std::thread::spawn(move || db.activity_rows(rx).map(|_| db));
-        (Some(tx), Writer::Thread(writer))
+        (
+            Some(tx),
+            Writer::Thread(std::thread::spawn(move || write_activity(db, rx))),
+        )
     } else {
         (None, Writer::Later(db))
     };
@@ -161,7 +163,7 @@ pub fn build(
     let mut sink = tokentrail_ingest::DedupSink::new(Collected {
         quiet,
         bar: progress.visible_bar(),
-        activity_rows,
+        activity_to,
         ..Default::default()
     });
     // Small inputs (a diagnostic-settings tree holds thousands) are read on every core; the
@@ -180,7 +182,7 @@ pub fn build(
         progress.inc();
     });
     let mut c = sink.into_inner();
-    drop(c.activity_rows.take());
+    drop(c.activity_to.take());
     c.report_quiet_files();
     c.join_auth_details();
     if let Some(key) = redact_key {
@@ -196,7 +198,10 @@ pub fn build(
         Writer::Thread(h) => h
             .join()
             .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
-            .and_then(|db| db.audit(&c.audit).map(|_| db)),
+            .and_then(|(db, events)| {
+                c.activity = events;
+                db.audit(&c.audit).map(|_| db)
+            }),
         Writer::Later(db) => {
             let done = db
                 .activity(c.activity.iter().map(|b| &**b))
@@ -319,14 +324,40 @@ pub fn build(
     })
 }
 
-/// Activity rows waiting to be written, at most (a few MB): reading never runs far ahead
-/// of the database.
+/// Activity events waiting to be written, at most (a few MB): reading never runs far
+/// ahead of the database.
 const ROW_QUEUE: usize = 1024;
+
+/// Events as read, and then as kept for analysis.
+#[allow(clippy::vec_box)] // the readers' boxes, moved on
+type Events = Vec<Box<tokentrail_model::ActivityEvent>>;
 
 /// Who writes the `activity` rows: a thread fed while reading, or the build after reading.
 enum Writer {
-    Thread(std::thread::JoinHandle<rusqlite::Result<CaseDb>>),
+    Thread(std::thread::JoinHandle<rusqlite::Result<(CaseDb, Events)>>),
     Later(CaseDb),
+}
+
+/// Writes each event's row, in arrival order, then keeps it trimmed for analysis. On an
+/// error the remaining events are still received (and dropped) so reading is never blocked.
+fn write_activity(
+    db: CaseDb,
+    rx: std::sync::mpsc::Receiver<Box<tokentrail_model::ActivityEvent>>,
+) -> rusqlite::Result<(CaseDb, Events)> {
+    let mut kept = Vec::new();
+    let mut buf = Vec::new();
+    let rows = rx.iter().map(|mut e| {
+        let row = tokentrail_report::sqlite::ActivityRow::of(&e, &mut buf);
+        tokentrail_analyze::slim::for_analysis(&mut e);
+        kept.push(e);
+        row
+    });
+    let done = db.activity_rows(rows);
+    let rest = rx.iter().count();
+    done.map(|_| {
+        debug_assert_eq!(rest, 0);
+        (db, kept)
+    })
 }
 
 fn source_ranges(c: &Collected) -> Vec<SourceRange> {

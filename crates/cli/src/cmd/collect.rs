@@ -30,11 +30,10 @@ pub struct Collected {
     pub interner: tokentrail_analyze::signins::Interner,
     /// Files read cleanly whose summary line was not printed (see [`FILE_LINES`]).
     pub quiet_files: u64,
-    /// When set, each Activity event's case.sqlite row is made as the event arrives and
-    /// sent here, and the event is then trimmed to what analysis reads.
-    pub activity_rows: Option<std::sync::mpsc::SyncSender<tokentrail_report::sqlite::ActivityRow>>,
-    /// Scratch space for those rows' JSON.
-    pub row_buf: Vec<u8>,
+    /// When set, Activity events go here instead of into `activity`: to a thread that
+    /// writes their case.sqlite rows and keeps them, trimmed, in the same order.
+    #[allow(clippy::vec_box)] // the readers' boxes, moved on
+    pub activity_to: Option<std::sync::mpsc::SyncSender<Box<ActivityEvent>>>,
 }
 
 /// How many per-file summary lines are printed before clean files are only counted: a
@@ -55,15 +54,11 @@ impl Collected {
 impl Sink for Collected {
     fn record(&mut self, rec: Record) {
         match rec {
-            Record::Activity(mut a) => {
-                if let Some(tx) = &self.activity_rows {
-                    let row = tokentrail_report::sqlite::ActivityRow::of(&a, &mut self.row_buf);
-                    // A writer that stopped reports its own error when it is joined.
-                    let _ = tx.send(row);
-                    tokentrail_analyze::slim::for_analysis(&mut a);
-                }
-                self.activity.push(a)
-            }
+            Record::Activity(a) => match &self.activity_to {
+                // A writer that stopped reports its own error when it is joined.
+                Some(tx) => drop(tx.send(a)),
+                None => self.activity.push(a),
+            },
             Record::SignIn(s) => self
                 .signins
                 .push(tokentrail_analyze::signins::facts_interned(
