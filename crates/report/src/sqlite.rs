@@ -41,14 +41,19 @@ CREATE TABLE detections (
   attack TEXT NOT NULL);
 ";
 
-/// Indexes, created after the rows are in (one sorted build per index is much faster than
-/// updating every index on every insert; the result is just as deterministic).
-pub const INDEXES: &str = "
+/// Indexes on `activity`, created once its rows are in (one sorted build per index is much
+/// faster than updating every index on every insert; the result is just as deterministic).
+/// They are built while the case is still being analysed.
+pub const ACTIVITY_INDEXES: &str = "
 CREATE INDEX activity_correlation ON activity(correlation_id);
 CREATE INDEX activity_event ON activity(event_id);
 CREATE INDEX activity_resource ON activity(resource_id_lc);
 CREATE INDEX activity_caller ON activity(caller);
 CREATE INDEX activity_time ON activity(time);
+";
+
+/// The other indexes, created by [`CaseDb::finish`] after the rest of the rows.
+pub const INDEXES: &str = "
 CREATE INDEX signins_id ON signins(id);
 CREATE INDEX signins_upn ON signins(upn);
 CREATE INDEX signins_object ON signins(object_id);
@@ -317,6 +322,11 @@ impl CaseDb {
     }
 
     /// Commits and closes the file.
+    /// Indexes the `activity` table: call once, after the last activity row.
+    pub fn index_activity(&self) -> rusqlite::Result<()> {
+        self.c.execute_batch(ACTIVITY_INDEXES)
+    }
+
     pub fn finish(self) -> rusqlite::Result<()> {
         self.c.execute_batch(INDEXES)?;
         self.c.execute_batch("COMMIT")?;

@@ -152,10 +152,18 @@ pub fn build(
         .with_context(|| format!("writing {}", db_path.display()))?;
     let (activity_to, writer) = if redact_key.is_none() {
         let (tx, rx) = std::sync::mpsc::sync_channel(ROW_QUEUE);
-        (
-            Some(tx),
-            Writer::Thread(std::thread::spawn(move || write_activity(db, rx))),
-        )
+        let (kept_tx, kept_rx) = std::sync::mpsc::channel();
+        let h = std::thread::spawn(move || {
+            let kept = write_activity(&db, rx);
+            let ok = kept.is_ok();
+            let _ = kept_tx.send(kept);
+            // Indexing runs while the caller analyses the events it got back.
+            if ok {
+                db.index_activity()?;
+            }
+            Ok(db)
+        });
+        (Some(tx), Writer::Thread(h, kept_rx))
     } else {
         (None, Writer::Later(db))
     };
@@ -194,25 +202,25 @@ pub fn build(
         c.audit.iter_mut().for_each(|a| r.audit(a));
     }
     progress.step("writing case.sqlite (records)");
-    let db: rusqlite::Result<CaseDb> = match writer {
-        Writer::Thread(h) => h
-            .join()
-            .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
-            .and_then(|(db, events)| {
-                c.activity = events;
-                db.audit(&c.audit).map(|_| db)
-            }),
+    let writer = match writer {
+        Writer::Thread(h, kept) => {
+            let events = kept
+                .recv()
+                .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread stopped"))
+                .and_then(|r| r.with_context(|| format!("writing {}", db_path.display())))?;
+            c.activity = events;
+            Writer::Thread(h, kept)
+        }
         Writer::Later(db) => {
-            let done = db
-                .activity(c.activity.iter().map(|b| &**b))
-                .and_then(|_| db.audit(&c.audit));
+            db.activity(c.activity.iter().map(|b| &**b))
+                .and_then(|_| db.index_activity())
+                .with_context(|| format!("writing {}", db_path.display()))?;
             c.activity
                 .iter_mut()
                 .for_each(|e| tokentrail_analyze::slim::for_analysis(e));
-            done.map(|_| db)
+            Writer::Later(db)
         }
     };
-    let db = db.with_context(|| format!("writing {}", db_path.display()))?;
     progress.step("attributing operations to sign-ins");
     let n_activity = c.activity.len();
     let n_audit = c.audit.len();
@@ -279,6 +287,13 @@ pub fn build(
         .collect();
 
     progress.step("writing outputs");
+    let db = match writer {
+        Writer::Thread(h, _) => h
+            .join()
+            .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
+            .with_context(|| format!("writing {}", db_path.display()))?,
+        Writer::Later(db) => db,
+    };
     let total_skipped: u64 = c.files.iter().map(|f| f.skipped).sum();
     super::outputs::write(
         bundle,
@@ -332,18 +347,22 @@ const ROW_QUEUE: usize = 1024;
 #[allow(clippy::vec_box)] // the readers' boxes, moved on
 type Events = Vec<Box<tokentrail_model::ActivityEvent>>;
 
-/// Who writes the `activity` rows: a thread fed while reading, or the build after reading.
+/// The trimmed events, handed back by the writer thread once their rows are in.
+type Kept = std::sync::mpsc::Receiver<rusqlite::Result<Events>>;
+
+/// Who writes the `activity` rows: a thread fed while reading (which then indexes them and
+/// returns the database), or the build after reading.
 enum Writer {
-    Thread(std::thread::JoinHandle<rusqlite::Result<(CaseDb, Events)>>),
+    Thread(std::thread::JoinHandle<rusqlite::Result<CaseDb>>, Kept),
     Later(CaseDb),
 }
 
 /// Writes each event's row, in arrival order, then keeps it trimmed for analysis. On an
 /// error the remaining events are still received (and dropped) so reading is never blocked.
 fn write_activity(
-    db: CaseDb,
+    db: &CaseDb,
     rx: std::sync::mpsc::Receiver<Box<tokentrail_model::ActivityEvent>>,
-) -> rusqlite::Result<(CaseDb, Events)> {
+) -> rusqlite::Result<Events> {
     let mut kept = Vec::new();
     let mut buf = Vec::new();
     let rows = rx.iter().map(|mut e| {
@@ -353,11 +372,8 @@ fn write_activity(
         row
     });
     let done = db.activity_rows(rows);
-    let rest = rx.iter().count();
-    done.map(|_| {
-        debug_assert_eq!(rest, 0);
-        (db, kept)
-    })
+    rx.iter().for_each(drop);
+    done.map(|_| kept)
 }
 
 fn source_ranges(c: &Collected) -> Vec<SourceRange> {
