@@ -204,6 +204,14 @@ impl Claims {
         self.spans.is_empty()
     }
 
+    /// Keeps only the claims whose (short) name `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        let kept: Vec<(&str, &str)> = self.iter().filter(|(k, _)| keep(k)).collect();
+        if kept.len() < self.len() {
+            *self = Claims::from_sorted(kept);
+        }
+    }
+
     /// A claim value, `None` when absent or empty.
     pub fn get(&self, name: &str) -> Option<&str> {
         let i = self
