@@ -347,7 +347,7 @@ fn every_produced_fact_is_in_the_catalog() {
     for v in &ops {
         for k in v.facts.keys() {
             assert!(
-                detect::catalog::ACTIVITY.contains(&k.as_str()),
+                detect::catalog::ACTIVITY.contains(&k.as_ref()),
                 "{k} missing from catalog::ACTIVITY"
             );
         }
@@ -360,7 +360,7 @@ fn every_produced_fact_is_in_the_catalog() {
     ));
     for k in f.keys() {
         assert!(
-            detect::catalog::AUDIT.contains(&k.as_str()),
+            detect::catalog::AUDIT.contains(&k.as_ref()),
             "{k} missing from catalog::AUDIT"
         );
     }
@@ -379,7 +379,7 @@ fn every_produced_fact_is_in_the_catalog() {
     });
     for k in f.keys() {
         assert!(
-            detect::catalog::SIGNIN.contains(&k.as_str()),
+            detect::catalog::SIGNIN.contains(&k.as_ref()),
             "{k} missing from catalog::SIGNIN"
         );
     }
@@ -663,7 +663,7 @@ fn every_audit_rule_fires_and_does_not_fire() {
 fn signin_facts(f: SignInFacts, extra: Value) -> Facts {
     let mut facts = records::signin_view(&f);
     if let Value::Object(m) = extra {
-        facts.extend(m);
+        facts.extend(m.into_iter().map(|(k, v)| (k.into(), v)));
     }
     facts
 }

@@ -747,7 +747,7 @@ fn threshold(
             continue;
         }
         if let (Some(k), Some(at)) = (
-            v.facts.get(&t.group_by).and_then(text_of),
+            v.facts.get(t.group_by.as_str()).and_then(text_of),
             ts(&v.subject.time),
         ) {
             groups.entry(k).or_default().push((at, v));
@@ -768,7 +768,7 @@ fn threshold(
             let n = match &t.distinct {
                 Some(d) => list[j..=i]
                     .iter()
-                    .filter_map(|x| x.1.facts.get(d).and_then(text_of))
+                    .filter_map(|x| x.1.facts.get(d.as_str()).and_then(text_of))
                     .collect::<BTreeSet<_>>()
                     .len(),
                 None => i + 1 - j,

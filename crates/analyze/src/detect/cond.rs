@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Facts of one subject (operation, audit event, sign-in), by name.
-pub type Facts = BTreeMap<String, Value>;
+pub type Facts = BTreeMap<std::borrow::Cow<'static, str>, Value>;
 
 /// A condition: every entry must match.
 pub type Condition = BTreeMap<String, Matcher>;
@@ -146,7 +146,7 @@ pub fn matches(fact: Option<&Value>, m: &Matcher) -> bool {
 pub fn eval(c: &Condition, facts: &Facts) -> Option<BTreeMap<String, Value>> {
     let mut hit = BTreeMap::new();
     for (name, m) in c {
-        let f = facts.get(name);
+        let f = facts.get(name.as_str());
         if !matches(f, m) {
             return None;
         }

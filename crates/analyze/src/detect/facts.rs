@@ -7,7 +7,7 @@ use crate::finding::OperationFinding;
 use crate::operations::Operation;
 use serde_json::{json, Value};
 
-fn put(f: &mut Facts, k: &str, v: Option<&str>) {
+fn put(f: &mut Facts, k: &'static str, v: Option<&str>) {
     if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
         f.insert(k.into(), json!(v));
     }
@@ -24,6 +24,7 @@ pub fn operation_facts(op: &Operation, fin: &OperationFinding) -> Facts {
     let resp = op.response_body();
     let mut f: Facts = decode::body_facts(name, req.as_ref(), resp.as_ref(), op.resource_id())
         .into_iter()
+        .map(|(k, v)| (k.into(), v))
         .collect();
     f.insert("op".into(), json!(super::rules::normalize_name(name)));
     f.insert("status".into(), snake(&fin.status));

@@ -168,7 +168,7 @@ pub fn eval_rule(r: &Rule, facts: &Facts, pack: &RulePack) -> Option<Detection> 
     let evidence: BTreeMap<String, Value> = facts
         .iter()
         .filter(|(k, _)| BODY_PREFIXES.iter().any(|p| k.starts_with(p)))
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
     let mut d = Detection {
         rule: r.id.clone(),

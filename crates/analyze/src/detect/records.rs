@@ -94,9 +94,9 @@ fn pick_text(v: &Value, candidates: &[&str]) -> Option<String> {
     }
 }
 
-fn put<S: AsRef<str>>(f: &mut Facts, k: &str, v: Option<S>) {
+fn put<S: AsRef<str>>(f: &mut Facts, k: &'static str, v: Option<S>) {
     if let Some(v) = v {
-        f.insert(k.to_string(), json!(v.as_ref()));
+        f.insert(k.into(), json!(v.as_ref()));
     }
 }
 
@@ -341,9 +341,9 @@ pub fn audit_view_json(raw: &Value) -> Facts {
     f
 }
 
-fn put_str(f: &mut Facts, k: &str, v: Option<&str>) {
+fn put_str(f: &mut Facts, k: &'static str, v: Option<&str>) {
     if let Some(v) = v {
-        f.insert(k.to_string(), Value::String(v.to_string()));
+        f.insert(k.into(), Value::String(v.to_string()));
     }
 }
 

@@ -333,7 +333,16 @@ pub fn build(
         audit: n_audit,
         operations: findings.len(),
         linked,
-        interest: interest.iter().map(|&i| findings[i].clone()).collect(),
+        // `interest` is ascending: the findings of interest are moved out, not copied.
+        interest: {
+            let mut wanted = interest.iter().copied().peekable();
+            findings
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| wanted.next_if_eq(i).is_some())
+                .map(|(_, f)| f)
+                .collect()
+        },
         skipped: total_skipped,
         errors: c.errors,
     })
