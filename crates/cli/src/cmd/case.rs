@@ -201,7 +201,7 @@ pub fn build(
         c.signins.iter_mut().for_each(|s| r.signin(s));
         c.audit.iter_mut().for_each(|a| r.audit(a));
     }
-    progress.step("writing case.sqlite (records)");
+    progress.step("case.sqlite activity rows (the rest)");
     let writer = match writer {
         Writer::Thread(h, kept) => {
             let events = kept
