@@ -41,6 +41,11 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import duckdb' 2>/dev
 fi
 DUCKDB_VERSION=$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 
+# Sequential write speed of the disk the bundle goes to (1 GiB, flushed): a bundle of B bytes
+# cannot be written faster than B / this, whatever the CPU does.
+DISK_LINE=$(dd if=/dev/zero of="$DATA/.ddtest" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1)
+rm -f "$DATA/.ddtest"
+DISK_MBS=$(echo "$DISK_LINE" | awk '{b=$1; for (i=1;i<=NF;i++) if ($i=="s,") s=$(i-1); if (s>0) printf "%d", b/s/1e6}')
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 COMMIT=$(commit_line)
 ROWS=""       # main table
@@ -81,6 +86,9 @@ for N in $SIZES; do
     TT_RSS=$(( $(time_rss_kb "$LOG/tt") / 1024 ))
     SUMMARY=$(cat "$LOG/tt" "$LOG/tt.out" | grep -m1 -E '^tokentrail: [0-9]+ files' | sed 's/^tokentrail: //' || true)
     BUNDLE_BYTES=$(du -sb "$B" | cut -f1)
+    PARTS=$(du -sm "$B"/* | sort -rn | awk '{n=$2; sub(".*/","",n); printf "%s%s %s MB", (NR>1?", ":""), n, $1}')
+    FLOOR=$(awk -v b="$BUNDLE_BYTES" -v r="${DISK_MBS:-0}" 'BEGIN{ if (r > 0) printf "%.0f", b / 1e6 / r; else print "?" }')
+    BUNDLE_NOTES+="- N=$N: bundle $((BUNDLE_BYTES / 1000000)) MB ($PARTS); writing it at ${DISK_MBS:-?} MB/s takes at least $FLOOR s"$'\n'
     PHASE_SIZES+=("$N")
     # "tokentrail: timing:   92.306 s  144.340 s    5888 MiB  reading inputs"
     # (wall, CPU, peak RSS so far, phase; the header line has no figures and is skipped)
@@ -131,6 +139,7 @@ done
   echo
   echo "- Date: $START (UTC)"
   echo "- Machine: $(machine_line); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Disk: ${DISK_MBS:-?} MB/s sequential write (\`dd if=/dev/zero bs=1M count=1024 conv=fdatasync\` in bench/data)"
   echo "- Commit: $COMMIT"
   echo "- Command: \`SIZES=\"$SIZES\" bench/investigate.sh\`"
   echo "- Per size N:"
@@ -170,6 +179,12 @@ done
     echo "| sizes | N ratio | n log n ratio | wall ratio | wall / n log n | CPU ratio | CPU / n log n | peak RSS ratio |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     printf "%s" "$GROWTH"
+  fi
+  if [ -n "${BUNDLE_NOTES:-}" ]; then
+    echo
+    echo "### Bundle size and the disk floor"
+    echo
+    printf "%s" "$BUNDLE_NOTES"
   fi
   if [ -n "${SUMMARIES:-}" ]; then
     echo
