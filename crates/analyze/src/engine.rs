@@ -199,8 +199,8 @@ fn explain(
             user_agent: o.user_agent.as_deref().map(str::to_string),
             conditional_access: o.conditional_access.as_deref().map(str::to_string),
         }),
-        indicators,
-        anomalies,
+        indicators: crate::finding::shared(indicators),
+        anomalies: crate::finding::shared(anomalies),
         gaps,
         statement: stmt,
         detections: Vec::new(),
@@ -212,7 +212,7 @@ fn explain(
             .events
             .iter()
             .map(|e| SourceRef {
-                file: e.source.file.to_string(),
+                file: e.source.file.clone(),
                 record: e.source.record,
                 line: e.source.line,
             })

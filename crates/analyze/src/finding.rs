@@ -5,6 +5,33 @@ use crate::gaps::Gap;
 use crate::identity::Identity;
 use crate::verdict::Verdict;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+thread_local! {
+    /// Lines already shared by this thread (each worker keeps its own, so there is no lock;
+    /// a line is held at most once per thread).
+    static SHARED: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+/// `lines` as shared text: a line equal to one seen before on this thread reuses it.
+pub fn shared(lines: Vec<String>) -> Vec<Arc<str>> {
+    SHARED.with(|set| {
+        let mut set = set.borrow_mut();
+        lines
+            .into_iter()
+            .map(|l| match set.get(l.as_str()) {
+                Some(a) => a.clone(),
+                None => {
+                    let a: Arc<str> = l.into();
+                    set.insert(a.clone());
+                    a
+                }
+            })
+            .collect()
+    })
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Client {
@@ -43,7 +70,8 @@ pub struct SessionOrigin {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceRef {
-    pub file: String,
+    /// Shared with every other event read from the same file.
+    pub file: Arc<str>,
     pub record: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
@@ -73,8 +101,10 @@ pub struct OperationFinding {
     pub verdict: Verdict,
     pub sign_in: Option<SignInRef>,
     pub session_origin: Option<SessionOrigin>,
-    pub indicators: Vec<String>,
-    pub anomalies: Vec<String>,
+    /// Shared text: the same few thousand lines recur across hundreds of thousands of
+    /// operations (see [`shared`]).
+    pub indicators: Vec<Arc<str>>,
+    pub anomalies: Vec<Arc<str>>,
     pub gaps: Vec<Gap>,
     pub statement: String,
     pub detections: Vec<DetectionRef>,

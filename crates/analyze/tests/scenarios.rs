@@ -442,21 +442,25 @@ fn hosting_ranges_name_the_provider_and_flag_a_user_token_used_from_a_cloud() {
     let f1 = only(&a.findings, "c1");
     assert!(f1
         .indicators
-        .contains(&"ARM caller IP 20.1.2.3 belongs to Azure (AzureCloud)".to_string()));
-    assert!(f1.indicators.contains(
-        &"issuing sign-in IP 198.51.100.7 is not in any known hosting range".to_string()
-    ));
+        .iter()
+        .any(|i| &**i == "ARM caller IP 20.1.2.3 belongs to Azure (AzureCloud)"));
+    assert!(f1
+        .indicators
+        .iter()
+        .any(|i| &**i == "issuing sign-in IP 198.51.100.7 is not in any known hosting range"));
     assert_eq!(
         f1.anomalies
             .iter()
             .filter(|a| a.starts_with("hosting_ip_for_user_token:"))
+            .map(|a| &**a)
             .collect::<Vec<_>>(),
         ["hosting_ip_for_user_token: a user token called ARM from 20.1.2.3, which belongs to Azure (AzureCloud), but the issuing sign-in came from 198.51.100.7"]
     );
     let f2 = only(&a.findings, "c2");
     assert!(f2
         .indicators
-        .contains(&"ARM caller IP 198.51.100.7 is not in any known hosting range".to_string()));
+        .iter()
+        .any(|i| &**i == "ARM caller IP 198.51.100.7 is not in any known hosting range"));
     assert!(!f2.anomalies.iter().any(|a| a.starts_with("hosting_ip")));
     let f3 = only(&a.findings, "c3");
     assert_eq!(
@@ -465,7 +469,8 @@ fn hosting_ranges_name_the_provider_and_flag_a_user_token_used_from_a_cloud() {
     );
     assert!(f3
         .indicators
-        .contains(&"issuing sign-in IP 52.1.2.3 belongs to AWS (EC2)".to_string()));
+        .iter()
+        .any(|i| &**i == "issuing sign-in IP 52.1.2.3 belongs to AWS (EC2)"));
     // A garbage caller IP says nothing rather than something wrong.
     assert!(!f3.indicators.iter().any(|i| i.contains("garbage-ip")));
     assert!(!f3.anomalies.iter().any(|a| a.starts_with("hosting_ip")));
