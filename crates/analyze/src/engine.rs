@@ -48,8 +48,15 @@ pub fn attribute_with<E: Into<Box<ActivityEvent>>>(
     signins: Vec<SignInFacts>,
     cx: &Context<'_>,
 ) -> Attribution {
-    let grouped = group(events);
-    let index = SignInIndex::new(signins);
+    // Grouping (one thread) and indexing the sign-ins are independent: side by side.
+    let (grouped, index) = std::thread::scope(|s| {
+        let index = s.spawn(|| SignInIndex::new(signins));
+        let grouped = group(events);
+        let index = index
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (grouped, index)
+    });
     let ips = anomalies::token_ips(&grouped.operations);
     // Operations are explained independently: in parallel, collected in input order.
     let findings = grouped

@@ -176,25 +176,54 @@ impl TextPostings {
 
 impl SignInIndex {
     pub fn new(mut all: Vec<SignInFacts>) -> Self {
-        all.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        use rayon::prelude::*;
+        // A stable sort, as the sequential one was: the order never depends on threads.
+        all.par_sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         for (i, s) in all.iter_mut().enumerate() {
             s.index = i;
         }
         let pos = |s: &SignInFacts| s.index as u32;
+        let text = |f: fn(&SignInFacts) -> Option<&str>| {
+            TextPostings::build(all.iter().map(|s| (f(s), pos(s))))
+        };
+        // The five lists are independent: built side by side.
+        let ((by_token, by_request), (by_session, (by_object, by_upn))) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        Postings::build(
+                            all.iter()
+                                .filter_map(|s| s.token_guid.map(|g| (g, pos(s))))
+                                .collect(),
+                        )
+                    },
+                    || {
+                        Postings::build(
+                            all.iter()
+                                .filter_map(|s| s.request_guid.map(|g| (g, pos(s))))
+                                .collect(),
+                        )
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || text(|s| s.session_id.as_deref()),
+                    || {
+                        rayon::join(
+                            || text(|s| s.object_id.as_deref()),
+                            || text(|s| s.upn.as_deref()),
+                        )
+                    },
+                )
+            },
+        );
         SignInIndex {
-            by_token: Postings::build(
-                all.iter()
-                    .filter_map(|s| s.token_guid.map(|g| (g, pos(s))))
-                    .collect(),
-            ),
-            by_request: Postings::build(
-                all.iter()
-                    .filter_map(|s| s.request_guid.map(|g| (g, pos(s))))
-                    .collect(),
-            ),
-            by_session: TextPostings::build(all.iter().map(|s| (s.session_id.as_deref(), pos(s)))),
-            by_object: TextPostings::build(all.iter().map(|s| (s.object_id.as_deref(), pos(s)))),
-            by_upn: TextPostings::build(all.iter().map(|s| (s.upn.as_deref(), pos(s)))),
+            by_token,
+            by_request,
+            by_session,
+            by_object,
+            by_upn,
             all,
         }
     }
