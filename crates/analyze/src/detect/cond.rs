@@ -5,10 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Facts of one subject (operation, audit event, sign-in), by name.
-pub type Facts = BTreeMap<std::borrow::Cow<'static, str>, Value>;
+pub type Facts = BTreeMap<Cow<'static, str>, Value>;
 
 /// A condition: every entry must match.
 pub type Condition = BTreeMap<String, Matcher>;
@@ -50,12 +51,23 @@ impl Ops {
     }
 }
 
-fn text(v: &Value) -> Option<String> {
+/// A scalar as text, compared without regard to ASCII case (strings as they are, numbers
+/// and booleans as JSON writes them); `None` for null, lists and objects.
+fn text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.to_ascii_lowercase()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         _ => None,
+    }
+}
+
+/// `s` in lower case, copied only when it has an upper-case letter.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -63,28 +75,27 @@ fn scalar_eq(fact: &Value, want: &Value) -> bool {
     match (fact, want) {
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         _ => match (text(fact), text(want)) {
-            (Some(a), Some(b)) => a == b,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(&b),
             _ => fact.is_null() && want.is_null(),
         },
     }
 }
 
-/// The values a fact offers: its items when it is a list, else itself.
-fn items(fact: &Value) -> Vec<&Value> {
-    match fact {
-        Value::Array(a) => a.iter().collect(),
-        Value::Null => Vec::new(),
-        v => vec![v],
-    }
-}
-
+/// Does any value the fact offers (its items when it is a list, else itself) pass `f`?
 fn any_item(fact: &Value, f: impl Fn(&Value) -> bool) -> bool {
-    items(fact).into_iter().any(f)
+    match fact {
+        Value::Array(a) => a.iter().any(f),
+        Value::Null => false,
+        v => f(v),
+    }
 }
 
 fn str_test(fact: &Value, pats: &[String], f: fn(&str, &str) -> bool) -> bool {
     any_item(fact, |v| {
-        text(v).is_some_and(|s| pats.iter().any(|p| f(&s, &p.to_ascii_lowercase())))
+        text(v).is_some_and(|s| {
+            let s = lower(&s);
+            pats.iter().any(|p| f(&s, &lower(p)))
+        })
     })
 }
 
@@ -144,15 +155,21 @@ pub fn matches(fact: Option<&Value>, m: &Matcher) -> bool {
 
 /// Does every entry of `c` hold? Returns the matched facts (name → value) when it does.
 pub fn eval(c: &Condition, facts: &Facts) -> Option<BTreeMap<String, Value>> {
-    let mut hit = BTreeMap::new();
-    for (name, m) in c {
-        let f = facts.get(name.as_str());
-        if !matches(f, m) {
-            return None;
-        }
-        hit.insert(name.clone(), f.cloned().unwrap_or(Value::Null));
+    // Most conditions fail: test them all before copying any matched value.
+    if !c
+        .iter()
+        .all(|(name, m)| matches(facts.get(name.as_str()), m))
+    {
+        return None;
     }
-    Some(hit)
+    Some(
+        c.keys()
+            .map(|name| {
+                let v = facts.get(name.as_str()).cloned().unwrap_or(Value::Null);
+                (name.clone(), v)
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -188,6 +205,14 @@ mod tests {
             Some(&json!("Hello World")),
             &m("{contains: [world]}")
         ));
+        // Case never matters, patterns included; numbers and strings compare as text.
+        assert!(matches(Some(&json!("HELLO")), &m("{contains: [eLL]}")));
+        assert!(matches(Some(&json!("AbC")), &m("{endswith: [BC]}")));
+        assert!(matches(Some(&json!("3389")), &m("3389")));
+        assert!(matches(Some(&json!(3389)), &m("'3389'")));
+        assert!(matches(Some(&json!("TRUE")), &m("true")));
+        assert!(!matches(Some(&json!(null)), &m("x")));
+        assert!(!matches(Some(&json!([])), &m("x")));
     }
 
     #[test]
