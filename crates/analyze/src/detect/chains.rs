@@ -240,13 +240,17 @@ impl SigninNeeds {
         let f = &v.facts;
         (self.weak
             && (self.ids.contains(v.subject.id.as_str())
-                || (b(f, "success") == Some(true) && who_keys(f).any(|k| self.who.contains(&k)))))
+                || (b(f, "success") == Some(true)
+                    && ["upn", "object_id"]
+                        .iter()
+                        .filter_map(|k| s(f, k))
+                        .any(|k| self.who.contains(super::cond::lower(k).as_ref())))))
             || (self.sp
                 && s(f, "kind") == Some("service_principal")
                 && ["app_id", "object_id", "app_name"]
                     .iter()
                     .filter_map(|k| s(f, k))
-                    .any(|k| self.sp_keys.contains(&k.to_ascii_lowercase())))
+                    .any(|k| self.sp_keys.contains(super::cond::lower(k).as_ref())))
             || self
                 .thresholds
                 .iter()

@@ -63,7 +63,7 @@ fn text(v: &Value) -> Option<Cow<'_, str>> {
 }
 
 /// `s` in lower case, copied only when it has an upper-case letter.
-fn lower(s: &str) -> Cow<'_, str> {
+pub(crate) fn lower(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(s.to_ascii_lowercase())
     } else {
