@@ -34,7 +34,7 @@ pub fn try_rest(text: &str, source: &Provenance) -> Option<ActivityEvent> {
 }
 
 /// A string borrowed from the input when it has no escapes.
-struct Str<'a>(Cow<'a, str>);
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Str<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -59,7 +59,7 @@ impl<'de> Deserialize<'de> for Str<'de> {
 }
 
 /// A string or null.
-struct OptStr<'a>(Option<Cow<'a, str>>);
+pub(crate) struct OptStr<'a>(pub(crate) Option<Cow<'a, str>>);
 
 impl<'de> Deserialize<'de> for OptStr<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Text<'de> {
 }
 
 /// `claims`: null, or an object of string (or null) values.
-enum ClaimsField<'a> {
+pub(crate) enum ClaimsField<'a> {
     Null,
     Pairs(Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>),
 }

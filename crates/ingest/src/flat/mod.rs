@@ -1,0 +1,347 @@
+//! Typed fast paths for the record shapes that dominate large inputs: diagnostic-settings
+//! sign-in and Activity records and Graph sign-in objects.
+//!
+//! The generic path builds a `serde_json::Value` tree of the whole record and reads it
+//! through the case-insensitive [`Fields`](crate::fields::Fields) view. Here one object is
+//! deserialized into a [`Flat`]: a slot per member of a known [`Shape`], keyed by its exact
+//! spelling; strings are borrowed from the input, other scalars and nested containers are
+//! `Value`s, members no reader looks at are skipped unparsed. [`Flat`] implements
+//! [`FieldSrc`], so the same builders run over it.
+//!
+//! A [`Flat`] is built only when the generic path would read the object identically:
+//! - a member spelled exactly as in the shape goes to its slot; the same member twice is
+//!   refused (a JSON object keeps the last value, a `Value` tree cannot tell);
+//! - any other member is skipped only when its normalized name is not one that a reader
+//!   (the builder, or `classify` deciding the record's schema) looks up on that object;
+//!   otherwise (another spelling of a read member, or a member that would change the
+//!   schema) the object is refused.
+//!
+//! Refused objects return `None` and the caller uses the generic path, so the output never
+//! depends on which path ran.
+
+pub mod signin;
+
+use crate::activity::fast::Str;
+use crate::fields::{
+    array_of_value, as_object, norm_key, str_array, str_bool, str_int, str_object, str_text,
+    value_bool, value_int, value_text, FieldSrc,
+};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The members of one object shape.
+pub struct Shape {
+    /// Exact spellings kept in slots (slot `i` is `keys[i]`).
+    pub keys: &'static [&'static str],
+    /// A member parsed as a nested [`Flat`] of another shape (refused unless an object).
+    pub nested: Option<(&'static str, &'static Shape)>,
+    /// Exact spellings seen in exports that no reader looks at: skipped without normalizing
+    /// the name. (One whose normalized name is read is dropped from this list at start.)
+    pub ignored: &'static [&'static str],
+    /// Normalized names read on this object besides the slot keys' own: present in any
+    /// other spelling, the object is refused.
+    pub read: &'static [&'static [&'static str]],
+    tables: OnceLock<Tables>,
+}
+
+/// What a member's exact spelling means.
+#[derive(Clone, Copy)]
+enum Role {
+    Slot(usize),
+    Nested(usize),
+    Ignore,
+}
+
+struct Tables {
+    /// Exact spelling -> role, sorted.
+    exact: Vec<(&'static str, Role)>,
+    /// Normalized name -> slot, sorted.
+    norm: Vec<(String, usize)>,
+    /// Every normalized name read on this object, sorted.
+    read: Vec<String>,
+}
+
+impl Shape {
+    pub const fn new(
+        keys: &'static [&'static str],
+        nested: Option<(&'static str, &'static Shape)>,
+        ignored: &'static [&'static str],
+        read: &'static [&'static [&'static str]],
+    ) -> Shape {
+        Shape {
+            keys,
+            nested,
+            ignored,
+            read,
+            tables: OnceLock::new(),
+        }
+    }
+
+    fn tables(&self) -> &Tables {
+        self.tables.get_or_init(|| {
+            let mut read: Vec<String> = self
+                .read
+                .iter()
+                .flat_map(|l| l.iter())
+                .map(|r| r.to_string())
+                .chain(self.keys.iter().map(|k| norm_key(k)))
+                .collect();
+            read.sort();
+            read.dedup();
+            let mut exact: Vec<(&'static str, Role)> = Vec::new();
+            let mut norm = Vec::new();
+            for (i, k) in self.keys.iter().enumerate() {
+                let role = match self.nested {
+                    Some((n, _)) if n == *k => Role::Nested(i),
+                    _ => Role::Slot(i),
+                };
+                exact.push((k, role));
+                norm.push((norm_key(k), i));
+            }
+            for k in self.ignored {
+                if read.binary_search(&norm_key(k)).is_err() {
+                    exact.push((k, Role::Ignore));
+                }
+            }
+            exact.sort_by(|a, b| a.0.cmp(b.0));
+            norm.sort();
+            Tables { exact, norm, read }
+        })
+    }
+
+    fn role(&self, key: &str) -> Option<Role> {
+        let t = self.tables();
+        t.exact
+            .binary_search_by(|(k, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| t.exact[i].1)
+    }
+
+    /// The slot of a normalized name.
+    fn slot_of(&self, norm: &str) -> Option<usize> {
+        let t = self.tables();
+        t.norm
+            .binary_search_by(|(k, _)| k.as_str().cmp(norm))
+            .ok()
+            .map(|i| t.norm[i].1)
+    }
+
+    /// True when some reader looks up the normalized name `norm` on this object.
+    pub fn reads(&self, norm: &str) -> bool {
+        self.tables()
+            .read
+            .binary_search_by(|r| r.as_str().cmp(norm))
+            .is_ok()
+    }
+}
+
+/// One kept member.
+pub enum Slot<'a> {
+    /// A string, borrowed when it has no escapes.
+    Str(Cow<'a, str>),
+    /// Null, a boolean, a number, an array or an object, exactly as the `Value` tree has it.
+    Val(Value),
+    /// The nested object of [`Shape::nested`].
+    Flat(Box<Flat<'a>>),
+}
+
+impl<'de> Deserialize<'de> for Slot<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Slot<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Slot::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Slot::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Slot::Str(Cow::Owned(v)))
+            }
+            // The rest as `Value`'s own visitor builds them.
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Slot::Val(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Slot::Val(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Slot::Val(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Slot::Val(Value::from(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Slot::Val(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Slot::Val(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(a)).map(Slot::Val)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(a)).map(Slot::Val)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One object of a known [`Shape`], its kept members in slots.
+pub struct Flat<'a> {
+    shape: &'static Shape,
+    slots: Vec<Option<Slot<'a>>>,
+    /// Members seen, skipped ones included.
+    members: usize,
+}
+
+/// Deserializes a [`Flat`] of a shape.
+pub struct FlatSeed(pub &'static Shape);
+
+impl<'de> DeserializeSeed<'de> for FlatSeed {
+    type Value = Flat<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Flat<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FlatSeed {
+    type Value = Flat<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of a known shape")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Flat<'de>, A::Error> {
+        let shape = self.0;
+        let mut slots: Vec<Option<Slot<'de>>> = Vec::with_capacity(shape.keys.len());
+        slots.resize_with(shape.keys.len(), || None);
+        let mut members = 0;
+        while let Some(k) = m.next_key::<Str<'de>>()? {
+            members += 1;
+            let (i, v) = match shape.role(&k.0) {
+                Some(Role::Slot(i)) => (i, m.next_value::<Slot<'de>>()?),
+                Some(Role::Nested(i)) => {
+                    let sub = shape.nested.map(|(_, s)| s).expect("nested shape");
+                    (i, Slot::Flat(Box::new(m.next_value_seed(FlatSeed(sub))?)))
+                }
+                Some(Role::Ignore) => {
+                    m.next_value::<de::IgnoredAny>()?;
+                    continue;
+                }
+                None => {
+                    if shape.reads(&norm_key(&k.0)) {
+                        return Err(de::Error::custom("a read member in another spelling"));
+                    }
+                    m.next_value::<de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if slots[i].is_some() {
+                return Err(de::Error::custom("repeated member"));
+            }
+            slots[i] = Some(v);
+        }
+        Ok(Flat {
+            shape,
+            slots,
+            members,
+        })
+    }
+}
+
+impl<'a> Flat<'a> {
+    /// Parses `text` as an object of `shape`; `None` when it is not one.
+    pub fn parse(text: &'a str, shape: &'static Shape) -> Option<Flat<'a>> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let f = FlatSeed(shape).deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(f)
+    }
+
+    /// True when the object has no members at all.
+    pub fn is_empty(&self) -> bool {
+        self.members == 0
+    }
+
+    /// The member whose normalized name is `norm`.
+    pub fn slot(&self, norm: &str) -> Option<&Slot<'a>> {
+        debug_assert!(
+            self.shape.reads(norm),
+            "{norm:?} is read but not listed as read by its shape"
+        );
+        self.slots[self.shape.slot_of(norm)?].as_ref()
+    }
+
+    /// The nested object in the member `norm`.
+    pub fn nested(&self, norm: &str) -> Option<&Flat<'a>> {
+        match self.slot(norm)? {
+            Slot::Flat(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// `Fields::get`: the first present, non-null member.
+    fn get(&self, names: &[&str]) -> Option<&Slot<'a>> {
+        names.iter().find_map(|n| match self.slot(n)? {
+            Slot::Val(Value::Null) => None,
+            s => Some(s),
+        })
+    }
+}
+
+/// The nested shape's members are never read as a value (only through [`Flat::nested`]);
+/// these answer as for an object without a `value` member.
+impl FieldSrc for Flat<'_> {
+    fn str(&self, names: &[&str]) -> Option<String> {
+        names.iter().find_map(|n| match self.slot(n)? {
+            Slot::Str(s) => str_text(s),
+            Slot::Val(v) => value_text(v),
+            Slot::Flat(_) => None,
+        })
+    }
+    fn int(&self, names: &[&str]) -> Option<i64> {
+        match self.get(names)? {
+            Slot::Str(s) => str_int(s),
+            Slot::Val(v) => value_int(v),
+            Slot::Flat(_) => None,
+        }
+    }
+    fn bool(&self, names: &[&str]) -> Option<bool> {
+        match self.get(names)? {
+            Slot::Str(s) => str_bool(s),
+            Slot::Val(v) => value_bool(v),
+            Slot::Flat(_) => None,
+        }
+    }
+    fn has(&self, names: &[&str]) -> bool {
+        names.iter().any(|n| self.slot(n).is_some())
+    }
+    fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
+        match self.get(names)? {
+            Slot::Str(s) => Some(str_array(s)),
+            Slot::Val(v) => Some(array_of_value(v)),
+            Slot::Flat(_) => None,
+        }
+    }
+    fn object(&self, names: &[&str]) -> Option<Map<String, Value>> {
+        names.iter().find_map(|n| match self.slot(n)? {
+            Slot::Str(s) => str_object(s),
+            Slot::Val(v) => as_object(v),
+            Slot::Flat(_) => None,
+        })
+    }
+    fn get_str(&self, names: &[&str]) -> Option<&str> {
+        match self.get(names)? {
+            Slot::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
