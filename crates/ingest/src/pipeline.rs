@@ -291,19 +291,42 @@ pub fn normalize_frame_with(
 /// bytes picks the path to try; a wrong guess only costs a refused attempt.
 pub fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<(Record, Schema)> {
     let text = std::str::from_utf8(bytes).ok()?;
-    let head = &bytes[..bytes.len().min(400)];
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    let signin = |(s, schema): (tokentrail_model::SignIn, Schema)| {
-        (Record::SignIn(Box::new(s)), schema)
-    };
-    if has(b"SignInLogs\"") {
-        return crate::flat::signin::try_diagnostic(text, prov).map(signin);
+    let head = &bytes[..bytes.len().min(1024)];
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    let signin =
+        |(s, schema): (tokentrail_model::SignIn, Schema)| (Record::SignIn(Box::new(s)), schema);
+    match category_hint(head) {
+        Some(c) if c.ends_with(b"SignInLogs") => {
+            return crate::flat::signin::try_diagnostic(text, prov).map(signin);
+        }
+        Some(c)
+            if crate::detect::ACTIVITY_CATEGORIES
+                .iter()
+                .any(|a| c.eq_ignore_ascii_case(a.as_bytes())) =>
+        {
+            return crate::flat::activity::try_diagnostic(text, prov)
+                .map(|(ev, schema)| (Record::Activity(Box::new(ev)), schema));
+        }
+        _ => {}
     }
     if has(b"\"createdDateTime\"") {
         return crate::flat::signin::try_graph(text, prov).map(signin);
     }
     crate::activity::fast::try_rest(text, prov)
         .map(|ev| (Record::Activity(Box::new(ev)), Schema::ActivityRest))
+}
+
+/// The first `"category": "..."` string value in `head` (no escapes), if any.
+fn category_hint(head: &[u8]) -> Option<&[u8]> {
+    let at = memchr::memmem::find(head, b"\"category\"")? + 10;
+    let rest = &head[at..];
+    let rest = rest
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
 }
 
 /// Classifies and normalizes one JSON object (from any framing, including CSV rows

@@ -43,7 +43,8 @@ fn check(file: &Arc<str>, index: u64, frame: &Frame) -> bool {
         offset: Some(frame.offset),
     };
     let _ = text;
-    frame.kind == FrameKind::Json && tokentrail_ingest::pipeline::fast_path(&frame.bytes, &p).is_some()
+    frame.kind == FrameKind::Json
+        && tokentrail_ingest::pipeline::fast_path(&frame.bytes, &p).is_some()
 }
 
 fn frame_of(v: &Value) -> Frame {

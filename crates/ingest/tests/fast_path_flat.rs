@@ -76,7 +76,11 @@ fn generated_records_take_the_fast_path() {
     for blob in [s.diag_signins(), s.graph_page(), s.diag_activity()] {
         let (n, fast) = check_blob(blob.name, &blob.bytes);
         assert_eq!(n, blob.records, "{}", blob.name);
-        assert_eq!(fast, n, "{}: not every record took the fast path", blob.name);
+        assert_eq!(
+            fast, n,
+            "{}: not every record took the fast path",
+            blob.name
+        );
     }
 }
 
@@ -217,7 +221,14 @@ fn apply(v: &mut Value, (which, pick, how, text): &(u8, usize, u8, String)) {
             return;
         }
         13 => {
-            let extra = ["type", "Caller", "TimeGenerated", "requestId", "Date", "user_id"];
+            let extra = [
+                "type",
+                "Caller",
+                "TimeGenerated",
+                "requestId",
+                "Date",
+                "user_id",
+            ];
             m.insert(extra[pick % extra.len()].into(), json!(text));
             return;
         }
@@ -265,6 +276,10 @@ fn repeated_and_odd_members_agree() {
             r#""":1,"#,
             r#""correlationId":null,"#,
             r#""location":"\u00e9\ud83d\ude00","#,
+            // Out of range: the `Value` tree refuses it even where no reader looks.
+            r#""location":1e400,"#,
+            r#""flaggedForReview":[1e400],"#,
+            r#""location":"\ud800","#,
         ] {
             let t = format!("{{{extra}{body}");
             check(&file, 0, &frame_bytes(t.into_bytes()));

@@ -19,9 +19,10 @@
 //! Refused objects return `None` and the caller uses the generic path, so the output never
 //! depends on which path ran.
 
+pub mod activity;
 pub mod signin;
 
-use crate::activity::fast::Str;
+use crate::activity::fast::{ClaimsField, Str};
 use crate::fields::{
     array_of_value, as_object, norm_key, str_array, str_bool, str_int, str_object, str_text,
     value_bool, value_int, value_text, FieldSrc,
@@ -35,10 +36,11 @@ use std::sync::OnceLock;
 
 /// The members of one object shape.
 pub struct Shape {
-    /// Exact spellings kept in slots (slot `i` is `keys[i]`).
+    /// Exact spellings kept in slots (slot `i` is `keys[i]`; `a|b` accepts either spelling,
+    /// both normalizing alike, into one slot).
     pub keys: &'static [&'static str],
-    /// A member parsed as a nested [`Flat`] of another shape (refused unless an object).
-    pub nested: Option<(&'static str, &'static Shape)>,
+    /// A member read as something other than a [`Slot::Str`] / [`Slot::Val`].
+    pub nested: Option<(&'static str, Nested)>,
     /// Exact spellings seen in exports that no reader looks at: skipped without normalizing
     /// the name. (One whose normalized name is read is dropped from this list at start.)
     pub ignored: &'static [&'static str],
@@ -48,11 +50,20 @@ pub struct Shape {
     tables: OnceLock<Tables>,
 }
 
+/// How [`Shape::nested`] is read.
+#[derive(Clone, Copy)]
+pub enum Nested {
+    /// An object of another shape (refused unless an object).
+    Flat(&'static Shape),
+    /// Token claims: an object of string (or null) values under distinct keys.
+    Claims,
+}
+
 /// What a member's exact spelling means.
 #[derive(Clone, Copy)]
 enum Role {
     Slot(usize),
-    Nested(usize),
+    Nested(usize, Nested),
     Ignore,
 }
 
@@ -68,7 +79,7 @@ struct Tables {
 impl Shape {
     pub const fn new(
         keys: &'static [&'static str],
-        nested: Option<(&'static str, &'static Shape)>,
+        nested: Option<(&'static str, Nested)>,
         ignored: &'static [&'static str],
         read: &'static [&'static [&'static str]],
     ) -> Shape {
@@ -88,7 +99,7 @@ impl Shape {
                 .iter()
                 .flat_map(|l| l.iter())
                 .map(|r| r.to_string())
-                .chain(self.keys.iter().map(|k| norm_key(k)))
+                .chain(self.keys.iter().flat_map(|k| k.split('|')).map(norm_key))
                 .collect();
             read.sort();
             read.dedup();
@@ -96,11 +107,14 @@ impl Shape {
             let mut norm = Vec::new();
             for (i, k) in self.keys.iter().enumerate() {
                 let role = match self.nested {
-                    Some((n, _)) if n == *k => Role::Nested(i),
+                    Some((n, how)) if n == *k => Role::Nested(i, how),
                     _ => Role::Slot(i),
                 };
-                exact.push((k, role));
-                norm.push((norm_key(k), i));
+                for spelling in k.split('|') {
+                    exact.push((spelling, role));
+                }
+                let first = k.split('|').next().unwrap_or(k);
+                norm.push((norm_key(first), i));
             }
             for k in self.ignored {
                 if read.binary_search(&norm_key(k)).is_err() {
@@ -147,6 +161,8 @@ pub enum Slot<'a> {
     Val(Value),
     /// The nested object of [`Shape::nested`].
     Flat(Box<Flat<'a>>),
+    /// The claims of [`Nested::Claims`].
+    Claims(ClaimsField<'a>),
 }
 
 impl<'de> Deserialize<'de> for Slot<'de> {
@@ -196,6 +212,54 @@ impl<'de> Deserialize<'de> for Slot<'de> {
     }
 }
 
+/// A member no reader looks at, parsed without keeping it. Unlike `IgnoredAny` it reads
+/// numbers in full, so it refuses exactly what a `Value` tree refuses (`1e400`).
+pub struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Skip, A::Error> {
+                while a.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Skip, A::Error> {
+                while m.next_key::<Skip>()?.is_some() {
+                    m.next_value::<Skip>()?;
+                }
+                Ok(Skip)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// One object of a known [`Shape`], its kept members in slots.
 pub struct Flat<'a> {
     shape: &'static Shape,
@@ -228,19 +292,19 @@ impl<'de> Visitor<'de> for FlatSeed {
             members += 1;
             let (i, v) = match shape.role(&k.0) {
                 Some(Role::Slot(i)) => (i, m.next_value::<Slot<'de>>()?),
-                Some(Role::Nested(i)) => {
-                    let sub = shape.nested.map(|(_, s)| s).expect("nested shape");
+                Some(Role::Nested(i, Nested::Flat(sub))) => {
                     (i, Slot::Flat(Box::new(m.next_value_seed(FlatSeed(sub))?)))
                 }
+                Some(Role::Nested(i, Nested::Claims)) => (i, Slot::Claims(m.next_value()?)),
                 Some(Role::Ignore) => {
-                    m.next_value::<de::IgnoredAny>()?;
+                    m.next_value::<Skip>()?;
                     continue;
                 }
                 None => {
                     if shape.reads(&norm_key(&k.0)) {
                         return Err(de::Error::custom("a read member in another spelling"));
                     }
-                    m.next_value::<de::IgnoredAny>()?;
+                    m.next_value::<Skip>()?;
                     continue;
                 }
             };
@@ -266,6 +330,17 @@ impl<'a> Flat<'a> {
         Some(f)
     }
 
+    /// An object of `shape` without members.
+    pub fn empty(shape: &'static Shape) -> Flat<'a> {
+        let mut slots = Vec::with_capacity(shape.keys.len());
+        slots.resize_with(shape.keys.len(), || None);
+        Flat {
+            shape,
+            slots,
+            members: 0,
+        }
+    }
+
     /// True when the object has no members at all.
     pub fn is_empty(&self) -> bool {
         self.members == 0
@@ -288,6 +363,27 @@ impl<'a> Flat<'a> {
         }
     }
 
+    /// The claims in the member `norm`.
+    pub fn claims(&self, norm: &str) -> Option<&ClaimsField<'a>> {
+        match self.slot(norm)? {
+            Slot::Claims(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// `Fields::object(&[norm]).unwrap_or_default()`, moving the object out of its slot.
+    pub fn take_object(&mut self, norm: &str) -> Map<String, Value> {
+        let Some(i) = self.slot(norm).and(self.shape.slot_of(norm)) else {
+            return Map::new();
+        };
+        match self.slots[i].take() {
+            Some(Slot::Val(Value::Object(m))) => m,
+            Some(Slot::Val(v)) => as_object(&v).unwrap_or_default(),
+            Some(Slot::Str(s)) => str_object(&s).unwrap_or_default(),
+            _ => Map::new(),
+        }
+    }
+
     /// `Fields::get`: the first present, non-null member.
     fn get(&self, names: &[&str]) -> Option<&Slot<'a>> {
         names.iter().find_map(|n| match self.slot(n)? {
@@ -304,21 +400,21 @@ impl FieldSrc for Flat<'_> {
         names.iter().find_map(|n| match self.slot(n)? {
             Slot::Str(s) => str_text(s),
             Slot::Val(v) => value_text(v),
-            Slot::Flat(_) => None,
+            Slot::Flat(_) | Slot::Claims(_) => None,
         })
     }
     fn int(&self, names: &[&str]) -> Option<i64> {
         match self.get(names)? {
             Slot::Str(s) => str_int(s),
             Slot::Val(v) => value_int(v),
-            Slot::Flat(_) => None,
+            Slot::Flat(_) | Slot::Claims(_) => None,
         }
     }
     fn bool(&self, names: &[&str]) -> Option<bool> {
         match self.get(names)? {
             Slot::Str(s) => str_bool(s),
             Slot::Val(v) => value_bool(v),
-            Slot::Flat(_) => None,
+            Slot::Flat(_) | Slot::Claims(_) => None,
         }
     }
     fn has(&self, names: &[&str]) -> bool {
@@ -328,14 +424,14 @@ impl FieldSrc for Flat<'_> {
         match self.get(names)? {
             Slot::Str(s) => Some(str_array(s)),
             Slot::Val(v) => Some(array_of_value(v)),
-            Slot::Flat(_) => None,
+            Slot::Flat(_) | Slot::Claims(_) => None,
         }
     }
     fn object(&self, names: &[&str]) -> Option<Map<String, Value>> {
         names.iter().find_map(|n| match self.slot(n)? {
             Slot::Str(s) => str_object(s),
             Slot::Val(v) => as_object(v),
-            Slot::Flat(_) => None,
+            Slot::Flat(_) | Slot::Claims(_) => None,
         })
     }
     fn get_str(&self, names: &[&str]) -> Option<&str> {

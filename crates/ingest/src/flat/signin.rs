@@ -2,7 +2,7 @@
 //! and Graph v1.0/beta `signIn` objects, both read by the shared builders in
 //! [`crate::signin`] over a [`Flat`].
 
-use super::{Flat, FieldSrc, Shape};
+use super::{FieldSrc, Flat, Nested, Shape};
 use crate::detect::{Schema, SIGNIN_CATEGORIES};
 use crate::signin::{diagnostic, graph};
 use tokentrail_model::{Provenance, SignIn};
@@ -10,7 +10,7 @@ use tokentrail_model::{Provenance, SignIn};
 /// Normalized names `classify` looks up before it settles on a sign-in schema (and the
 /// alternates the builders accept): present in any spelling, they send the record to the
 /// generic path, which decides.
-const CLASSIFY: &[&str] = &[
+pub(crate) const CLASSIFY: &[&str] = &[
     "type",
     "requestid",
     "date(utc)",
@@ -152,7 +152,8 @@ pub static SIGNIN: Shape = Shape::new(
         "clientCredentialType",
         "riskDetail",
         "riskLevelAggregated",
-        "riskLevelDuringSignIn",
+        // The Graph docs' examples spell it `riskLevelDuringsignIn`.
+        "riskLevelDuringSignIn|riskLevelDuringsignIn",
         "riskState",
         "riskEventTypes",
         "riskEventTypes_v2",
@@ -230,7 +231,7 @@ pub static DIAGNOSTIC: Shape = Shape::new(
         "identity",
         "properties",
     ],
-    Some(("properties", &SIGNIN)),
+    Some(("properties", Nested::Flat(&SIGNIN))),
     &[
         "resourceId",
         "operationName",
@@ -244,7 +245,7 @@ pub static DIAGNOSTIC: Shape = Shape::new(
 );
 
 /// A diagnostic sign-in record, when it has exactly the shape the generic path reads the
-/// same way (`classify` says `SignInDiagnostic`, `properties` is an object).
+/// same way (`classify` says `SignInDiagnostic`, `properties` is an object or absent).
 pub fn try_diagnostic(text: &str, source: &Provenance) -> Option<(SignIn, Schema)> {
     let env = Flat::parse(text, &DIAGNOSTIC)?;
     // `classify`: `time` and `category` present, the category a sign-in one.
@@ -255,8 +256,18 @@ pub fn try_diagnostic(text: &str, source: &Provenance) -> Option<(SignIn, Schema
     if !SIGNIN_CATEGORIES.contains(&category.as_str()) {
         return None;
     }
-    let props = env.nested("properties")?;
-    diagnostic::build(&env, Some(props), props, props.is_empty(), source.clone())
+    let empty;
+    let (present, props) = match env.slot("properties") {
+        None => {
+            empty = Flat::empty(&SIGNIN);
+            (None, &empty)
+        }
+        Some(_) => {
+            let p = env.nested("properties")?;
+            (Some(p), p)
+        }
+    };
+    diagnostic::build(&env, present, props, props.is_empty(), source.clone())
         .ok()
         .map(|s| (s, Schema::SignInDiagnostic))
 }
@@ -267,7 +278,12 @@ pub fn try_graph(text: &str, source: &Provenance) -> Option<(SignIn, Schema)> {
     let f = Flat::parse(text, &GRAPH)?;
     // Every name before this branch of `classify` is refused by the shape.
     if !(f.has(&["createddatetime"])
-        && f.has(&["userprincipalname", "appid", "serviceprincipalid", "ipaddress"]))
+        && f.has(&[
+            "userprincipalname",
+            "appid",
+            "serviceprincipalid",
+            "ipaddress",
+        ]))
     {
         return None;
     }

@@ -54,7 +54,11 @@ pub fn object_of<S: FieldSrc + ?Sized>(
 }
 
 /// A list member that may be JSON text, Python-repr text, or comma-separated text.
-pub fn array_of<S: FieldSrc + ?Sized>(f: &S, names: &[&str], notes: &mut Vec<String>) -> Vec<Value> {
+pub fn array_of<S: FieldSrc + ?Sized>(
+    f: &S,
+    names: &[&str],
+    notes: &mut Vec<String>,
+) -> Vec<Value> {
     match f.array(names) {
         Some(a) if a.len() == 1 => match &a[0] {
             Value::String(s) if s.starts_with("[{'") || s.starts_with("['") => {
