@@ -68,12 +68,75 @@ enum Role {
 }
 
 struct Tables {
-    /// Exact spelling -> role, sorted.
-    exact: Vec<(&'static str, Role)>,
-    /// Normalized name -> slot, sorted.
-    norm: Vec<(String, usize)>,
+    /// Exact spelling -> role.
+    exact: Table<Role>,
+    /// Normalized name -> slot.
+    norm: Table<usize>,
     /// Every normalized name read on this object, sorted.
     read: Vec<String>,
+}
+
+/// A small open-addressing hash table over string keys, filled once.
+struct Table<T> {
+    entries: Vec<Option<(String, T)>>,
+    bits: u32,
+}
+
+/// Word-at-a-time multiplicative hash (FxHash style).
+fn hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    h
+}
+
+impl<T: Copy> Table<T> {
+    fn new(items: Vec<(String, T)>) -> Table<T> {
+        let mut bits = 4;
+        while (1usize << bits) < items.len() * 4 {
+            bits += 1;
+        }
+        let mut t = Table {
+            entries: vec![None; 1 << bits],
+            bits,
+        };
+        for (k, v) in items {
+            if t.get(&k).is_none() {
+                let mut i = t.index(&k);
+                while t.entries[i].is_some() {
+                    i = (i + 1) & ((1 << bits) - 1);
+                }
+                t.entries[i] = Some((k, v));
+            }
+        }
+        t
+    }
+
+    fn index(&self, k: &str) -> usize {
+        (hash(k.as_bytes()) >> (64 - self.bits)) as usize
+    }
+
+    fn get(&self, k: &str) -> Option<T> {
+        let mask = (1 << self.bits) - 1;
+        let mut i = self.index(k);
+        loop {
+            match &self.entries[i] {
+                None => return None,
+                Some((e, v)) if e == k => return Some(*v),
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
 }
 
 impl Shape {
@@ -103,7 +166,7 @@ impl Shape {
                 .collect();
             read.sort();
             read.dedup();
-            let mut exact: Vec<(&'static str, Role)> = Vec::new();
+            let mut exact: Vec<(String, Role)> = Vec::new();
             let mut norm = Vec::new();
             for (i, k) in self.keys.iter().enumerate() {
                 let role = match self.nested {
@@ -111,37 +174,31 @@ impl Shape {
                     _ => Role::Slot(i),
                 };
                 for spelling in k.split('|') {
-                    exact.push((spelling, role));
+                    exact.push((spelling.to_string(), role));
                 }
                 let first = k.split('|').next().unwrap_or(k);
                 norm.push((norm_key(first), i));
             }
             for k in self.ignored {
                 if read.binary_search(&norm_key(k)).is_err() {
-                    exact.push((k, Role::Ignore));
+                    exact.push((k.to_string(), Role::Ignore));
                 }
             }
-            exact.sort_by(|a, b| a.0.cmp(b.0));
-            norm.sort();
-            Tables { exact, norm, read }
+            Tables {
+                exact: Table::new(exact),
+                norm: Table::new(norm),
+                read,
+            }
         })
     }
 
     fn role(&self, key: &str) -> Option<Role> {
-        let t = self.tables();
-        t.exact
-            .binary_search_by(|(k, _)| (*k).cmp(key))
-            .ok()
-            .map(|i| t.exact[i].1)
+        self.tables().exact.get(key)
     }
 
     /// The slot of a normalized name.
     fn slot_of(&self, norm: &str) -> Option<usize> {
-        let t = self.tables();
-        t.norm
-            .binary_search_by(|(k, _)| k.as_str().cmp(norm))
-            .ok()
-            .map(|i| t.norm[i].1)
+        self.tables().norm.get(norm)
     }
 
     /// True when some reader looks up the normalized name `norm` on this object.
