@@ -309,6 +309,14 @@ pub fn array_of_value(v: &Value) -> Vec<Value> {
     }
 }
 
+/// [`array_of_value`], borrowing an array.
+pub fn array_cow(v: &Value) -> Cow<'_, [Value]> {
+    match v {
+        Value::Array(a) => Cow::Borrowed(a.as_slice()),
+        other => Cow::Owned(array_of_value(other)),
+    }
+}
+
 /// [`array_of_value`] of a string.
 pub fn str_array(s: &str) -> Vec<Value> {
     let t = s.trim();
@@ -335,10 +343,10 @@ pub trait FieldSrc {
     fn bool(&self, names: &[&str]) -> Option<bool>;
     /// Like [`Fields::has`].
     fn has(&self, names: &[&str]) -> bool;
-    /// Like [`Fields::array`].
-    fn array(&self, names: &[&str]) -> Option<Vec<Value>>;
-    /// Like [`Fields::object`].
-    fn object(&self, names: &[&str]) -> Option<Map<String, Value>>;
+    /// Like [`Fields::array`], borrowing an array member.
+    fn array(&self, names: &[&str]) -> Option<Cow<'_, [Value]>>;
+    /// Like [`Fields::object_ref`].
+    fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>>;
     /// The first present, non-null member among `names` when it is a string.
     fn get_str(&self, names: &[&str]) -> Option<&str>;
 }
@@ -356,11 +364,11 @@ impl FieldSrc for Fields<'_> {
     fn has(&self, names: &[&str]) -> bool {
         Fields::has(self, names)
     }
-    fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
-        Fields::array(self, names)
+    fn array(&self, names: &[&str]) -> Option<Cow<'_, [Value]>> {
+        self.get(names).map(array_cow)
     }
-    fn object(&self, names: &[&str]) -> Option<Map<String, Value>> {
-        Fields::object(self, names)
+    fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>> {
+        Fields::object_ref(self, names)
     }
     fn get_str(&self, names: &[&str]) -> Option<&str> {
         self.get(names).and_then(Value::as_str)

@@ -24,8 +24,8 @@ pub mod signin;
 
 use crate::activity::fast::{ClaimsField, Str};
 use crate::fields::{
-    array_of_value, as_object, norm_key, str_array, str_bool, str_int, str_object, str_text,
-    value_bool, value_int, value_text, FieldSrc,
+    array_cow, as_object, as_object_ref, norm_key, str_array, str_bool, str_int, str_object,
+    str_text, value_bool, value_int, value_text, FieldSrc,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -477,17 +477,17 @@ impl FieldSrc for Flat<'_> {
     fn has(&self, names: &[&str]) -> bool {
         names.iter().any(|n| self.slot(n).is_some())
     }
-    fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
+    fn array(&self, names: &[&str]) -> Option<Cow<'_, [Value]>> {
         match self.get(names)? {
-            Slot::Str(s) => Some(str_array(s)),
-            Slot::Val(v) => Some(array_of_value(v)),
+            Slot::Str(s) => Some(Cow::Owned(str_array(s))),
+            Slot::Val(v) => Some(array_cow(v)),
             Slot::Flat(_) | Slot::Claims(_) => None,
         }
     }
-    fn object(&self, names: &[&str]) -> Option<Map<String, Value>> {
+    fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>> {
         names.iter().find_map(|n| match self.slot(n)? {
-            Slot::Str(s) => str_object(s),
-            Slot::Val(v) => as_object(v),
+            Slot::Str(s) => str_object(s).map(Cow::Owned),
+            Slot::Val(v) => as_object_ref(v),
             Slot::Flat(_) | Slot::Claims(_) => None,
         })
     }

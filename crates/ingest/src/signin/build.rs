@@ -6,6 +6,7 @@
 use crate::fields::{value_bool, value_text, FieldSrc, Fields};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use tokentrail_model::signin::{
     AppRef, AuthDetail, CaPolicy, Credential, Device, GeoLocation, ManagedIdentity, TokenId,
     TokenIssuer, UserRef,
@@ -31,11 +32,11 @@ fn meaningful(s: Option<String>) -> Option<String> {
 }
 
 /// An object member that may be JSON text or Python-repr text (pandas exports).
-pub fn object_of<S: FieldSrc + ?Sized>(
-    f: &S,
+pub fn object_of<'s, S: FieldSrc + ?Sized>(
+    f: &'s S,
     names: &[&str],
     notes: &mut Vec<String>,
-) -> Option<Map<String, Value>> {
+) -> Option<Cow<'s, Map<String, Value>>> {
     if let Some(m) = f.object(names) {
         return Some(m);
     }
@@ -43,7 +44,7 @@ pub fn object_of<S: FieldSrc + ?Sized>(
     if s.starts_with('{') {
         if let Some(Value::Object(m)) = crate::pyrepr::to_json(s) {
             notes.push(format!("{} was Python repr text; decoded", names[0]));
-            return Some(m);
+            return Some(Cow::Owned(m));
         }
         notes.push(format!(
             "{} is text that is neither JSON nor Python repr; not decoded",
@@ -54,32 +55,33 @@ pub fn object_of<S: FieldSrc + ?Sized>(
 }
 
 /// A list member that may be JSON text, Python-repr text, or comma-separated text.
-pub fn array_of<S: FieldSrc + ?Sized>(
-    f: &S,
+pub fn array_of<'s, S: FieldSrc + ?Sized>(
+    f: &'s S,
     names: &[&str],
     notes: &mut Vec<String>,
-) -> Vec<Value> {
-    match f.array(names) {
-        Some(a) if a.len() == 1 => match &a[0] {
-            Value::String(s) if s.starts_with("[{'") || s.starts_with("['") => {
-                match crate::pyrepr::to_json(s) {
-                    Some(Value::Array(x)) => {
-                        notes.push(format!("{} was Python repr text; decoded", names[0]));
-                        x
-                    }
-                    _ => {
-                        notes.push(format!(
-                            "{} is text that is neither JSON nor Python repr; not decoded",
-                            names[0]
-                        ));
-                        Vec::new()
-                    }
-                }
-            }
-            _ => a,
-        },
-        Some(a) => a,
-        None => Vec::new(),
+) -> Cow<'s, [Value]> {
+    let Some(a) = f.array(names) else {
+        return Cow::Owned(Vec::new());
+    };
+    let repr = match &a[..] {
+        [Value::String(s)] if s.starts_with("[{'") || s.starts_with("['") => Some(s.clone()),
+        _ => None,
+    };
+    let Some(s) = repr else {
+        return a;
+    };
+    match crate::pyrepr::to_json(&s) {
+        Some(Value::Array(x)) => {
+            notes.push(format!("{} was Python repr text; decoded", names[0]));
+            Cow::Owned(x)
+        }
+        _ => {
+            notes.push(format!(
+                "{} is text that is neither JSON nor Python repr; not decoded",
+                names[0]
+            ));
+            Cow::Owned(Vec::new())
+        }
     }
 }
 
