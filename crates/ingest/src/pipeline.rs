@@ -292,7 +292,8 @@ pub fn normalize_frame_with(
 pub fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<(Record, Schema)> {
     let text = std::str::from_utf8(bytes).ok()?;
     let head = &bytes[..bytes.len().min(1024)];
-    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    static CREATED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"createdDateTime\""));
     let signin =
         |(s, schema): (tokentrail_model::SignIn, Schema)| (Record::SignIn(Box::new(s)), schema);
     match category_hint(head) {
@@ -309,7 +310,7 @@ pub fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<(Record, Schema)> {
         }
         _ => {}
     }
-    if has(b"\"createdDateTime\"") {
+    if CREATED.find(head).is_some() {
         return crate::flat::signin::try_graph(text, prov).map(signin);
     }
     crate::activity::fast::try_rest(text, prov)
@@ -318,7 +319,9 @@ pub fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<(Record, Schema)> {
 
 /// The first `"category": "..."` string value in `head` (no escapes), if any.
 fn category_hint(head: &[u8]) -> Option<&[u8]> {
-    let at = memchr::memmem::find(head, b"\"category\"")? + 10;
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"category\""));
+    let at = FINDER.find(head)? + 10;
     let rest = &head[at..];
     let rest = rest
         .trim_ascii_start()
