@@ -137,7 +137,7 @@ fn mutation() -> impl Strategy<Value = (u8, usize, u8, String)> {
     (0u8..4, 0usize..100, 0u8..16, "[ -~\u{e9}\t\"\\\\]{0,8}")
 }
 
-fn target<'a>(v: &'a mut Value, which: u8, pick: usize) -> Option<&'a mut Map<String, Value>> {
+fn target(v: &mut Value, which: u8, pick: usize) -> Option<&mut Map<String, Value>> {
     let top = v.as_object_mut()?;
     match which {
         0 => Some(top),
