@@ -133,7 +133,7 @@ fn scenario_values() -> (Vec<Value>, Vec<Value>, Vec<Value>) {
 /// A random change somewhere in a record: which object (envelope, `properties`, a nested
 /// member), which member, what to do, and a random text.
 fn mutation() -> impl Strategy<Value = (u8, usize, u8, String)> {
-    (0u8..4, 0usize..100, 0u8..16, "[ -~\u{e9}\t\"\\\\]{0,8}")
+    (0u8..5, 0usize..100, 0u8..16, "[ -~\u{e9}\t\"\\\\]{0,8}")
 }
 
 fn target(v: &mut Value, which: u8, pick: usize) -> Option<&mut Map<String, Value>> {
@@ -164,6 +164,18 @@ fn target(v: &mut Value, which: u8, pick: usize) -> Option<&mut Map<String, Valu
             }
             let k = keys[pick % keys.len()].clone();
             p.get_mut(&k)?.as_object_mut()
+        }
+        4 => {
+            // The token claims of a diagnostic Activity record.
+            if top
+                .get("identity")
+                .and_then(|i| i.get("claims"))
+                .is_some_and(Value::is_object)
+            {
+                top.get_mut("identity")?.get_mut("claims")?.as_object_mut()
+            } else {
+                Some(top)
+            }
         }
         _ => {
             // Graph objects have no envelope: the nested objects of the top level.
