@@ -5,8 +5,10 @@
 //! through the case-insensitive [`Fields`](crate::fields::Fields) view. Here one object is
 //! deserialized into a [`Flat`]: a slot per member of a known [`Shape`], keyed by its exact
 //! spelling; strings are borrowed from the input, other scalars and nested containers are
-//! `Value`s, members no reader looks at are skipped unparsed. [`Flat`] implements
-//! [`FieldSrc`], so the same builders run over it.
+//! `Value`s, members no reader looks at are checked for validity ([`Skip`]) but not kept.
+//! [`Flat`] implements [`FieldSrc`], so the same builders run over it. In debug builds every
+//! name a builder asks for must be listed as read by the shape (`Shape::read`), so a new
+//! lookup in a builder without a matching list entry fails the tests.
 //!
 //! A [`Flat`] is built only when the generic path would read the object identically:
 //! - a member spelled exactly as in the shape goes to its slot; the same member twice is
