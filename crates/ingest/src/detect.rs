@@ -131,7 +131,7 @@ impl Schema {
 }
 
 /// Activity Log categories in diagnostic-settings records (and legacy log profiles).
-const ACTIVITY_CATEGORIES: &[&str] = &[
+pub const ACTIVITY_CATEGORIES: &[&str] = &[
     "administrative",
     "servicehealth",
     "resourcehealth",

@@ -122,27 +122,7 @@ impl<'a> Fields<'a> {
     /// An array member, decoding JSON text when the export stored it as a string.
     /// A scalar becomes a one-element list; empty text an empty list.
     pub fn array(&self, names: &[&str]) -> Option<Vec<Value>> {
-        for n in names {
-            if let Some((_, v)) = self.keys.iter().find(|(k, v)| k.is(n) && !v.is_null()) {
-                match v {
-                    Value::Array(a) => return Some(a.clone()),
-                    Value::String(s) => {
-                        let t = s.trim();
-                        if t.is_empty() {
-                            return Some(Vec::new());
-                        }
-                        if t.starts_with('[') {
-                            if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(t) {
-                                return Some(a);
-                            }
-                        }
-                        return Some(vec![Value::String(t.to_string())]);
-                    }
-                    other => return Some(vec![(*other).clone()]),
-                }
-            }
-        }
-        None
+        self.get(names).map(array_of_value)
     }
 
     /// A boolean: JSON booleans, and `true`/`false`/`yes`/`no`/`1`/`0` text in any case.
@@ -157,11 +137,7 @@ impl<'a> Fields<'a> {
 
     /// A float from a number or numeric text.
     pub fn float(&self, names: &[&str]) -> Option<f64> {
-        match self.get(names)? {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
-            _ => None,
-        }
+        self.get(names).and_then(value_float)
     }
 
     /// True when any of the names is present (even if null).
@@ -222,10 +198,7 @@ impl<'a> Fields<'a> {
 /// The text of a scalar or LocalizableString value; `None` for null, empty and containers.
 pub fn value_text(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => {
-            let t = s.trim();
-            (!t.is_empty()).then(|| t.to_string())
-        }
+        Value::String(s) => str_text(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Object(m) => m
@@ -241,11 +214,7 @@ pub fn value_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::Number(n) => n.as_i64().map(|i| i != 0),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Some(true),
-            "false" | "no" | "0" => Some(false),
-            _ => None,
-        },
+        Value::String(s) => str_bool(s),
         _ => None,
     }
 }
@@ -258,15 +227,7 @@ pub fn value_int(v: &Value) -> Option<i64> {
                 .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
                 .map(|f| f as i64)
         }),
-        Value::String(s) => {
-            let t = s.trim();
-            t.parse::<i64>().ok().or_else(|| {
-                t.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            })
-        }
+        Value::String(s) => str_int(s),
         _ => None,
     }
 }
@@ -280,18 +241,137 @@ pub fn as_object(v: &Value) -> Option<Map<String, Value>> {
 pub fn as_object_ref(v: &Value) -> Option<Cow<'_, Map<String, Value>>> {
     match v {
         Value::Object(m) => Some(Cow::Borrowed(m)),
-        Value::String(s) => {
-            let t = s.trim();
-            if !t.starts_with('{') && !t.starts_with('"') {
-                return None;
-            }
-            match serde_json::from_str::<Value>(t).ok()? {
-                Value::Object(m) => Some(Cow::Owned(m)),
-                inner @ Value::String(_) => as_object(&inner).map(Cow::Owned),
-                _ => None,
-            }
-        }
+        Value::String(s) => str_object(s).map(Cow::Owned),
         _ => None,
+    }
+}
+
+/// [`value_text`] of a string: trimmed, `None` when empty.
+pub fn str_text(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// [`value_bool`] of a string.
+pub fn str_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Some(true),
+        "false" | "no" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// [`value_int`] of a string.
+pub fn str_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    t.parse::<i64>().ok().or_else(|| {
+        t.parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// A float from a number or numeric text.
+pub fn value_float(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => str_float(s),
+        _ => None,
+    }
+}
+
+/// [`value_float`] of a string.
+pub fn str_float(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// [`as_object`] of a string holding a JSON object (possibly nested as a string once more).
+pub fn str_object(s: &str) -> Option<Map<String, Value>> {
+    let t = s.trim();
+    if !t.starts_with('{') && !t.starts_with('"') {
+        return None;
+    }
+    match serde_json::from_str::<Value>(t).ok()? {
+        Value::Object(m) => Some(m),
+        inner @ Value::String(_) => as_object(&inner),
+        _ => None,
+    }
+}
+
+/// [`Fields::array`] of one non-null value: arrays as they are, JSON text decoded, a
+/// scalar as a one-element list, empty text as an empty list.
+pub fn array_of_value(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::String(s) => str_array(s),
+        other => vec![other.clone()],
+    }
+}
+
+/// [`array_of_value`], borrowing an array.
+pub fn array_cow(v: &Value) -> Cow<'_, [Value]> {
+    match v {
+        Value::Array(a) => Cow::Borrowed(a.as_slice()),
+        other => Cow::Owned(array_of_value(other)),
+    }
+}
+
+/// [`array_of_value`] of a string.
+pub fn str_array(s: &str) -> Vec<Value> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Vec::new();
+    }
+    if t.starts_with('[') {
+        if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(t) {
+            return a;
+        }
+    }
+    vec![Value::String(t.to_string())]
+}
+
+/// What the shared builders read from one object. [`Fields`] serves every spelling; the
+/// typed fast paths ([`crate::flat`]) serve exact shapes without a `Value` tree. Both must
+/// answer exactly alike for the same object.
+pub trait FieldSrc {
+    /// Like [`Fields::str`].
+    fn str(&self, names: &[&str]) -> Option<String>;
+    /// Like [`Fields::int`].
+    fn int(&self, names: &[&str]) -> Option<i64>;
+    /// Like [`Fields::bool`].
+    fn bool(&self, names: &[&str]) -> Option<bool>;
+    /// Like [`Fields::has`].
+    fn has(&self, names: &[&str]) -> bool;
+    /// Like [`Fields::array`], borrowing an array member.
+    fn array(&self, names: &[&str]) -> Option<Cow<'_, [Value]>>;
+    /// Like [`Fields::object_ref`].
+    fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>>;
+    /// The first present, non-null member among `names` when it is a string.
+    fn get_str(&self, names: &[&str]) -> Option<&str>;
+}
+
+impl FieldSrc for Fields<'_> {
+    fn str(&self, names: &[&str]) -> Option<String> {
+        Fields::str(self, names)
+    }
+    fn int(&self, names: &[&str]) -> Option<i64> {
+        Fields::int(self, names)
+    }
+    fn bool(&self, names: &[&str]) -> Option<bool> {
+        Fields::bool(self, names)
+    }
+    fn has(&self, names: &[&str]) -> bool {
+        Fields::has(self, names)
+    }
+    fn array(&self, names: &[&str]) -> Option<Cow<'_, [Value]>> {
+        self.get(names).map(array_cow)
+    }
+    fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>> {
+        Fields::object_ref(self, names)
+    }
+    fn get_str(&self, names: &[&str]) -> Option<&str> {
+        self.get(names).and_then(Value::as_str)
     }
 }
 

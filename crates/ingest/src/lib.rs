@@ -13,6 +13,7 @@ pub mod dedup;
 pub mod detect;
 pub mod error;
 pub mod fields;
+pub mod flat;
 pub mod frame;
 pub mod par;
 pub mod pipeline;

@@ -225,11 +225,8 @@ pub fn normalize_frame_with(
         offset: Some(frame.offset),
     };
     if fast && frame.kind == FrameKind::Json {
-        if let Some(ev) = fast_path(&frame.bytes, &prov) {
-            return (
-                Outcome::Parsed(Record::Activity(Box::new(ev))),
-                Some(Schema::ActivityRest),
-            );
+        if let Some((rec, schema)) = fast_path(&frame.bytes, &prov) {
+            return (Outcome::Parsed(rec), Some(schema));
         }
     }
     let mut notes: Vec<String> = Vec::new();
@@ -289,11 +286,50 @@ pub fn normalize_frame_with(
     normalize_map(&map, file, index, &frame, prov, notes)
 }
 
-/// The typed fast path for the hot shapes; `None` sends the record down the generic path,
-/// which gives the same result for every record the fast path accepts.
-fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<tokentrail_model::ActivityEvent> {
+/// The typed fast paths for the hot shapes; `None` sends the record down the generic path,
+/// which gives the same result for every record a fast path accepts. A glance at the first
+/// bytes picks the path to try; a wrong guess only costs a refused attempt.
+pub fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<(Record, Schema)> {
     let text = std::str::from_utf8(bytes).ok()?;
+    let head = &bytes[..bytes.len().min(1024)];
+    static CREATED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"createdDateTime\""));
+    let signin =
+        |(s, schema): (tokentrail_model::SignIn, Schema)| (Record::SignIn(Box::new(s)), schema);
+    match category_hint(head) {
+        Some(c) if c.ends_with(b"SignInLogs") => {
+            return crate::flat::signin::try_diagnostic(text, prov).map(signin);
+        }
+        Some(c)
+            if crate::detect::ACTIVITY_CATEGORIES
+                .iter()
+                .any(|a| c.eq_ignore_ascii_case(a.as_bytes())) =>
+        {
+            return crate::flat::activity::try_diagnostic(text, prov)
+                .map(|(ev, schema)| (Record::Activity(Box::new(ev)), schema));
+        }
+        _ => {}
+    }
+    if CREATED.find(head).is_some() {
+        return crate::flat::signin::try_graph(text, prov).map(signin);
+    }
     crate::activity::fast::try_rest(text, prov)
+        .map(|ev| (Record::Activity(Box::new(ev)), Schema::ActivityRest))
+}
+
+/// The first `"category": "..."` string value in `head` (no escapes), if any.
+fn category_hint(head: &[u8]) -> Option<&[u8]> {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"category\""));
+    let at = FINDER.find(head)? + 10;
+    let rest = &head[at..];
+    let rest = rest
+        .trim_ascii_start()
+        .strip_prefix(b":")?
+        .trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
 }
 
 /// Classifies and normalizes one JSON object (from any framing, including CSV rows

@@ -42,7 +42,9 @@ fn check(file: &Arc<str>, index: u64, frame: &Frame) -> bool {
         line: Some(frame.line),
         offset: Some(frame.offset),
     };
-    frame.kind == FrameKind::Json && tokentrail_ingest::activity::fast::try_rest(text, &p).is_some()
+    let _ = text;
+    frame.kind == FrameKind::Json
+        && tokentrail_ingest::pipeline::fast_path(&frame.bytes, &p).is_some()
 }
 
 fn frame_of(v: &Value) -> Frame {

@@ -34,7 +34,7 @@ pub fn try_rest(text: &str, source: &Provenance) -> Option<ActivityEvent> {
 }
 
 /// A string borrowed from the input when it has no escapes.
-struct Str<'a>(Cow<'a, str>);
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Str<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -59,7 +59,7 @@ impl<'de> Deserialize<'de> for Str<'de> {
 }
 
 /// A string or null.
-struct OptStr<'a>(Option<Cow<'a, str>>);
+pub(crate) struct OptStr<'a>(pub(crate) Option<Cow<'a, str>>);
 
 impl<'de> Deserialize<'de> for OptStr<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Text<'de> {
 }
 
 /// `claims`: null, or an object of string (or null) values.
-enum ClaimsField<'a> {
+pub enum ClaimsField<'a> {
     Null,
     Pairs(Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>),
 }
@@ -179,6 +179,19 @@ impl<'de> Deserialize<'de> for ClaimsField<'de> {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl ClaimsField<'_> {
+    /// Exactly [`claims_from`](super::build::claims_from) over the same JSON value.
+    pub fn claims(&self) -> Claims {
+        match self {
+            ClaimsField::Pairs(p) => Claims::from_pairs(
+                p.iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| (k.as_ref(), v.to_string()))),
+            ),
+            ClaimsField::Null => Claims::default(),
+        }
     }
 }
 
@@ -267,7 +280,7 @@ impl<'de> Deserialize<'de> for RestRecord<'de> {
                         "tenantId" => &mut r.tenant_id,
                         // Members no reader looks at (nor `classify`): skipped unparsed.
                         "channels" | "relatedEvents" => {
-                            m.next_value::<de::IgnoredAny>()?;
+                            m.next_value::<crate::flat::Skip>()?;
                             continue;
                         }
                         _ => return Err(de::Error::custom("not the az shape")),
@@ -343,13 +356,10 @@ impl RestSrc for RestRecord<'_> {
     }
 
     fn claims(&self) -> Claims {
-        match &self.claims {
-            Some(ClaimsField::Pairs(p)) => Claims::from_pairs(
-                p.iter()
-                    .filter_map(|(k, v)| v.as_ref().map(|v| (k.as_ref(), v.to_string()))),
-            ),
-            _ => Claims::default(),
-        }
+        self.claims
+            .as_ref()
+            .map(ClaimsField::claims)
+            .unwrap_or_default()
     }
 
     fn authorization(&self) -> Option<Box<Authorization>> {

@@ -22,7 +22,7 @@ pub fn normalize(
 ) -> Result<ActivityEvent, String> {
     let f = Fields::new(map);
     match schema {
-        Schema::ActivityDiagnostic => diagnostic(&f, source),
+        Schema::ActivityDiagnostic => diagnostic(&mut DiagFields(&f), source),
         Schema::ActivityLogAnalytics => log_analytics(&f, source),
         _ => rest(&mut RestFields(&f), source),
     }
@@ -241,7 +241,8 @@ pub fn finish(
     ev
 }
 
-fn resource_from<S: RestSrc>(f: &S, id_keys: &[&str]) -> ResourceRef {
+fn resource_from(str: impl Fn(&[&str]) -> Option<String>, id_keys: &[&str]) -> ResourceRef {
+    let f = Str(str);
     let mut r = f
         .str(id_keys)
         .map(|id| ResourceRef::parse(&id))
@@ -259,6 +260,15 @@ fn resource_from<S: RestSrc>(f: &S, id_keys: &[&str]) -> ResourceRef {
         name: f.str(&["resource"]).filter(|_| r.name.is_none()),
     });
     r
+}
+
+/// A string lookup as a value with a `str` method.
+struct Str<F>(F);
+
+impl<F: Fn(&[&str]) -> Option<String>> Str<F> {
+    fn str(&self, names: &[&str]) -> Option<String> {
+        (self.0)(names)
+    }
 }
 
 /// The REST / `az` / portal / SDK shape, read through any [`RestSrc`].
@@ -299,17 +309,59 @@ pub fn rest<S: RestSrc>(f: &mut S, source: Provenance) -> Result<ActivityEvent, 
     ev.authorization = f.authorization();
     ev.http_request = f.http_request();
     ev.caller_ip = ev.http_request.as_ref().and_then(|h| h.client_ip.clone());
-    ev.resource = resource_from(&*f, &["resourceid"]);
+    ev.resource = resource_from(|n| f.str(n), &["resourceid"]);
     ev.level = f.str(&["level"]).and_then(|l| Level::parse(&l));
     ev.description = f.str(&["description"]);
     ev.properties = f.take_properties();
     Ok(finish(ev, f.str(&["eventdataid"]), f.str(&["tenantid"])))
 }
 
-fn diagnostic(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, String> {
+/// What [`diagnostic`] reads from a diagnostic-settings Activity record. [`DiagFields`]
+/// serves every spelling; the typed fast path ([`crate::flat::activity`]) serves the exact
+/// shape. Both must answer exactly alike for the same object.
+pub trait DiagSrc {
+    /// Like [`Fields::str`] on the record.
+    fn str(&self, names: &[&str]) -> Option<String>;
+    /// `identity.claims` as [`claims_from`] reads it (default when absent).
+    fn claims(&self) -> Claims;
+    /// `identity.authorization` as [`authorization_from`] reads it.
+    fn authorization(&self) -> Option<Box<Authorization>>;
+    /// `properties` as an owned map (empty when absent or not an object).
+    fn take_properties(&mut self) -> Map<String, Value>;
+}
+
+/// [`DiagSrc`] over the generic, case-insensitive [`Fields`] view.
+pub struct DiagFields<'f, 'a>(pub &'f Fields<'a>);
+
+impl DiagSrc for DiagFields<'_, '_> {
+    fn str(&self, names: &[&str]) -> Option<String> {
+        self.0.str(names)
+    }
+    fn claims(&self) -> Claims {
+        let Some(identity) = self.0.object_ref(&["identity"]) else {
+            return Claims::default();
+        };
+        let i = Fields::new(&identity);
+        i.object_ref(&["claims"])
+            .map(|m| claims_from(&m))
+            .unwrap_or_default()
+    }
+    fn authorization(&self) -> Option<Box<Authorization>> {
+        let identity = self.0.object_ref(&["identity"])?;
+        let i = Fields::new(&identity);
+        i.object_ref(&["authorization"])
+            .and_then(|m| authorization_from(&m))
+    }
+    fn take_properties(&mut self) -> Map<String, Value> {
+        self.0.object(&["properties"]).unwrap_or_default()
+    }
+}
+
+/// A diagnostic-settings Activity record, read through any [`DiagSrc`].
+pub fn diagnostic<S: DiagSrc>(f: &mut S, source: Provenance) -> Result<ActivityEvent, String> {
     let time = time_of(f.str(&["time"]), "time")?;
     let mut ev = empty_event(source, time);
-    let props = f.object_ref(&["properties"]).unwrap_or_default();
+    let props = f.take_properties();
     let p = Fields::new(&props);
     ev.correlation_id = f.str(&["correlationid"]);
     ev.operation_id = p.str(&["operationid"]);
@@ -327,22 +379,14 @@ fn diagnostic(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, Strin
         .and_then(|d| d.parse::<f64>().ok())
         .map(|d| d.max(0.0) as u64);
     ev.caller_ip = f.str(&["calleripaddress"]);
-    if let Some(identity) = f.object_ref(&["identity"]) {
-        let i = Fields::new(&identity);
-        ev.claims = i
-            .object_ref(&["claims"])
-            .map(|m| claims_from(&m))
-            .unwrap_or_default();
-        ev.authorization = i
-            .object_ref(&["authorization"])
-            .and_then(|m| authorization_from(&m));
-    }
+    ev.claims = f.claims();
+    ev.authorization = f.authorization();
     ev.caller = f.str(&["caller"]);
-    ev.resource = resource_from(&RestFields(f), &["resourceid"]);
+    ev.resource = resource_from(|n| f.str(n), &["resourceid"]);
     ev.level = f.str(&["level"]).and_then(|l| Level::parse(&l));
     let id = p.str(&["eventdataid"]);
     drop(p);
-    ev.properties = props.into_owned();
+    ev.properties = props;
     Ok(finish(ev, id, f.str(&["tenantid"])))
 }
 
@@ -381,7 +425,7 @@ fn log_analytics(f: &Fields<'_>, source: Provenance) -> Result<ActivityEvent, St
     if ev.caller_ip.is_none() {
         ev.caller_ip = ev.http_request.as_ref().and_then(|h| h.client_ip.clone());
     }
-    ev.resource = resource_from(&RestFields(f), &["resourceid", "_resourceid"]);
+    ev.resource = resource_from(|n| f.str(n), &["resourceid", "_resourceid"]);
     if ev.resource.id.is_none() {
         if let Some(id) = f.str(&["resourceid"]) {
             ev.resource = ResourceRef::parse(&id);

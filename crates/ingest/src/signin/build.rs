@@ -3,9 +3,10 @@
 //! fields as objects or JSON text). Field names are matched case- and
 //! underscore-insensitively, so one builder serves all three.
 
-use crate::fields::{value_bool, value_text, Fields};
+use crate::fields::{value_bool, value_text, FieldSrc, Fields};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use tokentrail_model::signin::{
     AppRef, AuthDetail, CaPolicy, Credential, Device, GeoLocation, ManagedIdentity, TokenId,
     TokenIssuer, UserRef,
@@ -31,20 +32,19 @@ fn meaningful(s: Option<String>) -> Option<String> {
 }
 
 /// An object member that may be JSON text or Python-repr text (pandas exports).
-pub fn object_of(
-    f: &Fields<'_>,
+pub fn object_of<'s, S: FieldSrc + ?Sized>(
+    f: &'s S,
     names: &[&str],
     notes: &mut Vec<String>,
-) -> Option<Map<String, Value>> {
+) -> Option<Cow<'s, Map<String, Value>>> {
     if let Some(m) = f.object(names) {
         return Some(m);
     }
-    let v = f.get(names)?;
-    let s = v.as_str()?.trim();
+    let s = f.get_str(names)?.trim();
     if s.starts_with('{') {
         if let Some(Value::Object(m)) = crate::pyrepr::to_json(s) {
             notes.push(format!("{} was Python repr text; decoded", names[0]));
-            return Some(m);
+            return Some(Cow::Owned(m));
         }
         notes.push(format!(
             "{} is text that is neither JSON nor Python repr; not decoded",
@@ -55,28 +55,33 @@ pub fn object_of(
 }
 
 /// A list member that may be JSON text, Python-repr text, or comma-separated text.
-pub fn array_of(f: &Fields<'_>, names: &[&str], notes: &mut Vec<String>) -> Vec<Value> {
-    match f.array(names) {
-        Some(a) if a.len() == 1 => match &a[0] {
-            Value::String(s) if s.starts_with("[{'") || s.starts_with("['") => {
-                match crate::pyrepr::to_json(s) {
-                    Some(Value::Array(x)) => {
-                        notes.push(format!("{} was Python repr text; decoded", names[0]));
-                        x
-                    }
-                    _ => {
-                        notes.push(format!(
-                            "{} is text that is neither JSON nor Python repr; not decoded",
-                            names[0]
-                        ));
-                        Vec::new()
-                    }
-                }
-            }
-            _ => a,
-        },
-        Some(a) => a,
-        None => Vec::new(),
+pub fn array_of<'s, S: FieldSrc + ?Sized>(
+    f: &'s S,
+    names: &[&str],
+    notes: &mut Vec<String>,
+) -> Cow<'s, [Value]> {
+    let Some(a) = f.array(names) else {
+        return Cow::Owned(Vec::new());
+    };
+    let repr = match &a[..] {
+        [Value::String(s)] if s.starts_with("[{'") || s.starts_with("['") => Some(s.clone()),
+        _ => None,
+    };
+    let Some(s) = repr else {
+        return a;
+    };
+    match crate::pyrepr::to_json(&s) {
+        Some(Value::Array(x)) => {
+            notes.push(format!("{} was Python repr text; decoded", names[0]));
+            Cow::Owned(x)
+        }
+        _ => {
+            notes.push(format!(
+                "{} is text that is neither JSON nor Python repr; not decoded",
+                names[0]
+            ));
+            Cow::Owned(Vec::new())
+        }
     }
 }
 
@@ -101,7 +106,7 @@ pub fn strings(v: &[Value]) -> Vec<String> {
 
 /// The kind from `signInEventTypes`, managed-identity / service-principal cues, or
 /// `isInteractive`, when the envelope did not say.
-pub fn infer_kind(f: &Fields<'_>, s: &SignIn, event_types: &[String]) -> SignInKind {
+pub fn infer_kind<S: FieldSrc + ?Sized>(f: &S, s: &SignIn, event_types: &[String]) -> SignInKind {
     let kinds: Vec<SignInKind> = event_types
         .iter()
         .filter_map(|t| SignInKind::parse(t))
@@ -137,7 +142,7 @@ pub fn infer_kind(f: &Fields<'_>, s: &SignIn, event_types: &[String]) -> SignInK
 }
 
 /// Fills everything the body object carries. `time` and `kind` are set by the caller.
-pub fn fill(f: &Fields<'_>, s: &mut SignIn) {
+pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
     let mut notes = Vec::new();
     if let Some(id) = f.str(&["id", "requestid"]) {
         s.id = norm_id(&id);

@@ -4,7 +4,7 @@
 //! (camelCase, `+00:00` times). formats.md §5.4.
 
 use super::build::{ensure_id, fill, infer_kind, strings};
-use crate::fields::Fields;
+use crate::fields::{FieldSrc, Fields};
 use serde_json::{Map, Value};
 use tokentrail_model::time::parse_time;
 use tokentrail_model::{Provenance, SignIn, SignInKind};
@@ -24,10 +24,25 @@ const SIGNIN_KEYS: &[&str] = &[
 /// Normalizes one diagnostic sign-in record.
 pub fn normalize(map: &Map<String, Value>, source: Provenance) -> Result<SignIn, String> {
     let f = Fields::new(map);
-    let category = f.str(&["category"]).unwrap_or_default();
     let props = f.object(&["properties"]);
-    if let Some(p) = &props {
-        let g = Fields::new(p);
+    let empty = Map::new();
+    let p = Fields::new(props.as_ref().unwrap_or(&empty));
+    let props_empty = props.as_ref().is_none_or(Map::is_empty);
+    build(&f, props.is_some().then_some(&p), &p, props_empty, source)
+}
+
+/// Builds the sign-in from the envelope `f` and its `properties` `p`; `present` is `p`
+/// when the record has a `properties` object, `props_empty` says it has no members.
+/// Shared by [`normalize`] and the typed fast path ([`crate::flat::signin`]).
+pub fn build<E: FieldSrc + ?Sized, P: FieldSrc + ?Sized>(
+    f: &E,
+    present: Option<&P>,
+    p: &P,
+    props_empty: bool,
+    source: Provenance,
+) -> Result<SignIn, String> {
+    let category = f.str(&["category"]).unwrap_or_default();
+    if let Some(g) = present {
         if !g.has(SIGNIN_KEYS) {
             let looks_activity = g.has(&["hierarchy", "eventcategory", "entity", "responsebody"]);
             return Err(format!(
@@ -40,8 +55,6 @@ pub fn normalize(map: &Map<String, Value>, source: Provenance) -> Result<SignIn,
             ));
         }
     }
-    let props = props.unwrap_or_default();
-    let p = Fields::new(&props);
     let (raw, from_envelope) = match p.str(&["createddatetime"]) {
         Some(t) => (t, false),
         None => (f.str(&["time"]).ok_or("no time")?, true),
@@ -55,10 +68,10 @@ pub fn normalize(map: &Map<String, Value>, source: Provenance) -> Result<SignIn,
     }
     let mut s = SignIn::new(time, SignInKind::Unknown, source);
     s.tenants.tenant_id = f.str(&["tenantid"]);
-    fill(&p, &mut s);
+    fill(p, &mut s);
     s.kind = SignInKind::parse(&category).unwrap_or_else(|| {
         let types = strings(&p.array(&["signineventtypes"]).unwrap_or_default());
-        infer_kind(&p, &s, &types)
+        infer_kind(p, &s, &types)
     });
     s.format = format!("diagnostic/{category}");
     if s.client.ip.is_none() {
@@ -87,7 +100,7 @@ pub fn normalize(map: &Map<String, Value>, source: Provenance) -> Result<SignIn,
             sp.name.get_or_insert(who);
         }
     }
-    if props.is_empty() {
+    if props_empty {
         s.notes
             .push("record has no `properties`: only the envelope was read".into());
     }

@@ -3,7 +3,7 @@
 //! Suite), which all carry Graph's camelCase properties.
 
 use super::build::{ensure_id, fill, infer_kind, strings};
-use crate::fields::Fields;
+use crate::fields::{FieldSrc, Fields};
 use serde_json::{Map, Value};
 use tokentrail_model::time::parse_time;
 use tokentrail_model::{Provenance, SignIn, SignInKind};
@@ -24,15 +24,20 @@ const BETA_ONLY: &[&str] = &[
 
 /// Normalizes one Graph sign-in.
 pub fn normalize(map: &Map<String, Value>, source: Provenance) -> Result<SignIn, String> {
-    let f = Fields::new(map);
+    build(&Fields::new(map), source)
+}
+
+/// Builds the sign-in from any [`FieldSrc`]; shared by [`normalize`] and the typed fast
+/// path ([`crate::flat::signin`]).
+pub fn build<S: FieldSrc + ?Sized>(f: &S, source: Provenance) -> Result<SignIn, String> {
     let raw = f
         .str(&["createddatetime", "date(utc)", "date"])
         .ok_or("no createdDateTime")?;
     let time = parse_time(&raw).ok_or_else(|| format!("unparseable createdDateTime: {raw:?}"))?;
     let mut s = SignIn::new(time, SignInKind::Unknown, source);
-    fill(&f, &mut s);
+    fill(f, &mut s);
     let types = strings(&f.array(&["signineventtypes"]).unwrap_or_default());
-    s.kind = infer_kind(&f, &s, &types);
+    s.kind = infer_kind(f, &s, &types);
     let beta = f.has(BETA_ONLY);
     s.format = if beta { "graph-beta" } else { "graph-v1.0" }.to_string();
     if !beta && s.kind == SignInKind::Unknown {
