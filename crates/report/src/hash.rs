@@ -35,7 +35,23 @@ pub fn copy_readonly(from: &Path, to: &Path) -> io::Result<(String, u64)> {
     copy_with(from, to, true)
 }
 
+/// [`copy_readonly`] without the final `fsync`: the caller makes the copy durable later
+/// with [`sync_file`] (e.g. on a background thread while the copy is being read).
+pub fn copy_readonly_nosync(from: &Path, to: &Path) -> io::Result<(String, u64)> {
+    copy_inner(from, to, true, false)
+}
+
+/// Flushes a file written earlier to stable storage (`fsync`; a read-only handle is
+/// enough on the platforms supported).
+pub fn sync_file(p: &Path) -> io::Result<()> {
+    std::fs::File::open(p)?.sync_all()
+}
+
 fn copy_with(from: &Path, to: &Path, readonly: bool) -> io::Result<(String, u64)> {
+    copy_inner(from, to, readonly, true)
+}
+
+fn copy_inner(from: &Path, to: &Path, readonly: bool, sync: bool) -> io::Result<(String, u64)> {
     let mut r = std::fs::File::open(from)?;
     let mut w = std::fs::OpenOptions::new()
         .write(true)
@@ -58,7 +74,9 @@ fn copy_with(from: &Path, to: &Path, readonly: bool) -> io::Result<(String, u64)
         perm.set_readonly(true);
         w.set_permissions(perm)?;
     }
-    w.sync_all()?;
+    if sync {
+        w.sync_all()?;
+    }
     Ok((hex::encode(h.finalize()), n))
 }
 

@@ -59,6 +59,9 @@ fn top_dir(copied: &[tokentrail_report::bundle::CopiedInput], area: &str, n: usi
 pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
     let started = jiff::Timestamp::now().to_string();
     let mut bundle = Bundle::create(&a.out)?;
+    // Copies are flushed to disk on a background thread while they are read (from the page
+    // cache); the run does not report success before every copy is durable.
+    bundle.defer_sync();
     let mut copied = Vec::new();
     for (n, input) in a.input.inputs.iter().enumerate() {
         copied.extend(
@@ -109,6 +112,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         ranges,
     };
     let root = bundle.root().to_path_buf();
+    let pending = bundle.sync_copies();
     let s = build(
         &mut bundle,
         &root,
@@ -119,6 +123,9 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         false,
         a.redact.as_deref(),
     )?;
+    pending
+        .wait()
+        .context("flushing the copied inputs to disk")?;
     eprintln!(
         "tokentrail: {} files, {} Activity events → {} operations ({} linked to a sign-in), {} sign-ins, {} audit events, {} records skipped",
         s.files, s.activity_events, s.operations, s.linked, s.signins, s.audit, s.skipped
