@@ -103,6 +103,10 @@ pub fn sync_file(p: &Path) -> io::Result<()> {
     std::fs::File::open(p)?.sync_all()
 }
 
+thread_local! {
+    static COPY_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn copy_with(from: &Path, to: &Path, readonly: bool) -> io::Result<(String, u64)> {
     copy_inner(from, to, readonly, true)
 }
@@ -114,17 +118,22 @@ fn copy_inner(from: &Path, to: &Path, readonly: bool, sync: bool) -> io::Result<
         .create_new(true)
         .open(to)?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
-    loop {
-        let k = r.read(&mut buf)?;
-        if k == 0 {
-            break;
+    // One buffer per thread, reused from file to file (thousands of small inputs would
+    // otherwise each allocate and zero a fresh megabyte).
+    COPY_BUF.with_borrow_mut(|buf| -> io::Result<()> {
+        buf.resize(1 << 20, 0);
+        loop {
+            let k = r.read(buf)?;
+            if k == 0 {
+                break;
+            }
+            h.update(&buf[..k]);
+            w.write_all(&buf[..k])?;
+            n += k as u64;
         }
-        h.update(&buf[..k]);
-        w.write_all(&buf[..k])?;
-        n += k as u64;
-    }
+        Ok(())
+    })?;
     if readonly {
         let mut perm = w.metadata()?.permissions();
         perm.set_readonly(true);
