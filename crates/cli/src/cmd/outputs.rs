@@ -162,16 +162,14 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
     };
     put("findings/operations.jsonl", &|w| jsonl(w, o.findings))?;
     put("findings/detections.jsonl", &|w| jsonl(w, o.hits))?;
-    let root_text = o.exports_root.display().to_string();
+    // Component-wise: with `--out b`, the built-in pack `builtin` is not under `b`.
     let rel_files: Vec<String> = o
         .pack
         .files
         .iter()
-        .map(|f| {
-            f.strip_prefix(&root_text)
-                .unwrap_or(f)
-                .trim_start_matches(['/', '\\'])
-                .to_string()
+        .map(|f| match Path::new(f).strip_prefix(o.exports_root) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => f.trim_start_matches(['/', '\\']).to_string(),
         })
         .collect();
     let mut info = serde_json::to_vec_pretty(&serde_json::json!({
