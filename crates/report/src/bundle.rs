@@ -47,6 +47,26 @@ pub struct CopiedInput {
 pub struct Bundle {
     root: PathBuf,
     pub outputs: BTreeMap<String, Written>,
+    /// Copies not yet flushed to stable storage (see [`Bundle::defer_sync`]).
+    unsynced: Option<Vec<PathBuf>>,
+}
+
+/// Copies being flushed to stable storage on a background thread; [`PendingSync::wait`]
+/// returns once every one is durable (or the first failure).
+pub struct PendingSync(Option<std::thread::JoinHandle<Result<(), BundleError>>>);
+
+impl PendingSync {
+    pub fn wait(mut self) -> Result<(), BundleError> {
+        match self.0.take() {
+            None => Ok(()),
+            Some(h) => h.join().unwrap_or_else(|_| {
+                Err(BundleError::Io {
+                    path: PathBuf::new(),
+                    source: std::io::Error::other("the thread flushing copies panicked"),
+                })
+            }),
+        }
+    }
 }
 
 /// Checks that `rel` is a plain relative path of normal components.
@@ -92,7 +112,30 @@ impl Bundle {
         Ok(Bundle {
             root: root.to_path_buf(),
             outputs: BTreeMap::new(),
+            unsynced: None,
         })
+    }
+
+    /// From now on, copies are not flushed (`fsync`) one by one as they are made but
+    /// collected for [`Bundle::sync_copies`], so the flush can overlap other work. The bytes
+    /// copied and their hashes are the same either way.
+    pub fn defer_sync(&mut self) {
+        self.unsynced.get_or_insert_with(Vec::new);
+    }
+
+    /// Flushes the copies made since [`Bundle::defer_sync`] on a background thread. Wait
+    /// for it before the run reports success.
+    pub fn sync_copies(&mut self) -> PendingSync {
+        let files = self.unsynced.take().unwrap_or_default();
+        if files.is_empty() {
+            return PendingSync(None);
+        }
+        PendingSync(Some(std::thread::spawn(move || {
+            for p in &files {
+                hash::sync_file(p).map_err(io(p))?;
+            }
+            Ok(())
+        })))
     }
 
     pub fn root(&self) -> &Path {
@@ -140,9 +183,12 @@ impl Bundle {
             .create_new(true)
             .open(&p)
             .map_err(io(&p))?;
-        let mut w = hash::HashWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
+        // The buffer sits in front of the hash, so the hash sees large blocks, not each
+        // small write of a renderer.
+        let mut w = std::io::BufWriter::with_capacity(1 << 17, hash::HashWriter::new(file));
         f(&mut w).map_err(io(&p))?;
-        let (_, sha256, size) = w.finish().map_err(io(&p))?;
+        let inner = w.into_inner().map_err(|e| io(&p)(e.into_error()))?;
+        let (_, sha256, size) = inner.finish().map_err(io(&p))?;
         Ok(Written { sha256, size })
     }
 
@@ -231,9 +277,15 @@ impl Bundle {
         for (_, rel) in &files {
             safe_rel(rel)?;
         }
+        let defer = self.unsynced.is_some();
         let copy_one = |(from, rel): &(PathBuf, String)| -> Result<CopiedInput, BundleError> {
             let to = self.root.join(rel);
-            let (sha256, size) = hash::copy_readonly(from, &to).map_err(io(&to))?;
+            let copy = if defer {
+                hash::copy_readonly_nosync
+            } else {
+                hash::copy_readonly
+            };
+            let (sha256, size) = copy(from, &to).map_err(io(&to))?;
             Ok(CopiedInput {
                 original_path: from.display().to_string(),
                 bundle_path: rel.clone(),
@@ -293,7 +345,11 @@ impl Bundle {
             }
             slots.into_iter().flatten().collect()
         };
-        out.into_iter().collect()
+        let out: Vec<CopiedInput> = out.into_iter().collect::<Result<_, _>>()?;
+        if let Some(pending) = &mut self.unsynced {
+            pending.extend(out.iter().map(|c| self.root.join(&c.bundle_path)));
+        }
+        Ok(out)
     }
 }
 

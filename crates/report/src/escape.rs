@@ -44,6 +44,97 @@ pub fn json_in_html(json: &str) -> String {
     o
 }
 
+/// [`json_in_html`] as a writer: escapes the JSON written to it on its way to `inner`.
+/// A character split across two writes is held back until it is complete, so the output
+/// is the same as escaping the whole text at once. Call [`JsonInHtml::finish`] at the end.
+pub struct JsonInHtml<'w> {
+    inner: &'w mut dyn std::io::Write,
+    /// The start of a character cut off at the end of the last write (at most 3 bytes).
+    held: Vec<u8>,
+}
+
+impl<'w> JsonInHtml<'w> {
+    pub fn new(inner: &'w mut dyn std::io::Write) -> JsonInHtml<'w> {
+        JsonInHtml {
+            inner,
+            held: Vec::new(),
+        }
+    }
+
+    /// Writes any held bytes (only an incomplete character, which valid JSON never ends
+    /// with) unchanged.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let held = std::mem::take(&mut self.held);
+        self.inner.write_all(&held)
+    }
+
+    fn escape(&mut self, b: &[u8]) -> std::io::Result<()> {
+        let mut start = 0;
+        let mut i = 0;
+        while i < b.len() {
+            let rep: Option<(&[u8], usize)> = match b[i] {
+                b'<' => Some((b"\\u003c", 1)),
+                b'>' => Some((b"\\u003e", 1)),
+                b'&' => Some((b"\\u0026", 1)),
+                0xE2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xA8) => {
+                    Some((b"\\u2028", 3))
+                }
+                0xE2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xA9) => {
+                    Some((b"\\u2029", 3))
+                }
+                _ => None,
+            };
+            match rep {
+                Some((r, n)) => {
+                    self.inner.write_all(&b[start..i])?;
+                    self.inner.write_all(r)?;
+                    i += n;
+                    start = i;
+                }
+                None => i += 1,
+            }
+        }
+        self.inner.write_all(&b[start..])
+    }
+}
+
+impl std::io::Write for JsonInHtml<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut data: std::borrow::Cow<'_, [u8]> = buf.into();
+        if !self.held.is_empty() {
+            let mut joined = std::mem::take(&mut self.held);
+            joined.extend_from_slice(buf);
+            data = joined.into();
+        }
+        // Hold back an incomplete UTF-8 sequence at the end (0xE2 starts both separators).
+        let n = data.len();
+        let cut = (1..=3.min(n))
+            .find(|&k| {
+                let b = data[n - k];
+                // A lead byte whose sequence is longer than what is left.
+                let need = if b >= 0xF0 {
+                    4
+                } else if b >= 0xE0 {
+                    3
+                } else if b >= 0xC0 {
+                    2
+                } else {
+                    0
+                };
+                b >= 0xC0 && need > k
+            })
+            .map(|k| n - k)
+            .unwrap_or(n);
+        self.escape(&data[..cut])?;
+        self.held = data[cut..].to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Markdown inline text: every character that could start a link, image, autolink,
 /// emphasis, code span, table cell or HTML tag is backslash-escaped, and line breaks become
 /// spaces so log text cannot start a new block. `:` is escaped only before `//` and `.`
@@ -51,6 +142,13 @@ pub fn json_in_html(json: &str) -> String {
 /// enough for GFM: a backslash escape yields a separate text node, and extended autolinks
 /// (`www.`, `http://`, e-mail) are only recognised within one text node.
 pub fn md(s: &str) -> String {
+    let mut o = String::new();
+    md_into(&mut o, s);
+    o
+}
+
+/// [`md`], appended to `o` (no intermediate text).
+pub fn md_into(o: &mut String, s: &str) {
     // Most values (times, names, operation names) need no escape at all.
     let plain = s.bytes().all(|b| {
         b.is_ascii_alphanumeric()
@@ -72,38 +170,35 @@ pub fn md(s: &str) -> String {
                     | b':'
             )
     });
-    let www = || {
-        s.as_bytes()
-            .windows(4)
-            .any(|w| w[3] == b'.' && w[..3].iter().all(|b| matches!(b, b'w' | b'W')))
-    };
+    let bytes = s.as_bytes();
+    let www_before = |i: usize| i >= 3 && bytes[i - 3..i].iter().all(|b| matches!(b, b'w' | b'W'));
+    let www = || (0..bytes.len()).any(|i| bytes[i] == b'.' && www_before(i));
     if plain && !s.contains("://") && !www() {
-        return s.to_string();
+        o.push_str(s);
+        return;
     }
-    let mut o = String::with_capacity(s.len() + 8);
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    o.reserve(s.len() + 8);
+    // `w`/`W` and `/` are ASCII, so looking at neighbouring bytes is looking at
+    // neighbouring characters.
+    for (i, c) in s.char_indices() {
         match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '!' | '|' | '<' | '>'
             | '~' | '&' | '@' => {
                 o.push('\\');
                 o.push(c);
             }
-            ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => {
-                o.push_str("\\:")
-            }
-            '.' if i >= 3 && chars[i - 3..i].iter().all(|c| matches!(c, 'w' | 'W')) => {
-                o.push_str("\\.")
-            }
+            ':' if bytes[i + 1..].starts_with(b"//") => o.push_str("\\:"),
+            '.' if www_before(i) => o.push_str("\\."),
             '\n' | '\r' => o.push(' '),
-            c if c.is_control() => o.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if c.is_control() => {
+                let _ = std::fmt::Write::write_fmt(o, format_args!("\\u{{{:x}}}", c as u32));
+            }
             '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                o.push_str(&format!("\\u{{{:x}}}", c as u32))
+                let _ = std::fmt::Write::write_fmt(o, format_args!("\\u{{{:x}}}", c as u32));
             }
             c => o.push(c),
         }
     }
-    o
 }
 
 /// Markdown code span: for identifiers (GUIDs, IPs, UPNs, operation names). Backticks and
@@ -111,12 +206,23 @@ pub fn md(s: &str) -> String {
 /// HTML or link syntax (`<>[]()`), which no real identifier has, is escaped as text instead,
 /// so the raw file never contains such syntax even inside a span.
 pub fn md_code(s: &str) -> String {
+    let mut o = String::new();
+    md_code_into(&mut o, s);
+    o
+}
+
+/// [`md_code`], appended to `o`.
+pub fn md_code_into(o: &mut String, s: &str) {
     if s.contains(['<', '>', '[', ']', '(', ')']) {
-        return md(s);
+        return md_into(o, s);
     }
-    let clean: String = s
-        .chars()
-        .map(|c| {
+    o.push('`');
+    if s.bytes()
+        .all(|b| b != b'`' && !b.is_ascii_control() && b < 0x80)
+    {
+        o.push_str(s);
+    } else {
+        o.extend(s.chars().map(|c| {
             if c == '`' {
                 '\''
             } else if c.is_control() {
@@ -124,9 +230,9 @@ pub fn md_code(s: &str) -> String {
             } else {
                 c
             }
-        })
-        .collect();
-    format!("`{clean}`")
+        }));
+    }
+    o.push('`');
 }
 
 /// A CSV cell that a spreadsheet will never evaluate: cells starting with `=`, `+`, `-`,
@@ -165,6 +271,21 @@ pub fn terminal(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_json_escape_matches_the_whole_text_escape() {
+        use std::io::Write;
+        let s = "{\"a\":\"<x>&\u{2028}\u{2029}é😀</\",\"b\":\"\u{2027}\u{202a}\"}";
+        for chunk in 1..8 {
+            let mut out = Vec::new();
+            let mut w = JsonInHtml::new(&mut out);
+            for c in s.as_bytes().chunks(chunk) {
+                w.write_all(c).unwrap();
+            }
+            w.finish().unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), json_in_html(s), "{chunk}");
+        }
+    }
 
     #[test]
     fn one_pass_json_escape_matches_the_chain() {

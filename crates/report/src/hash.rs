@@ -8,9 +8,65 @@ pub fn bytes(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
-/// Hashes a file without loading it whole.
+/// Hashes a file without loading it whole. A large file is read on a second thread while
+/// the blocks already read are hashed, so the copy out of the page cache and the hashing
+/// overlap (the hash is the same: blocks are hashed in file order).
 pub fn file(p: &Path) -> io::Result<(String, u64)> {
     let mut f = std::fs::File::open(p)?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if len < PIPELINE_MIN {
+        return hash_reader(&mut f);
+    }
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(2);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    for _ in 0..3 {
+        let _ = empty_tx.send(vec![0u8; BLOCK]);
+    }
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || -> io::Result<()> {
+            while let Ok(mut buf) = empty_rx.recv() {
+                let k = read_full(&mut f, &mut buf)?;
+                if k == 0 || full_tx.send((buf, k)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut h = Sha256::new();
+        let mut n = 0u64;
+        while let Ok((buf, k)) = full_rx.recv() {
+            h.update(&buf[..k]);
+            n += k as u64;
+            let _ = empty_tx.send(buf);
+        }
+        drop(empty_tx);
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the reading thread panicked")))?;
+        Ok((hex::encode(h.finalize()), n))
+    })
+}
+
+/// Files at least this large are read and hashed on two threads.
+const PIPELINE_MIN: u64 = 16 << 20;
+/// Block size for pipelined hashing.
+const BLOCK: usize = 4 << 20;
+
+/// Fills `buf` as far as the file allows; 0 at the end.
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn hash_reader(f: &mut std::fs::File) -> io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
@@ -35,30 +91,57 @@ pub fn copy_readonly(from: &Path, to: &Path) -> io::Result<(String, u64)> {
     copy_with(from, to, true)
 }
 
+/// [`copy_readonly`] without the final `fsync`: the caller makes the copy durable later
+/// with [`sync_file`] (e.g. on a background thread while the copy is being read).
+pub fn copy_readonly_nosync(from: &Path, to: &Path) -> io::Result<(String, u64)> {
+    copy_inner(from, to, true, false)
+}
+
+/// Flushes a file written earlier to stable storage (`fsync`; a read-only handle is
+/// enough on the platforms supported).
+pub fn sync_file(p: &Path) -> io::Result<()> {
+    std::fs::File::open(p)?.sync_all()
+}
+
+thread_local! {
+    static COPY_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn copy_with(from: &Path, to: &Path, readonly: bool) -> io::Result<(String, u64)> {
+    copy_inner(from, to, readonly, true)
+}
+
+fn copy_inner(from: &Path, to: &Path, readonly: bool, sync: bool) -> io::Result<(String, u64)> {
     let mut r = std::fs::File::open(from)?;
     let mut w = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(to)?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
-    loop {
-        let k = r.read(&mut buf)?;
-        if k == 0 {
-            break;
+    // One buffer per thread, reused from file to file (thousands of small inputs would
+    // otherwise each allocate and zero a fresh megabyte).
+    COPY_BUF.with_borrow_mut(|buf| -> io::Result<()> {
+        buf.resize(1 << 20, 0);
+        loop {
+            let k = r.read(buf)?;
+            if k == 0 {
+                break;
+            }
+            h.update(&buf[..k]);
+            w.write_all(&buf[..k])?;
+            n += k as u64;
         }
-        h.update(&buf[..k]);
-        w.write_all(&buf[..k])?;
-        n += k as u64;
-    }
+        Ok(())
+    })?;
     if readonly {
         let mut perm = w.metadata()?.permissions();
         perm.set_readonly(true);
         w.set_permissions(perm)?;
     }
-    w.sync_all()?;
+    if sync {
+        w.sync_all()?;
+    }
     Ok((hex::encode(h.finalize()), n))
 }
 
@@ -112,5 +195,18 @@ mod tests {
         assert_eq!(v, b"hello world");
         assert_eq!(h, bytes(b"hello world"));
         assert_eq!(n, 11);
+    }
+
+    #[test]
+    fn pipelined_file_hash_matches_bytes() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("big");
+        let data: Vec<u8> = (0..(PIPELINE_MIN as usize + BLOCK + 12345))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        std::fs::write(&p, &data).unwrap();
+        assert_eq!(file(&p).unwrap(), (bytes(&data), data.len() as u64));
+        std::fs::write(&p, b"small").unwrap();
+        assert_eq!(file(&p).unwrap(), (bytes(b"small"), 5));
     }
 }

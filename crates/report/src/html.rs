@@ -88,9 +88,10 @@ fn signin_json(s: &SignInFacts) -> Value {
     })
 }
 
-/// The page's data: findings (with severity and epoch milliseconds added) and the sign-ins
-/// they link to.
-fn data(r: &ReportInput<'_>) -> Value {
+/// The page's data, streamed to `w` as compact JSON: findings (with severity and epoch
+/// milliseconds added) and the sign-ins they link to. One finding's JSON value exists at a
+/// time; the bytes are those of serializing the whole object at once.
+fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
     let interest: BTreeSet<usize> = r.interest.iter().copied().collect();
     let mut keep: Vec<usize> = r.interest.to_vec();
     for i in 0..r.findings.len() {
@@ -102,12 +103,21 @@ fn data(r: &ReportInput<'_>) -> Value {
         }
     }
     keep.sort_unstable();
+    keep.retain(|&i| i < r.findings.len());
     let by_id: BTreeMap<&str, &SignInFacts> =
         r.signins.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut linked: BTreeMap<String, Value> = BTreeMap::new();
-    let mut findings = Vec::with_capacity(keep.len());
-    for &i in &keep {
-        let Some(f) = r.findings.get(i) else { continue };
+    w.write_all(b"{\"version\":")?;
+    serde_json::to_writer(&mut *w, r.version)?;
+    write!(
+        w,
+        ",\"redacted\":{},\"total_operations\":{},\"shown_operations\":{},\"findings\":[",
+        r.redacted,
+        r.findings.len(),
+        keep.len()
+    )?;
+    for (k, &i) in keep.iter().enumerate() {
+        let f = &r.findings[i];
         let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
         if let Value::Object(m) = &mut v {
             m.remove("sources");
@@ -137,16 +147,14 @@ fn data(r: &ReportInput<'_>) -> Value {
                 }
             }
         }
-        findings.push(v);
+        if k > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &v)?;
     }
-    json!({
-        "version": r.version,
-        "redacted": r.redacted,
-        "total_operations": r.findings.len(),
-        "shown_operations": findings.len(),
-        "findings": findings,
-        "signins": linked,
-    })
+    w.write_all(b"],\"signins\":")?;
+    serde_json::to_writer(&mut *w, &linked)?;
+    w.write_all(b"}")
 }
 
 fn count_by<K: Ord>(it: impl Iterator<Item = K>) -> BTreeMap<K, usize> {
@@ -311,7 +319,6 @@ pub fn render(r: &ReportInput<'_>) -> String {
 
 /// Renders the page, streamed to `w`.
 pub fn render_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
-    let data = serde_json::to_string(&data(r)).unwrap_or_else(|_| "{}".into());
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {}; base-uri 'none'; form-action 'none'",
         script_hash()
@@ -327,7 +334,9 @@ pub fn render_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
             ("CSS", &|w: &mut dyn Write| w.write_all(CSS.as_bytes())),
             ("SUMMARY", &summary),
             ("DATA", &|w: &mut dyn Write| {
-                w.write_all(escape::json_in_html(&data).as_bytes())
+                let mut e = escape::JsonInHtml::new(w);
+                data_to(&mut e, r)?;
+                e.finish()
             }),
             ("SCRIPT", &|w: &mut dyn Write| w.write_all(JS.as_bytes())),
         ],

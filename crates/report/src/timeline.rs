@@ -2,45 +2,53 @@
 //! identity of interest, and Timesketch-ready `timeline.csv` / `timeline.jsonl`
 //! (`message`, `datetime`, `timestamp_desc` plus fields).
 
-use crate::escape::{csv_cell_cow, md, md_code};
+#[cfg(test)]
+use crate::escape::md;
+use crate::escape::{csv_cell_cow, md_code, md_code_into, md_into};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::signins::SignInFacts;
 use tokentrail_model::AuditEvent;
 
-/// One timeline row.
+/// One timeline row. Text taken as is from a finding or sign-in is borrowed, not copied.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Entry {
+pub struct Entry<'a> {
     /// The instant, for ordering (RFC 3339 text with varying fraction digits does not sort).
     #[serde(skip)]
     pub ts: jiff::Timestamp,
-    pub datetime: String,
+    pub datetime: Cow<'a, str>,
     pub timestamp_desc: &'static str,
     pub message: String,
     pub source: &'static str,
-    pub identity: String,
-    pub ip: String,
-    pub operation: String,
-    pub resource_id: String,
-    pub status: String,
-    pub sign_in_id: String,
-    pub correlation_id: String,
-    pub verdict: String,
+    pub identity: Cow<'a, str>,
+    pub ip: Cow<'a, str>,
+    pub operation: Cow<'a, str>,
+    pub resource_id: Cow<'a, str>,
+    pub status: Cow<'a, str>,
+    pub sign_in_id: Cow<'a, str>,
+    pub correlation_id: Cow<'a, str>,
+    pub verdict: Cow<'a, str>,
+}
+
+/// An optional borrowed text, empty when absent.
+fn opt(s: Option<&str>) -> Cow<'_, str> {
+    Cow::Borrowed(s.unwrap_or_default())
 }
 
 /// Builds the merged timeline, sorted by time then source then message.
-pub fn entries(
-    findings: &[OperationFinding],
-    signins: &[SignInFacts],
-    audit: &[AuditEvent],
-) -> Vec<Entry> {
+pub fn entries<'a>(
+    findings: &'a [OperationFinding],
+    signins: &'a [SignInFacts],
+    audit: &'a [AuditEvent],
+) -> Vec<Entry<'a>> {
     let mut v = Vec::with_capacity(findings.len() + signins.len() + audit.len());
     for f in findings {
         v.push(Entry {
             ts: f.time.parse().unwrap_or_default(),
-            datetime: f.time.clone(),
+            datetime: Cow::Borrowed(&f.time),
             timestamp_desc: "Event Time",
             message: format!(
                 "{} {} by {} [{:?}]",
@@ -50,27 +58,27 @@ pub fn entries(
                 f.verdict
             ),
             source: "activity",
-            identity: f.identity.display.clone(),
-            ip: f.caller_ip.clone().unwrap_or_default(),
-            operation: f.operation.clone(),
-            resource_id: f.resource_id.clone().unwrap_or_default(),
-            status: format!("{:?}", f.status).to_lowercase(),
-            sign_in_id: f.sign_in.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
-            correlation_id: f.correlation_id.clone().unwrap_or_default(),
-            verdict: format!("{:?}", f.verdict).to_lowercase(),
+            identity: Cow::Borrowed(&f.identity.display),
+            ip: opt(f.caller_ip.as_deref()),
+            operation: Cow::Borrowed(&f.operation),
+            resource_id: opt(f.resource_id.as_deref()),
+            status: format!("{:?}", f.status).to_lowercase().into(),
+            sign_in_id: opt(f.sign_in.as_ref().map(|s| s.id.as_str())),
+            correlation_id: opt(f.correlation_id.as_deref()),
+            verdict: format!("{:?}", f.verdict).to_lowercase().into(),
         });
     }
     for s in signins {
         let Some(t) = s.time else { continue };
         let who = s
             .upn
-            .clone()
-            .or_else(|| s.app_name.clone())
-            .or_else(|| s.object_id.clone())
+            .as_deref()
+            .or(s.app_name.as_deref())
+            .or(s.object_id.as_deref())
             .unwrap_or_default();
         v.push(Entry {
             ts: t,
-            datetime: t.to_string(),
+            datetime: t.to_string().into(),
             timestamp_desc: "Sign-in Time",
             message: format!(
                 "{} sign-in {} by {} to {} from {}",
@@ -81,18 +89,14 @@ pub fn entries(
                 s.ip.as_deref().unwrap_or("?")
             ),
             source: "signin",
-            identity: who.to_string(),
-            ip: s.ip.as_deref().unwrap_or_default().to_string(),
-            operation: format!("sign-in ({})", s.kind().label()),
-            resource_id: s.resource_id.as_deref().unwrap_or_default().to_string(),
-            status: if s.success {
-                "success".into()
-            } else {
-                "failure".into()
-            },
-            sign_in_id: s.id.clone(),
-            correlation_id: String::new(),
-            verdict: String::new(),
+            identity: Cow::Borrowed(who),
+            ip: opt(s.ip.as_deref()),
+            operation: format!("sign-in ({})", s.kind().label()).into(),
+            resource_id: opt(s.resource_id.as_deref()),
+            status: Cow::Borrowed(if s.success { "success" } else { "failure" }),
+            sign_in_id: Cow::Borrowed(&s.id),
+            correlation_id: Cow::Borrowed(""),
+            verdict: Cow::Borrowed(""),
         });
     }
     for a in audit {
@@ -127,7 +131,7 @@ pub fn entries(
             .collect();
         v.push(Entry {
             ts: t.utc,
-            datetime: t.utc.to_string(),
+            datetime: t.utc.to_string().into(),
             timestamp_desc: "Activity Time",
             message: format!(
                 "audit: {} by {} on {}",
@@ -136,14 +140,14 @@ pub fn entries(
                 targets.join(", ")
             ),
             source: "audit",
-            identity: who,
-            ip,
-            operation: a.activity.clone(),
-            resource_id: targets.join(", "),
-            status: a.result.clone().unwrap_or_default(),
-            sign_in_id: String::new(),
-            correlation_id: a.correlation_id.clone().unwrap_or_default(),
-            verdict: String::new(),
+            identity: who.into(),
+            ip: ip.into(),
+            operation: Cow::Borrowed(&a.activity),
+            resource_id: targets.join(", ").into(),
+            status: opt(a.result.as_deref()),
+            sign_in_id: Cow::Borrowed(""),
+            correlation_id: opt(a.correlation_id.as_deref()),
+            verdict: Cow::Borrowed(""),
         });
     }
     v.sort_by(|a, b| {
@@ -195,7 +199,7 @@ pub fn csv_to(w: &mut dyn Write, entries: &[Entry]) -> io::Result<()> {
         "verdict",
     ])?;
     for e in entries {
-        let row = [
+        let row: [&str; 12] = [
             &e.datetime,
             e.timestamp_desc,
             &e.message,
@@ -255,18 +259,19 @@ pub fn markdown_to(
     }
     let mut rows: Vec<Vec<u32>> = vec![Vec::new(); identities.len()];
     for (i, e) in entries.iter().enumerate() {
-        let own = pos.get(e.identity.as_str()).copied();
+        let own = pos.get(e.identity.as_ref()).copied();
         if let Some(k) = own {
             rows[k].push(i as u32);
         }
         if e.source == "signin" {
-            for &k in linked.get(e.sign_in_id.as_str()).into_iter().flatten() {
+            for &k in linked.get(e.sign_in_id.as_ref()).into_iter().flatten() {
                 if Some(k) != own {
                     rows[k].push(i as u32);
                 }
             }
         }
     }
+    let mut line = String::new();
     for (who, rows) in identities.iter().zip(&rows) {
         write!(w, "\n## {}\n\n", md_code(who))?;
         w.write_all(
@@ -274,24 +279,26 @@ pub fn markdown_to(
         )?;
         for &i in rows {
             let e = &entries[i as usize];
-            writeln!(
-                w,
-                "| {} | {} | {} | {} | {} | {} |",
-                e.datetime,
-                e.source,
-                md(&e.message),
-                if e.ip.is_empty() {
-                    String::new()
-                } else {
-                    md_code(&e.ip)
-                },
-                md(&e.status),
-                if e.sign_in_id.is_empty() {
-                    String::new()
-                } else {
-                    md_code(&e.sign_in_id)
-                }
-            )?;
+            // One row built in a reused buffer, then written.
+            line.clear();
+            line.push_str("| ");
+            line.push_str(&e.datetime);
+            line.push_str(" | ");
+            line.push_str(e.source);
+            line.push_str(" | ");
+            md_into(&mut line, &e.message);
+            line.push_str(" | ");
+            if !e.ip.is_empty() {
+                md_code_into(&mut line, &e.ip);
+            }
+            line.push_str(" | ");
+            md_into(&mut line, &e.status);
+            line.push_str(" | ");
+            if !e.sign_in_id.is_empty() {
+                md_code_into(&mut line, &e.sign_in_id);
+            }
+            line.push_str(" |\n");
+            w.write_all(line.as_bytes())?;
         }
     }
     Ok(())
@@ -301,25 +308,26 @@ pub fn markdown_to(
 mod tests {
     use super::*;
 
-    fn entry(t: i64, source: &'static str, identity: &str, sign_in_id: &str) -> Entry {
+    fn entry<'a>(
+        t: i64,
+        source: &'static str,
+        identity: &'a str,
+        sign_in_id: &'a str,
+    ) -> Entry<'a> {
         Entry {
             ts: jiff::Timestamp::from_second(t).unwrap(),
-            datetime: jiff::Timestamp::from_second(t).unwrap().to_string(),
+            datetime: jiff::Timestamp::from_second(t).unwrap().to_string().into(),
             timestamp_desc: "x",
             message: format!("{source} [{identity}] *{t}*"),
             source,
             identity: identity.into(),
-            ip: if t % 2 == 0 {
-                "10.0.0.1".into()
-            } else {
-                String::new()
-            },
-            operation: String::new(),
-            resource_id: String::new(),
+            ip: if t % 2 == 0 { "10.0.0.1" } else { "" }.into(),
+            operation: "".into(),
+            resource_id: "".into(),
             status: "ok".into(),
             sign_in_id: sign_in_id.into(),
-            correlation_id: String::new(),
-            verdict: String::new(),
+            correlation_id: "".into(),
+            verdict: "".into(),
         }
     }
 
@@ -336,9 +344,10 @@ mod tests {
                 let rows = (0..entries.len())
                     .filter(|&i| {
                         let e = &entries[i];
-                        &e.identity == who
-                            || linked
-                                .is_some_and(|l| l.contains(&e.sign_in_id) && e.source == "signin")
+                        e.identity == who.as_str()
+                            || linked.is_some_and(|l| {
+                                l.contains(e.sign_in_id.as_ref()) && e.source == "signin"
+                            })
                     })
                     .collect();
                 (who.clone(), rows)

@@ -56,9 +56,26 @@ fn top_dir(copied: &[tokentrail_report::bundle::CopiedInput], area: &str, n: usi
         .unwrap_or_else(|| format!("{area}/{n:02}-empty"))
 }
 
+/// The wall and CPU time since `start`, for `--timings`.
+fn phase_since(
+    name: &'static str,
+    start: (std::time::Instant, Option<f64>),
+) -> super::progress::PhaseTiming {
+    super::progress::PhaseTiming {
+        name,
+        wall: start.0.elapsed().as_secs_f64(),
+        cpu: super::usage::cpu_seconds().zip(start.1).map(|(b, a)| b - a),
+        peak_rss: super::usage::peak_rss(),
+    }
+}
+
 pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
     let started = jiff::Timestamp::now().to_string();
+    let copy_start = (std::time::Instant::now(), super::usage::cpu_seconds());
     let mut bundle = Bundle::create(&a.out)?;
+    // Copies are flushed to disk on a background thread while they are read (from the page
+    // cache); the run does not report success before every copy is durable.
+    bundle.defer_sync();
     let mut copied = Vec::new();
     for (n, input) in a.input.inputs.iter().enumerate() {
         copied.extend(
@@ -109,6 +126,11 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         ranges,
     };
     let root = bundle.root().to_path_buf();
+    let pending = bundle.sync_copies();
+    let copy_timing = phase_since(
+        "copying inputs into the bundle (before the above)",
+        copy_start,
+    );
     let s = build(
         &mut bundle,
         &root,
@@ -119,6 +141,14 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         false,
         a.redact.as_deref(),
     )?;
+    let sync_start = (std::time::Instant::now(), super::usage::cpu_seconds());
+    pending
+        .wait()
+        .context("flushing the copied inputs to disk")?;
+    let sync_timing = phase_since(
+        "waiting for the copies to reach the disk (after)",
+        sync_start,
+    );
     eprintln!(
         "tokentrail: {} files, {} Activity events → {} operations ({} linked to a sign-in), {} sign-ins, {} audit events, {} records skipped",
         s.files, s.activity_events, s.operations, s.linked, s.signins, s.audit, s.skipped
@@ -165,6 +195,8 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
     }
     if a.timings {
         super::progress::print_timings(&s.timings);
+        super::progress::print_phase(&copy_timing);
+        super::progress::print_phase(&sync_timing);
     }
     eprintln!(
         "tokentrail: evidence bundle written to {} (check it with: tokentrail verify {})",

@@ -1,8 +1,8 @@
 //! Writing a case's outputs: case.sqlite (sign-ins and operations), report.html, findings/,
 //! notes, timelines, commands and finally the manifest.
 //!
-//! Independent outputs are rendered on a few threads at once (case.sqlite on its own), each
-//! streamed to its file through a hashing writer; their hashes are recorded in the bundle
+//! case.sqlite is written on its own thread while the other outputs are rendered one after
+//! another on the calling thread, each streamed to its file through a hashing writer; their hashes are recorded in the bundle
 //! afterwards, keyed by path, so the manifest does not depend on which finished first.
 
 use super::case::CaseOptions;
@@ -74,7 +74,10 @@ pub fn write(
             }
             Ok(vec![("case.sqlite", b.hash_existing("case.sqlite")?)])
         });
-        let html = s.spawn(|| -> Done {
+        // case.sqlite is the largest job and runs alone on its thread; the other outputs
+        // follow one another on this one, so the two cores stay busy without the database
+        // (which finishes last otherwise) sharing its core with them.
+        let html = || -> Done {
             let w = b.write_with("report.html", |w| {
                 html::render_to(
                     w,
@@ -89,10 +92,11 @@ pub fn write(
                 )
             })?;
             Ok(vec![("report.html", w)])
-        });
-        let timeline = s.spawn(|| timelines(b, o));
-        let rest = findings_notes_commands(b, o, version);
-        (join(db), join(html), join(timeline), rest)
+        };
+        let timeline_done = timelines(b, o);
+        let rest_done = findings_notes_commands(b, o, version);
+        let html_done = html();
+        (join(db), html_done, timeline_done, rest_done)
     });
     for done in [db_done, html_done, rest_done, timeline_done] {
         for (rel, w) in done? {
@@ -159,16 +163,14 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
     };
     put("findings/operations.jsonl", &|w| jsonl(w, o.findings))?;
     put("findings/detections.jsonl", &|w| jsonl(w, o.hits))?;
-    let root_text = o.exports_root.display().to_string();
+    // Component-wise: with `--out b`, the built-in pack `builtin` is not under `b`.
     let rel_files: Vec<String> = o
         .pack
         .files
         .iter()
-        .map(|f| {
-            f.strip_prefix(&root_text)
-                .unwrap_or(f)
-                .trim_start_matches(['/', '\\'])
-                .to_string()
+        .map(|f| match Path::new(f).strip_prefix(o.exports_root) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => f.trim_start_matches(['/', '\\']).to_string(),
         })
         .collect();
     let mut info = serde_json::to_vec_pretty(&serde_json::json!({

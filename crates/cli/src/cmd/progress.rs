@@ -102,6 +102,25 @@ impl Progress {
     }
 }
 
+/// Prints one `--timings` line.
+pub fn print_phase(p: &PhaseTiming) {
+    let mb = |b: Option<u64>| {
+        b.map(|b| format!("{:>7} MiB", b / (1024 * 1024)))
+            .unwrap_or_else(|| "      ? MiB".into())
+    };
+    let cpu = |c: Option<f64>| {
+        c.map(|c| format!("{c:>8.3} s"))
+            .unwrap_or_else(|| "       ? s".into())
+    };
+    eprintln!(
+        "tokentrail: timing: {:>8.3} s {} {}  {}",
+        p.wall,
+        cpu(p.cpu),
+        mb(p.peak_rss),
+        p.name
+    );
+}
+
 /// Prints `--timings` on stderr: one line per phase, then the total.
 pub fn print_timings(t: &[PhaseTiming]) {
     let mb = |b: Option<u64>| {
@@ -114,13 +133,7 @@ pub fn print_timings(t: &[PhaseTiming]) {
     };
     eprintln!("tokentrail: timing:     wall        cpu   peak RSS  phase");
     for p in t {
-        eprintln!(
-            "tokentrail: timing: {:>8.3} s {} {}  {}",
-            p.wall,
-            cpu(p.cpu),
-            mb(p.peak_rss),
-            p.name
-        );
+        print_phase(p);
     }
     let wall: f64 = t.iter().map(|p| p.wall).sum();
     let total_cpu = t.iter().map(|p| p.cpu).sum::<Option<f64>>();

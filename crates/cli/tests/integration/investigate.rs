@@ -1,7 +1,7 @@
 //! `tokentrail investigate` and `verify`: the evidence bundle, its determinism, tamper
 //! detection, filters and hostile-content escaping.
 
-use crate::util::{fixtures, tokentrail};
+use crate::util::{assert_success, fixtures, tokentrail};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -354,4 +354,28 @@ fn ranges_import_and_lookup() {
             "not-an-ip\tunknown (not an address the table covers)"
         ]
     );
+}
+
+/// A relative `--out` whose name starts `builtin` (here `b`) leaves the built-in rule
+/// pack's name whole in findings/rulepack.json, and the bundle verifies.
+#[test]
+fn relative_out_keeps_rule_pack_names() {
+    let d = tempfile::tempdir().unwrap();
+    let o = tokentrail()
+        .current_dir(d.path())
+        .args(["investigate", "--out", "b"])
+        .arg(fixtures().join("activity/json/diag_multimember.json.gz"))
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let pack: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("b/findings/rulepack.json")).unwrap())
+            .unwrap();
+    assert_eq!(pack["files"], serde_json::json!(["builtin"]));
+    let v = tokentrail()
+        .current_dir(d.path())
+        .args(["verify", "b"])
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
