@@ -15,7 +15,9 @@ pub mod rules;
 pub mod sigma;
 
 use crate::engine::Attribution;
-use crate::finding::DetectionRef;
+use crate::finding::{DetectionRef, OperationFinding};
+use crate::operations::Operation;
+use crate::signins::SignInFacts;
 use cond::{eval, Facts};
 use rayon::prelude::*;
 use rules::{glob, Rule, RulePack, Severity, Source};
@@ -232,14 +234,18 @@ pub struct Extra<'a> {
 /// Builds the views of every operation, audit event and sign-in.
 pub fn views(a: &Attribution, extra: &Extra) -> (Vec<View>, Vec<View>, Vec<View>) {
     let sis = a.index.all.par_iter().map(signin_view).collect();
-    (op_views(a), audit_views(extra), sis)
+    (
+        op_views(&a.operations, &a.findings),
+        audit_views(extra),
+        sis,
+    )
 }
 
 /// The views of every operation, in finding order.
-fn op_views(a: &Attribution) -> Vec<View> {
-    a.operations
+fn op_views(operations: &[Operation], findings: &[OperationFinding]) -> Vec<View> {
+    operations
         .par_iter()
-        .zip(&a.findings)
+        .zip(findings)
         .enumerate()
         .map(|(i, (op, fin))| View {
             subject: Subject {
@@ -367,6 +373,26 @@ pub fn run(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection
     run_chunked(pack, a, extra, SIGNIN_CHUNK)
 }
 
+/// [`run`] over the parts of an attribution it reads and writes, so the caller can lend the
+/// sign-ins elsewhere (another thread writing them out) at the same time.
+pub fn run_parts(
+    pack: &RulePack,
+    findings: &mut [OperationFinding],
+    operations: &[Operation],
+    signins: &[SignInFacts],
+    extra: &Extra,
+) -> Vec<Detection> {
+    run_inner(
+        pack,
+        findings,
+        operations,
+        signins,
+        extra,
+        SIGNIN_CHUNK,
+        true,
+    )
+}
+
 /// [`run`] with sign-in views built `chunk` at a time (the result does not depend on it;
 /// tests use a tiny chunk to prove that).
 pub fn run_chunked(
@@ -375,34 +401,52 @@ pub fn run_chunked(
     extra: &Extra,
     chunk: usize,
 ) -> Vec<Detection> {
-    run_inner(pack, a, extra, chunk, true)
+    run_inner(
+        pack,
+        &mut a.findings,
+        &a.operations,
+        &a.index.all,
+        extra,
+        chunk,
+        true,
+    )
 }
 
 /// [`run`] keeping every sign-in view for the correlators: the reference the pruned
 /// path ([`chains::SigninNeeds`]) is tested against. Not for production use.
 #[doc(hidden)]
 pub fn run_unpruned(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
-    run_inner(pack, a, extra, usize::MAX, false)
+    run_inner(
+        pack,
+        &mut a.findings,
+        &a.operations,
+        &a.index.all,
+        extra,
+        usize::MAX,
+        false,
+    )
 }
 
 fn run_inner(
     pack: &RulePack,
-    a: &mut Attribution,
+    findings: &mut [OperationFinding],
+    operations: &[Operation],
+    signins: &[SignInFacts],
     extra: &Extra,
     chunk: usize,
     prune: bool,
 ) -> Vec<Detection> {
-    let ops = op_views(a);
+    let ops = op_views(operations, findings);
     let audits = audit_views(extra);
     let mut out: Vec<Detection> = Vec::new();
     for (list, src) in [(&ops, Source::Activity), (&audits, Source::Audit)] {
         out.extend(hits_of(pack, list, src));
     }
     // Sign-ins: rules and Sigma per chunk; correlators see the views they may read.
-    let needs = chains::SigninNeeds::new(pack, &ops, &audits, &a.index.all, &out);
+    let needs = chains::SigninNeeds::new(pack, &ops, &audits, signins, &out);
     let (mut sigma_si, mut sigma_risk) = (Vec::new(), Vec::new());
     let mut kept: Vec<View> = Vec::new();
-    for chunk in a.index.all.chunks(chunk.max(1)) {
+    for chunk in signins.chunks(chunk.max(1)) {
         let sis: Vec<View> = chunk.par_iter().map(signin_view).collect();
         out.extend(hits_of(pack, &sis, Source::Signin));
         if let Some(s) = extra.sigma {
@@ -448,17 +492,17 @@ fn run_inner(
             .then_with(|| x.rule.cmp(&y.rule))
     });
     out.dedup_by(|x, y| x.rule == y.rule && x.subject == y.subject);
-    for f in a.findings.iter_mut() {
+    for f in findings.iter_mut() {
         f.detections.clear();
     }
     for d in &out {
         if let Some(i) = d.op {
-            if let Some(f) = a.findings.get_mut(i) {
+            if let Some(f) = findings.get_mut(i) {
                 f.detections.push(d.to_ref());
             }
         }
     }
-    for f in a.findings.iter_mut() {
+    for f in findings.iter_mut() {
         f.detections.sort_by(|x, y| {
             sev_rank(&y.severity)
                 .cmp(&sev_rank(&x.severity))

@@ -251,14 +251,37 @@ pub fn build(
         ),
         None => None,
     };
-    let hits = tokentrail_analyze::detect::run(
-        &pack,
-        &mut a,
-        &tokentrail_analyze::detect::Extra {
-            audit: &c.audit,
-            sigma: sig.as_ref().map(|s| &s.0),
-        },
-    );
+    let db = match writer {
+        Writer::Thread(h, _) => h
+            .join()
+            .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
+            .with_context(|| format!("writing {}", db_path.display()))?,
+        Writer::Later(db) => db,
+    };
+    // Audit events and sign-ins are final now: they go into case.sqlite on another thread
+    // while the detections run over them.
+    let (hits, db) = std::thread::scope(|s| {
+        let (audit, signins) = (&c.audit, &a.index.all);
+        let rows = s.spawn(move || {
+            db.audit(audit)
+                .and_then(|_| db.signins(signins))
+                .map(|_| db)
+        });
+        let hits = tokentrail_analyze::detect::run_parts(
+            &pack,
+            &mut a.findings,
+            &a.operations,
+            &a.index.all,
+            &tokentrail_analyze::detect::Extra {
+                audit: &c.audit,
+                sigma: sig.as_ref().map(|s| &s.0),
+            },
+        );
+        (hits, rows.join())
+    });
+    let db = db
+        .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
+        .with_context(|| format!("writing {}", db_path.display()))?;
     // The events behind the operations are in case.sqlite already; no output reads them.
     drop(std::mem::take(&mut a.operations));
     let keep: Vec<bool> = a.findings.iter().map(|f| passes(f, &filters)).collect();
@@ -287,13 +310,6 @@ pub fn build(
         .collect();
 
     progress.step("writing outputs");
-    let db = match writer {
-        Writer::Thread(h, _) => h
-            .join()
-            .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
-            .with_context(|| format!("writing {}", db_path.display()))?,
-        Writer::Later(db) => db,
-    };
     let total_skipped: u64 = c.files.iter().map(|f| f.skipped).sum();
     super::outputs::write(
         bundle,

@@ -49,8 +49,8 @@ pub struct Outputs<'a> {
 
 type Done = anyhow::Result<Vec<(&'static str, Written)>>;
 
-/// Writes every output, then the manifest. `db` (at `db_path`) holds the Activity rows
-/// already; audit events, sign-ins and operations are added and it is closed.
+/// Writes every output, then the manifest. `db` (at `db_path`) holds the Activity, audit
+/// and sign-in rows already; operations are added and it is closed.
 pub fn write(
     bundle: &mut Bundle,
     db: CaseDb,
@@ -61,9 +61,7 @@ pub fn write(
     let b: &Bundle = bundle;
     let (db_done, html_done, timeline_done, rest_done) = std::thread::scope(|s| {
         let db = s.spawn(move || -> Done {
-            db.audit(o.audit)
-                .and_then(|_| db.signins(&o.index.all))
-                .and_then(|_| db.findings(o.findings))
+            db.findings(o.findings)
                 .and_then(|_| db.finish())
                 .with_context(|| format!("writing {}", db_path.display()))?;
             // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
