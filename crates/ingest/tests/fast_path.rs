@@ -13,51 +13,14 @@ use std::path::Path;
 use std::sync::Arc;
 use tokentrail_ingest::frame::json::JsonFramer;
 use tokentrail_ingest::frame::{Frame, FrameKind};
-use tokentrail_ingest::pipeline::normalize_frame_with;
 use tokentrail_ingest::source::for_each_stream;
-use tokentrail_ingest::{Limits, Outcome};
+mod fast_common;
+use fast_common::{check, frame_bytes};
 
-fn render(o: &(Outcome, Option<tokentrail_ingest::detect::Schema>)) -> String {
-    let json = match &o.0 {
-        Outcome::Parsed(r) => serde_json::to_string(r).unwrap(),
-        _ => String::new(),
-    };
-    format!("{:?}\n{json}", o)
-}
-
-/// Both paths on one frame; returns true when the fast path took it.
-fn check(file: &Arc<str>, index: u64, frame: &Frame) -> bool {
-    let fast = normalize_frame_with(file, index, frame.clone(), None, true);
-    let generic = normalize_frame_with(file, index, frame.clone(), None, false);
-    assert_eq!(
-        render(&fast),
-        render(&generic),
-        "fast and generic paths differ on {file} record {index}: {}",
-        String::from_utf8_lossy(&frame.bytes)
-    );
-    let text = std::str::from_utf8(&frame.bytes).unwrap_or("");
-    let p = tokentrail_model::Provenance {
-        file: file.clone(),
-        record: index,
-        line: Some(frame.line),
-        offset: Some(frame.offset),
-    };
-    let _ = text;
-    frame.kind == FrameKind::Json
-        && tokentrail_ingest::pipeline::fast_path(&frame.bytes, &p).is_some()
-}
+use tokentrail_ingest::Limits;
 
 fn frame_of(v: &Value) -> Frame {
     frame_bytes(serde_json::to_vec_pretty(v).unwrap())
-}
-
-fn frame_bytes(bytes: Vec<u8>) -> Frame {
-    Frame {
-        kind: FrameKind::Json,
-        bytes,
-        offset: 0,
-        line: 1,
-    }
 }
 
 #[test]

@@ -401,29 +401,32 @@ pub fn run_chunked(
     extra: &Extra,
     chunk: usize,
 ) -> Vec<Detection> {
-    run_inner(
-        pack,
-        &mut a.findings,
-        &a.operations,
-        &a.index.all,
-        extra,
-        chunk,
-        true,
-    )
+    run_on(pack, a, extra, chunk, true)
 }
 
 /// [`run`] keeping every sign-in view for the correlators: the reference the pruned
 /// path ([`chains::SigninNeeds`]) is tested against. Not for production use.
 #[doc(hidden)]
 pub fn run_unpruned(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
+    run_on(pack, a, extra, usize::MAX, false)
+}
+
+fn run_on(
+    pack: &RulePack,
+    a: &mut Attribution,
+    extra: &Extra,
+    chunk: usize,
+    prune: bool,
+) -> Vec<Detection> {
+    let signins = &a.index.all;
     run_inner(
         pack,
         &mut a.findings,
         &a.operations,
-        &a.index.all,
+        signins,
         extra,
-        usize::MAX,
-        false,
+        chunk,
+        prune,
     )
 }
 

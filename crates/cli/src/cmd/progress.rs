@@ -102,16 +102,20 @@ impl Progress {
     }
 }
 
+/// A `--timings` memory column.
+fn mb(b: Option<u64>) -> String {
+    b.map(|b| format!("{:>7} MiB", b / (1024 * 1024)))
+        .unwrap_or_else(|| "      ? MiB".into())
+}
+
+/// A `--timings` CPU-time column.
+fn cpu(c: Option<f64>) -> String {
+    c.map(|c| format!("{c:>8.3} s"))
+        .unwrap_or_else(|| "       ? s".into())
+}
+
 /// Prints one `--timings` line.
 pub fn print_phase(p: &PhaseTiming) {
-    let mb = |b: Option<u64>| {
-        b.map(|b| format!("{:>7} MiB", b / (1024 * 1024)))
-            .unwrap_or_else(|| "      ? MiB".into())
-    };
-    let cpu = |c: Option<f64>| {
-        c.map(|c| format!("{c:>8.3} s"))
-            .unwrap_or_else(|| "       ? s".into())
-    };
     eprintln!(
         "tokentrail: timing: {:>8.3} s {} {}  {}",
         p.wall,
@@ -123,14 +127,6 @@ pub fn print_phase(p: &PhaseTiming) {
 
 /// Prints `--timings` on stderr: one line per phase, then the total.
 pub fn print_timings(t: &[PhaseTiming]) {
-    let mb = |b: Option<u64>| {
-        b.map(|b| format!("{:>7} MiB", b / (1024 * 1024)))
-            .unwrap_or_else(|| "      ? MiB".into())
-    };
-    let cpu = |c: Option<f64>| {
-        c.map(|c| format!("{c:>8.3} s"))
-            .unwrap_or_else(|| "       ? s".into())
-    };
     eprintln!("tokentrail: timing:     wall        cpu   peak RSS  phase");
     for p in t {
         print_phase(p);
