@@ -53,9 +53,31 @@ fn run_events(
     events: Vec<ActivityEvent>,
     signins: Vec<SignInFacts>,
 ) -> (Attribution, Vec<Detection>) {
+    run_checked(events, signins, &Extra::default())
+}
+
+/// [`detect::run`], checked against the reference that keeps every view and against
+/// views built two at a time: pruning and chunking must not change a hit or a finding.
+fn run_checked(
+    events: Vec<ActivityEvent>,
+    signins: Vec<SignInFacts>,
+    extra: &Extra,
+) -> (Attribution, Vec<Detection>) {
+    let mut reference = attribute(events.clone(), signins.clone());
+    let all = detect::run_unpruned(&pack(), &mut reference, extra);
+    let mut small = attribute(events.clone(), signins.clone());
+    let chunked = detect::run_chunked(&pack(), &mut small, extra, 2);
     let mut a = attribute(events, signins);
-    let hits = detect::run(&pack(), &mut a, &Extra::default());
+    let hits = detect::run(&pack(), &mut a, extra);
+    assert_eq!(text(&hits), text(&all), "pruned views");
+    assert_eq!(text(&chunked), text(&all), "views two at a time");
+    assert_eq!(text(&a.findings), text(&reference.findings));
+    assert_eq!(text(&small.findings), text(&reference.findings));
     (a, hits)
+}
+
+fn text<T: serde::Serialize>(x: &T) -> String {
+    serde_json::to_string(x).unwrap()
 }
 
 /// Runs one operation; returns (rule id, severity) of each hit.
@@ -1714,6 +1736,135 @@ fn signin_chunking_does_not_change_any_hit() {
         assert_eq!(
             serde_json::to_string(&a.findings).unwrap(),
             serde_json::to_string(&a0.findings).unwrap()
+        );
+    }
+}
+
+#[test]
+fn pruned_operation_views_keep_every_correlation() {
+    // Every correlator that reads operations, through the whole run with audit events, next
+    // to operations no correlator reads: the pruned and chunked runs match the reference.
+    let app = "a1a1a1a1-0000-0000-0000-00000000000a";
+    let sp_oid = "5p5p5p5p-0000-0000-0000-00000000000b";
+    let sp = json!({"oid": sp_oid, "appid": app, "idtyp": "app", "appidacr": "1"});
+    let other =
+        json!({"oid": "0e0e0e0e-0000-0000-0000-00000000000c", "appid": "b2b2", "idtyp": "app"});
+    let acct = format!("{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1");
+    let mut evs = vec![
+        event(
+            1,
+            "2026-03-02T09:00:00Z",
+            "Microsoft.Example/widgets/write",
+            "succeeded",
+            None,
+            sp.clone(),
+            "vm1",
+        ),
+        event(
+            2,
+            "2026-03-02T09:01:00Z",
+            "Microsoft.Compute/virtualMachines/read",
+            "succeeded",
+            None,
+            other,
+            "vm2",
+        ),
+        event(
+            3,
+            "2026-03-01T10:00:00Z",
+            "Microsoft.Storage/storageAccounts/listKeys/action",
+            "succeeded",
+            None,
+            user_claims("pwd,mfa"),
+            &acct,
+        ),
+        event(
+            4,
+            "2026-03-01T10:05:00Z",
+            "Microsoft.Storage/storageAccounts/regenerateKey/action",
+            "succeeded",
+            Some(json!({"keyName": "key1"})),
+            user_claims("pwd,mfa"),
+            &acct,
+        ),
+        event(
+            5,
+            "2026-03-01T11:00:00Z",
+            "Microsoft.Authorization/elevateAccess/action",
+            "succeeded",
+            None,
+            user_claims("pwd,mfa"),
+            "/",
+        ),
+        event(
+            6,
+            "2026-03-01T11:10:00Z",
+            "Microsoft.Authorization/roleAssignments/write",
+            "succeeded",
+            Some(role(OWNER, SUB)),
+            user_claims("pwd"),
+            "ra",
+        ),
+        event(
+            7,
+            "2026-03-01T11:20:00Z",
+            "Microsoft.Resources/tags/read",
+            "succeeded",
+            None,
+            user_claims("pwd,mfa"),
+            "t",
+        ),
+    ];
+    for i in 0..6 {
+        evs.push(event(
+            10 + i,
+            &format!("2026-03-01T12:{:02}:00Z", i * 2),
+            "Microsoft.Web/sites/delete",
+            "succeeded",
+            None,
+            user_claims("pwd,mfa"),
+            &format!("site{i}"),
+        ));
+    }
+    let sp_signin = |id: &str, at: &str, ip: &str| SignInFacts {
+        id: id.into(),
+        success: true,
+        time: Some(at.parse().unwrap()),
+        kind: Some(Kind::ServicePrincipal),
+        app_id: Some(app.into()),
+        object_id: Some(sp_oid.into()),
+        ip: Some(ip.into()),
+        ..Default::default()
+    };
+    let signins = vec![
+        sp_signin("si-0", "2026-02-20T08:00:00Z", "203.0.113.1"),
+        sp_signin("si-1", "2026-03-02T08:30:00Z", "192.0.2.66"),
+    ];
+    let audits: Vec<tokentrail_model::AuditEvent> = vec![serde_json::from_value(json!({
+        "id": "aud-1",
+        "time": {"utc": "2026-03-01T12:00:00Z", "raw": "2026-03-01T12:00:00Z"},
+        "activity": "Add service principal credentials",
+        "activity_key": "add service principal credentials",
+        "result": "success",
+        "initiator": {"user": {"upn": "mallory@contoso.example"}},
+        "targets": [{"id": sp_oid, "display_name": "billing-sync"}],
+        "format": "test",
+        "source": {"file": "t", "record": 0}
+    }))
+    .unwrap()];
+    let (_, hits) = run_checked(
+        evs,
+        signins,
+        &Extra {
+            audit: &audits,
+            sigma: None,
+        },
+    );
+    for r in ["AZ-COR-002", "AZ-COR-003", "AZ-COR-005", "AZ-ACT-029"] {
+        assert!(
+            rules_of(&hits, r) > 0,
+            "{r}: {:?}",
+            hits.iter().map(|h| &h.rule).collect::<Vec<_>>()
         );
     }
 }

@@ -258,6 +258,101 @@ impl SigninNeeds {
     }
 }
 
+/// Which operation views the correlators can read, decided before the views exist so the
+/// caller can build operation views in chunks and keep only these. Like [`SigninNeeds`], a
+/// superset of what [`run`] reads from `ops`, in input order.
+pub struct OpNeeds {
+    /// `weak_signin_privileged_change` or `elevation_then_sensitive_change`: operations with
+    /// a single-record hit.
+    hit: bool,
+    elevation: bool,
+    keys: bool,
+    deletes: bool,
+    /// Identity keys an `sp_credential_signin_activity` chain can reach (audit targets and
+    /// the keys of sign-ins that name one), lower case.
+    sp_keys: Option<HashSet<String>>,
+    /// Name patterns and `where` conditions of activity threshold correlators.
+    thresholds: Vec<(Vec<String>, Condition)>,
+}
+
+impl OpNeeds {
+    pub fn new(pack: &RulePack, audits: &[View], all: &[SignInFacts]) -> Self {
+        let has = |k: CorrelatorKind| pack.correlations.iter().any(|c| c.kind == k);
+        let sp_keys =
+            (has(CorrelatorKind::SpCredentialSigninActivity) && !audits.is_empty()).then(|| {
+                let mut keys: HashSet<String> = HashSet::new();
+                for a in audits {
+                    for k in ["target.id", "target.name"] {
+                        if let Some(Value::Array(xs)) = a.facts.get(k) {
+                            keys.extend(
+                                xs.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_ascii_lowercase),
+                            );
+                        }
+                    }
+                }
+                let of = |x: &SignInFacts| -> Vec<String> {
+                    [&x.app_id, &x.object_id, &x.app_name]
+                        .into_iter()
+                        .filter_map(|k| k.as_deref())
+                        .filter(|k| !k.is_empty())
+                        .map(str::to_ascii_lowercase)
+                        .collect()
+                };
+                let more: Vec<String> = all
+                    .iter()
+                    .map(of)
+                    .filter(|ks| ks.iter().any(|k| keys.contains(k)))
+                    .flatten()
+                    .collect();
+                keys.extend(more);
+                keys
+            });
+        let thresholds = pack
+            .correlations
+            .iter()
+            .filter(|c| c.kind == CorrelatorKind::Threshold)
+            .filter_map(|c| ThresholdSpec::from(c).ok())
+            .filter(|t| t.source == Source::Activity)
+            .map(|t| {
+                let pats = t.operations.iter().map(|p| normalize_name(p)).collect();
+                (pats, t.when)
+            })
+            .collect();
+        OpNeeds {
+            hit: has(CorrelatorKind::WeakSigninPrivilegedChange)
+                || has(CorrelatorKind::ElevationThenSensitiveChange),
+            elevation: has(CorrelatorKind::ElevationThenSensitiveChange),
+            keys: has(CorrelatorKind::ListKeysRegenerateKey),
+            deletes: has(CorrelatorKind::MassDeletion),
+            sp_keys,
+            thresholds,
+        }
+    }
+
+    /// Whether any correlator (or [`SigninNeeds`]) may read this operation view; `hit` says
+    /// whether it has a single-record hit.
+    pub fn wants(&self, v: &View, hit: bool) -> bool {
+        let f = &v.facts;
+        let op = s(f, "op");
+        (self.hit && hit)
+            || (self.elevation && op == Some("microsoft.authorization/elevateaccess/action"))
+            || (self.keys && f.contains_key("storage.key_action"))
+            || (self.deletes && op.is_some_and(|o| o.ends_with("/delete")))
+            || self.sp_keys.as_ref().is_some_and(|keys| {
+                matches!(
+                    s(f, "identity.type"),
+                    Some("service_principal") | Some("unknown")
+                ) && op_identities(f).iter().any(|k| keys.contains(k))
+            })
+            || self.thresholds.iter().any(|(pats, when)| {
+                (pats.is_empty() || op.is_some_and(|n| pats.iter().any(|p| glob(p, n))))
+                    && super::cond::eval(when, f).is_some()
+            })
+    }
+}
+
 fn attack_of(d: &Detection) -> Vec<(String, String)> {
     d.attack
         .iter()

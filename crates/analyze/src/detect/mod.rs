@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use rules::{glob, Rule, RulePack, Severity, Source};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use tokentrail_model::AuditEvent;
 
 /// What a detection is about.
@@ -235,14 +235,14 @@ pub struct Extra<'a> {
 pub fn views(a: &Attribution, extra: &Extra) -> (Vec<View>, Vec<View>, Vec<View>) {
     let sis = a.index.all.par_iter().map(signin_view).collect();
     (
-        op_views(&a.operations, &a.findings),
+        op_views(&a.operations, &a.findings, 0),
         audit_views(extra),
         sis,
     )
 }
 
-/// The views of every operation, in finding order.
-fn op_views(operations: &[Operation], findings: &[OperationFinding]) -> Vec<View> {
+/// The views of `operations` (the first at index `offset`), in finding order.
+fn op_views(operations: &[Operation], findings: &[OperationFinding], offset: usize) -> Vec<View> {
     operations
         .par_iter()
         .zip(findings)
@@ -257,7 +257,7 @@ fn op_views(operations: &[Operation], findings: &[OperationFinding]) -> Vec<View
                 resource_id: fin.resource_id.clone(),
             },
             facts: facts::operation_facts(op, fin),
-            op: Some(i),
+            op: Some(offset + i),
         })
         .collect()
 }
@@ -362,15 +362,15 @@ fn hits_of(pack: &RulePack, list: &[View], src: Source) -> Vec<Detection> {
     hits.into_iter().flatten().collect()
 }
 
-/// Sign-in views built, evaluated and dropped per chunk (only those a correlator may read
-/// are kept), so memory does not grow with a view per sign-in.
-const SIGNIN_CHUNK: usize = 16 * 1024;
+/// Operation and sign-in views built, evaluated and dropped per chunk (only those a
+/// correlator may read are kept), so memory does not grow with a view per record.
+const VIEW_CHUNK: usize = 16 * 1024;
 
 /// Runs every rule, correlator and Sigma rule; attaches detections to the findings and
 /// returns all hits sorted by time, subject and rule. Views are evaluated in parallel;
 /// hits are gathered in input order, so the result does not depend on scheduling.
 pub fn run(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
-    run_chunked(pack, a, extra, SIGNIN_CHUNK)
+    run_chunked(pack, a, extra, VIEW_CHUNK)
 }
 
 /// [`run`] over the parts of an attribution it reads and writes, so the caller can lend the
@@ -382,19 +382,11 @@ pub fn run_parts(
     signins: &[SignInFacts],
     extra: &Extra,
 ) -> Vec<Detection> {
-    run_inner(
-        pack,
-        findings,
-        operations,
-        signins,
-        extra,
-        SIGNIN_CHUNK,
-        true,
-    )
+    run_inner(pack, findings, operations, signins, extra, VIEW_CHUNK, true)
 }
 
-/// [`run`] with sign-in views built `chunk` at a time (the result does not depend on it;
-/// tests use a tiny chunk to prove that).
+/// [`run`] with operation and sign-in views built `chunk` at a time (the result does not
+/// depend on it; tests use a tiny chunk to prove that).
 pub fn run_chunked(
     pack: &RulePack,
     a: &mut Attribution,
@@ -404,8 +396,9 @@ pub fn run_chunked(
     run_on(pack, a, extra, chunk, true)
 }
 
-/// [`run`] keeping every sign-in view for the correlators: the reference the pruned
-/// path ([`chains::SigninNeeds`]) is tested against. Not for production use.
+/// [`run`] keeping every operation and sign-in view for the correlators: the reference the
+/// pruned paths ([`chains::OpNeeds`], [`chains::SigninNeeds`]) are tested against. Not for
+/// production use.
 #[doc(hidden)]
 pub fn run_unpruned(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection> {
     run_on(pack, a, extra, usize::MAX, false)
@@ -439,12 +432,33 @@ fn run_inner(
     chunk: usize,
     prune: bool,
 ) -> Vec<Detection> {
-    let ops = op_views(operations, findings);
+    // Operations: views built, evaluated and dropped per chunk, like sign-ins below; only
+    // those a correlator may read are kept.
     let audits = audit_views(extra);
-    let mut out: Vec<Detection> = Vec::new();
-    for (list, src) in [(&ops, Source::Activity), (&audits, Source::Audit)] {
-        out.extend(hits_of(pack, list, src));
+    let op_needs = chains::OpNeeds::new(pack, &audits, signins);
+    let (mut out, mut sigma_act) = (Vec::new(), Vec::new());
+    let mut ops: Vec<View> = Vec::new();
+    let step = chunk.max(1);
+    for (k, part) in operations.chunks(step).enumerate() {
+        let views = op_views(part, findings.get(k * step..).unwrap_or(&[]), k * step);
+        let hits = hits_of(pack, &views, Source::Activity);
+        if let Some(s) = extra.sigma {
+            sigma_act.extend(sigma::run_service(
+                s,
+                pack,
+                sigma::Service::Activitylogs,
+                &views,
+            ));
+        }
+        let hit: HashSet<usize> = hits.iter().filter_map(|d| d.op).collect();
+        out.extend(hits);
+        ops.extend(
+            views
+                .into_iter()
+                .filter(|v| !prune || op_needs.wants(v, v.op.is_some_and(|i| hit.contains(&i)))),
+        );
     }
+    out.extend(hits_of(pack, &audits, Source::Audit));
     // Sign-ins: rules and Sigma per chunk; correlators see the views they may read.
     let needs = chains::SigninNeeds::new(pack, &ops, &audits, signins, &out);
     let (mut sigma_si, mut sigma_risk) = (Vec::new(), Vec::new());
@@ -471,12 +485,7 @@ fn run_inner(
     out.extend(chains::run(pack, &ops, &audits, &kept, &out));
     drop(kept);
     if let Some(s) = extra.sigma {
-        out.extend(sigma::run_service(
-            s,
-            pack,
-            sigma::Service::Activitylogs,
-            &ops,
-        ));
+        out.extend(sigma_act);
         out.extend(sigma::run_service(
             s,
             pack,
