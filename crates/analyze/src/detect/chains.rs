@@ -237,9 +237,13 @@ impl SigninNeeds {
 
     /// Whether any correlator may read this sign-in view.
     pub fn wants(&self, v: &View) -> bool {
-        let f = &v.facts;
+        self.wants_facts(&v.subject.id, &v.facts)
+    }
+
+    /// [`Self::wants`] from the sign-in's request id and facts, before its view exists.
+    pub fn wants_facts(&self, id: &str, f: &Facts) -> bool {
         (self.weak
-            && (self.ids.contains(v.subject.id.as_str())
+            && (self.ids.contains(id)
                 || (b(f, "success") == Some(true)
                     && ["upn", "object_id"]
                         .iter()

@@ -295,30 +295,29 @@ fn audit_views(extra: &Extra) -> Vec<View> {
 }
 
 /// The view of one sign-in.
-fn signin_view(s: &crate::signins::SignInFacts) -> View {
+fn signin_view(s: &SignInFacts) -> View {
     View {
-        subject: Subject {
-            kind: "signin",
-            id: s.id.clone(),
-            name: format!("{} sign-in", s.kind().label()),
-            time: s.time.map(|t| t.to_string()).unwrap_or_default(),
-            identity: s
-                .upn
-                .as_deref()
-                .or(s.app_name.as_deref())
-                .or(s.object_id.as_deref())
-                .map(str::to_string),
-            resource_id: None,
-        },
+        subject: signin_subject(s),
         facts: records::signin_view(s),
         op: None,
     }
 }
 
-fn hit_on(mut d: Detection, v: &View) -> Detection {
-    d.subject = v.subject.clone();
-    d.op = v.op;
-    d
+/// What a sign-in detection is about.
+fn signin_subject(s: &SignInFacts) -> Subject {
+    Subject {
+        kind: "signin",
+        id: s.id.clone(),
+        name: format!("{} sign-in", s.kind().label()),
+        time: s.time.map(|t| t.to_string()).unwrap_or_default(),
+        identity: s
+            .upn
+            .as_deref()
+            .or(s.app_name.as_deref())
+            .or(s.object_id.as_deref())
+            .map(str::to_string),
+        resource_id: None,
+    }
 }
 
 /// The single-record rules of one source: those always evaluated, and those evaluated only
@@ -332,16 +331,25 @@ fn rules_of(pack: &RulePack, src: Source) -> (Vec<&Rule>, Vec<&Rule>) {
 
 /// The single-record hits on one subject, in rule order.
 fn hits_on(pack: &RulePack, v: &View, base: &[&Rule], after: &[&Rule]) -> Vec<Detection> {
+    let mut here = hits_in(pack, &v.facts, base, after);
+    for d in &mut here {
+        d.subject = v.subject.clone();
+        d.op = v.op;
+    }
+    here
+}
+
+/// [`hits_on`] before the subject is known: the rules need only the facts.
+fn hits_in(pack: &RulePack, facts: &Facts, base: &[&Rule], after: &[&Rule]) -> Vec<Detection> {
     let mut here: Vec<Detection> = base
         .iter()
-        .filter_map(|r| eval_rule(r, &v.facts, pack))
-        .map(|d| hit_on(d, v))
+        .filter_map(|r| eval_rule(r, facts, pack))
         .collect();
     if let Some(top) = here.iter().map(|d| d.severity).max() {
         for r in after {
             if r.after_severity.is_some_and(|min| top >= min) {
-                if let Some(d) = eval_rule(r, &v.facts, pack) {
-                    here.push(hit_on(d, v));
+                if let Some(d) = eval_rule(r, facts, pack) {
+                    here.push(d);
                 }
             }
         }
@@ -463,9 +471,40 @@ fn run_inner(
     let needs = chains::SigninNeeds::new(pack, &ops, &audits, signins, &out);
     let (mut sigma_si, mut sigma_risk) = (Vec::new(), Vec::new());
     let mut kept: Vec<View> = Vec::new();
+    let (base, after) = rules_of(pack, Source::Signin);
     for chunk in signins.chunks(chunk.max(1)) {
-        let sis: Vec<View> = chunk.par_iter().map(signin_view).collect();
-        out.extend(hits_of(pack, &sis, Source::Signin));
+        // Each sign-in's facts are written over one map per thread; a view is made only
+        // for a sign-in that a rule hit, a correlator may read, or Sigma reads.
+        let per: Vec<(Vec<Detection>, Option<View>)> = chunk
+            .par_iter()
+            .map_init(Facts::new, |f, s| {
+                records::signin_view_into(s, f);
+                let hits = hits_in(pack, f, &base, &after);
+                let keep = extra.sigma.is_some() || !prune || needs.wants_facts(&s.id, f);
+                if hits.is_empty() && !keep {
+                    return (hits, None);
+                }
+                let subject = signin_subject(s);
+                let hits = hits
+                    .into_iter()
+                    .map(|mut d| {
+                        d.subject = subject.clone();
+                        d
+                    })
+                    .collect();
+                let view = keep.then(|| View {
+                    subject,
+                    facts: f.clone(),
+                    op: None,
+                });
+                (hits, view)
+            })
+            .collect();
+        let mut sis: Vec<View> = Vec::new();
+        for (hits, view) in per {
+            out.extend(hits);
+            sis.extend(view);
+        }
         if let Some(s) = extra.sigma {
             sigma_si.extend(sigma::run_service(
                 s,

@@ -341,9 +341,52 @@ pub fn audit_view_json(raw: &Value) -> Facts {
     f
 }
 
-fn put_str(f: &mut Facts, k: &'static str, v: Option<&str>) {
-    if let Some(v) = v {
-        f.insert(k.into(), Value::String(v.to_string()));
+/// A sign-in kind as its JSON name (`service_principal`, …).
+fn kind_name(k: crate::signins::Kind) -> &'static str {
+    use crate::signins::Kind;
+    match k {
+        Kind::Interactive => "interactive",
+        Kind::NonInteractive => "non_interactive",
+        Kind::ServicePrincipal => "service_principal",
+        Kind::ManagedIdentity => "managed_identity",
+        Kind::Adfs => "adfs",
+        Kind::Unknown => "unknown",
+    }
+}
+
+/// Sets `k` to text (reusing the string already there), or removes it.
+fn set_str(f: &mut Facts, k: &'static str, v: Option<&str>, lower: bool) {
+    match v {
+        Some(v) => {
+            if let Some(Value::String(old)) = f.get_mut(k) {
+                old.clear();
+                old.push_str(v);
+            } else {
+                f.insert(k.into(), Value::String(v.to_string()));
+            }
+            if lower {
+                if let Some(Value::String(t)) = f.get_mut(k) {
+                    t.make_ascii_lowercase();
+                }
+            }
+        }
+        None => {
+            f.remove(k);
+        }
+    }
+}
+
+fn set_bool(f: &mut Facts, k: &'static str, v: Option<bool>) {
+    match v {
+        Some(b) => match f.get_mut(k) {
+            Some(old) => *old = Value::Bool(b),
+            None => {
+                f.insert(k.into(), Value::Bool(b));
+            }
+        },
+        None => {
+            f.remove(k);
+        }
     }
 }
 
@@ -353,77 +396,88 @@ fn put_str(f: &mut Facts, k: &'static str, v: Option<&str>) {
 /// [`crate::signins::facts`] from the typed record, already trimmed and never empty.
 pub fn signin_view(s: &SignInFacts) -> Facts {
     let mut f = Facts::new();
-    f.insert(
-        "kind".into(),
-        serde_json::to_value(s.kind()).unwrap_or(Value::Null),
-    );
-    f.insert("success".into(), Value::Bool(s.success));
-    put_str(&mut f, "ip", s.ip.as_deref());
-    put(
-        &mut f,
-        "upn",
-        s.upn.as_ref().map(|u| u.to_ascii_lowercase()),
-    );
-    put_str(&mut f, "object_id", s.object_id.as_deref());
-    put_str(&mut f, "app_id", s.app_id.as_deref());
-    put_str(&mut f, "app_name", s.app_name.as_deref());
-    put_str(&mut f, "resource_id", s.resource_id.as_deref());
-    put_str(&mut f, "user_agent", s.user_agent.as_deref());
-    put_str(&mut f, "client_app", s.client_app_used.as_deref());
-    put_str(&mut f, "auth_requirement", s.auth_requirement.as_deref());
-    put_str(
-        &mut f,
+    signin_view_into(s, &mut f);
+    f
+}
+
+/// [`signin_view`] written over a map that held another sign-in's view: every key is set or
+/// removed, and the strings already there are reused, so a scan over millions of sign-ins
+/// allocates only for the views it keeps.
+pub fn signin_view_into(s: &SignInFacts, f: &mut Facts) {
+    set_str(f, "kind", Some(kind_name(s.kind())), false);
+    set_bool(f, "success", Some(s.success));
+    set_str(f, "ip", s.ip.as_deref(), false);
+    set_str(f, "upn", s.upn.as_deref(), true);
+    set_str(f, "object_id", s.object_id.as_deref(), false);
+    set_str(f, "app_id", s.app_id.as_deref(), false);
+    set_str(f, "app_name", s.app_name.as_deref(), false);
+    set_str(f, "resource_id", s.resource_id.as_deref(), false);
+    set_str(f, "user_agent", s.user_agent.as_deref(), false);
+    set_str(f, "client_app", s.client_app_used.as_deref(), false);
+    set_str(f, "auth_requirement", s.auth_requirement.as_deref(), false);
+    set_str(
+        f,
         "conditional_access",
         s.conditional_access.as_deref(),
+        false,
     );
-    put(
-        &mut f,
-        "risk_level",
-        s.risk_level.as_ref().map(|r| r.to_ascii_lowercase()),
-    );
-    put_str(&mut f, "credential_type", s.credential_type.as_deref());
-    put_str(
-        &mut f,
+    set_str(f, "risk_level", s.risk_level.as_deref(), true);
+    set_str(f, "credential_type", s.credential_type.as_deref(), false);
+    set_str(
+        f,
         "incoming_token_type",
         s.incoming_token_type.as_deref(),
+        false,
     );
-    put_str(&mut f, "location", s.location.as_deref());
-    if let Some(m) = s.mfa {
-        f.insert("mfa".into(), Value::Bool(m));
-    }
+    set_str(f, "location", s.location.as_deref(), false);
+    set_bool(f, "mfa", s.mfa);
     let single = s
         .auth_requirement
         .as_deref()
         .is_some_and(|r| r.eq_ignore_ascii_case("singleFactorAuthentication"))
         && s.mfa != Some(true);
-    f.insert("single_factor".into(), Value::Bool(single));
-    put_str(&mut f, "error_code", s.error_code.as_deref());
-    put_str(
-        &mut f,
+    set_bool(f, "single_factor", Some(single));
+    set_str(f, "error_code", s.error_code.as_deref(), false);
+    set_str(
+        f,
         "authentication_protocol",
         s.authentication_protocol.as_deref(),
+        false,
     );
-    put_str(
-        &mut f,
+    set_str(
+        f,
         "original_transfer_method",
         s.original_transfer_method.as_deref(),
+        false,
     );
-    put_str(
-        &mut f,
+    set_str(
+        f,
         "result_description",
         s.result_description.as_deref(),
+        false,
     );
-    put_str(
-        &mut f,
+    set_str(
+        f,
         "resource_display_name",
         s.resource_display_name.as_deref(),
+        false,
     );
-    put_str(&mut f, "risk_state", s.risk_state.as_deref());
-    if let Some(c) = s.device_compliant {
-        f.insert("device_compliant".into(), Value::String(c.to_string()));
-    }
-    put_str(&mut f, "device_trust_type", s.device_trust_type.as_deref());
-    if !s.risk_event_types.is_empty() {
+    set_str(f, "risk_state", s.risk_state.as_deref(), false);
+    set_str(
+        f,
+        "device_compliant",
+        s.device_compliant.map(|c| if c { "true" } else { "false" }),
+        false,
+    );
+    set_str(
+        f,
+        "device_trust_type",
+        s.device_trust_type.as_deref(),
+        false,
+    );
+    if s.risk_event_types.is_empty() {
+        f.remove("risk_event_types");
+    } else {
         f.insert(
             "risk_event_types".into(),
             Value::Array(
@@ -434,12 +488,83 @@ pub fn signin_view(s: &SignInFacts) -> Facts {
             ),
         );
     }
-    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signins::Kind;
+
+    #[test]
+    fn kind_names_are_the_serialized_names() {
+        for k in [
+            Kind::Interactive,
+            Kind::NonInteractive,
+            Kind::ServicePrincipal,
+            Kind::ManagedIdentity,
+            Kind::Adfs,
+            Kind::Unknown,
+        ] {
+            assert_eq!(json!(kind_name(k)), serde_json::to_value(k).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_reused_view_equals_a_fresh_one() {
+        let full = SignInFacts {
+            id: "a".into(),
+            kind: Some(Kind::ServicePrincipal),
+            success: true,
+            ip: Some("203.0.113.1".into()),
+            upn: Some("Eve@Contoso.Example".into()),
+            object_id: Some("o".into()),
+            app_id: Some("app".into()),
+            app_name: Some("n".into()),
+            resource_id: Some("r".into()),
+            user_agent: Some("ua".into()),
+            client_app_used: Some("c".into()),
+            auth_requirement: Some("singleFactorAuthentication".into()),
+            conditional_access: Some("success".into()),
+            risk_level: Some("HIGH".into()),
+            credential_type: Some("clientSecret".into()),
+            incoming_token_type: Some("primaryRefreshToken".into()),
+            location: Some("NL".into()),
+            mfa: Some(false),
+            error_code: Some("50126".into()),
+            authentication_protocol: Some("ropc".into()),
+            original_transfer_method: Some("deviceCodeFlow".into()),
+            result_description: Some("bad".into()),
+            resource_display_name: Some("Azure Resource Manager".into()),
+            risk_state: Some("atRisk".into()),
+            device_compliant: Some(true),
+            device_trust_type: Some("Hybrid".into()),
+            risk_event_types: vec!["unfamiliarFeatures".into()],
+            ..Default::default()
+        };
+        let bare = SignInFacts {
+            id: "b".into(),
+            ..Default::default()
+        };
+        let other = SignInFacts {
+            kind: Some(Kind::Interactive),
+            mfa: Some(true),
+            upn: Some("x@y".into()),
+            device_compliant: Some(false),
+            ..bare.clone()
+        };
+        let mut f = Facts::new();
+        for s in [&full, &bare, &full, &other, &full, &other, &bare] {
+            signin_view_into(s, &mut f);
+            assert_eq!(f, signin_view_fresh(s));
+        }
+    }
+
+    /// The view built from nothing, key by key (the reference for the reused one).
+    fn signin_view_fresh(s: &SignInFacts) -> Facts {
+        let mut f = Facts::new();
+        signin_view_into(s, &mut f);
+        f
+    }
     use tokentrail_model::SignIn;
 
     #[test]
