@@ -10,7 +10,7 @@ use crate::escape;
 use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use tokentrail_analyze::finding::OperationFinding;
@@ -104,8 +104,25 @@ fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
     }
     keep.sort_unstable();
     keep.retain(|&i| i < r.findings.len());
-    let by_id: BTreeMap<&str, &SignInFacts> =
-        r.signins.iter().map(|s| (s.id.as_str(), s)).collect();
+    // The sign-ins the kept findings link to (for a repeated id, the last one, as when
+    // every sign-in is put in a map by id).
+    let wanted: HashSet<&str> = keep
+        .iter()
+        .flat_map(|&i| {
+            let f = &r.findings[i];
+            [
+                f.sign_in.as_ref().map(|s| s.id.as_str()),
+                f.session_origin.as_ref().map(|s| s.id.as_str()),
+            ]
+        })
+        .flatten()
+        .collect();
+    let mut by_id: HashMap<&str, &SignInFacts> = HashMap::with_capacity(wanted.len());
+    for s in r.signins {
+        if wanted.contains(s.id.as_str()) {
+            by_id.insert(s.id.as_str(), s);
+        }
+    }
     let mut linked: BTreeMap<String, Value> = BTreeMap::new();
     w.write_all(b"{\"version\":")?;
     serde_json::to_writer(&mut *w, r.version)?;
@@ -116,6 +133,9 @@ fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
         r.findings.len(),
         keep.len()
     )?;
+    // Findings are serialized into memory and passed on in large blocks: `w` escapes
+    // what it is given, which is cheaper on a few large writes than on many small ones.
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 17);
     for (k, &i) in keep.iter().enumerate() {
         let f = &r.findings[i];
         let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
@@ -148,13 +168,20 @@ fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
             }
         }
         if k > 0 {
-            w.write_all(b",")?;
+            buf.push(b',');
         }
-        serde_json::to_writer(&mut *w, &v)?;
+        serde_json::to_writer(&mut buf, &v)?;
+        if buf.len() >= 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
     }
+    w.write_all(&buf)?;
+    drop(buf);
     w.write_all(b"],\"signins\":")?;
-    serde_json::to_writer(&mut *w, &linked)?;
-    w.write_all(b"}")
+    let mut tail = serde_json::to_vec(&linked)?;
+    tail.push(b'}');
+    w.write_all(&tail)
 }
 
 fn count_by<K: Ord>(it: impl Iterator<Item = K>) -> BTreeMap<K, usize> {
@@ -246,12 +273,13 @@ fn summary(r: &ReportInput<'_>) -> String {
                 .join(", ")
         })
     );
-    let mut top: Vec<&OperationFinding> = interest.clone();
-    top.sort_by(|a, b| {
-        severity_rank(&severity(b))
-            .cmp(&severity_rank(&severity(a)))
-            .then_with(|| a.time.cmp(&b.time))
-    });
+    // Worst severity first, then earliest (a stable sort, each key computed once).
+    let mut top: Vec<(u8, &OperationFinding)> = interest
+        .iter()
+        .map(|x| (severity_rank(&severity(x)), *x))
+        .collect();
+    top.sort_by(|(ra, a), (rb, b)| rb.cmp(ra).then_with(|| a.time.cmp(&b.time)));
+    let top: Vec<&OperationFinding> = top.into_iter().map(|(_, x)| x).collect();
     if !top.is_empty() {
         o.push_str("<ol class=\"top\">");
         for x in top.iter().take(5) {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod escape;
 pub mod hash;
 pub mod html;
+pub mod json;
 pub mod manifest;
 pub mod notes;
 pub mod redact;

@@ -4,6 +4,7 @@ pub mod attribute;
 pub mod case;
 pub mod collect;
 pub mod investigate;
+pub mod op_json;
 pub mod outputs;
 pub mod parse;
 pub mod progress;

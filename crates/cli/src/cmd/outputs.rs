@@ -59,9 +59,10 @@ pub fn write(
 ) -> anyhow::Result<()> {
     let version = env!("CARGO_PKG_VERSION");
     let b: &Bundle = bundle;
+    let (lines, mut taker) = super::op_json::channel();
     let (db_done, html_done, timeline_done, rest_done) = std::thread::scope(|s| {
         let db = s.spawn(move || -> Done {
-            db.findings(o.findings)
+            db.findings_with(o.findings, &mut |_, buf| taker.take(buf))
                 .and_then(|_| db.finish())
                 .with_context(|| format!("writing {}", db_path.display()))?;
             // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
@@ -71,6 +72,12 @@ pub fn write(
                 let _ = std::fs::set_permissions(db_path, perm);
             }
             Ok(vec![("case.sqlite", b.hash_existing("case.sqlite")?)])
+        });
+        // operations.jsonl is written on a thread of its own: case.sqlite takes its lines
+        // as they come, and this thread would otherwise wait whenever it is ahead.
+        let ops = s.spawn(move || -> Done {
+            let w = b.write_with("findings/operations.jsonl", |w| lines.write(w, o.findings))?;
+            Ok(vec![("findings/operations.jsonl", w)])
         });
         // case.sqlite is the largest job and runs alone on its thread; the other outputs
         // follow one another on this one, so the two cores stay busy without the database
@@ -94,9 +101,15 @@ pub fn write(
         let timeline_done = timelines(b, o);
         let rest_done = findings_notes_commands(b, o, version);
         let html_done = html();
+        let rest_done = join(ops).and_then(|mut ops| {
+            ops.extend(rest_done?);
+            Ok(ops)
+        });
         (join(db), html_done, timeline_done, rest_done)
     });
-    for done in [db_done, html_done, rest_done, timeline_done] {
+    // operations.jsonl (in `rest_done`) first: if it failed, case.sqlite failed for want
+    // of its lines.
+    for done in [rest_done, db_done, html_done, timeline_done] {
         for (rel, w) in done? {
             bundle.record(rel, w);
         }
@@ -146,11 +159,7 @@ fn timelines(b: &Bundle, o: &Outputs<'_>) -> Done {
 
 /// JSON Lines: one compact JSON value per line.
 fn jsonl<T: serde::Serialize>(w: &mut dyn Write, items: &[T]) -> std::io::Result<()> {
-    for x in items {
-        serde_json::to_writer(&mut *w, x)?;
-        w.write_all(b"\n")?;
-    }
-    Ok(())
+    tokentrail_report::json::lines_to(w, items)
 }
 
 /// `findings/`, `notes.md` and `commands/`.
@@ -159,7 +168,7 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
     let mut put = |rel: &'static str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
         b.write_with(rel, f).map(|w| out.push((rel, w)))
     };
-    put("findings/operations.jsonl", &|w| jsonl(w, o.findings))?;
+    // findings/operations.jsonl is written with case.sqlite (see `write`).
     put("findings/detections.jsonl", &|w| jsonl(w, o.hits))?;
     // Component-wise: with `--out b`, the built-in pack `builtin` is not under `b`.
     let rel_files: Vec<String> = o

@@ -1,0 +1,138 @@
+//! Fast JSON output helpers that give exactly the bytes `serde_json` gives: a string
+//! writer that skips plain 8-byte blocks at once, and a JSON Lines writer that serializes
+//! each item into memory before handing large blocks to the (usually dynamic) writer.
+
+use std::io::{self, Write};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `x` is below 0x20, a `"` or a `\` (exact, not a heuristic: the
+/// borrow in the subtraction only spreads above a byte that already matched).
+#[inline]
+fn needs_escape(x: u64) -> bool {
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let q = x ^ (ONES * b'"' as u64);
+    let quote = q.wrapping_sub(ONES) & !q & HIGH;
+    let b = x ^ (ONES * b'\\' as u64);
+    let backslash = b.wrapping_sub(ONES) & !b & HIGH;
+    control | quote | backslash != 0
+}
+
+/// Appends `s` as a JSON string (with its quotes), escaped as `serde_json` escapes it:
+/// `"` and `\` with a backslash, `\b \f \n \r \t` by name, other control characters as
+/// `\u00xx`; everything else (including non-ASCII) as is.
+pub fn str_into(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if i + 8 <= b.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&b[i..i + 8]);
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x0C => b"\\f",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1F => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&b[start..i]);
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(c >> 4) as usize],
+                    HEX[(c & 0xF) as usize],
+                ]);
+                i += 1;
+                start = i;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(esc);
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+/// Bytes gathered in memory before they are written on.
+const BLOCK: usize = 1 << 16;
+
+/// JSON Lines: one compact `serde_json` value per line, streamed to `w` in large blocks.
+pub fn lines_to<T: serde::Serialize>(w: &mut dyn Write, items: &[T]) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(BLOCK + BLOCK / 4);
+    for x in items {
+        serde_json::to_writer(&mut buf, x)?;
+        buf.push(b'\n');
+        if buf.len() >= BLOCK {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    w.write_all(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_match_serde_json() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain ascii text, long enough for whole blocks".into(),
+            "q\"uo\\te\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f} é😀 </script>".into(),
+            "\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}".into(),
+            "abcdefg\"".into(),
+            "abcdefgh\\".into(),
+            "ÿÿÿÿÿÿÿÿ\u{1b}".into(),
+        ];
+        // Every byte value below 0x80 at every position of a block, and next to
+        // non-ASCII bytes (0xC0..0xFF lead bytes and continuation bytes).
+        for c in 0u8..0x80 {
+            for pos in 0..10 {
+                let c = c as char;
+                cases.push(format!("{}{c}é€ghijklmnop", "a".repeat(pos)));
+                cases.push(format!("{}{c}xyz", "é".repeat(pos)));
+            }
+        }
+        for s in &cases {
+            let mut got = Vec::new();
+            str_into(&mut got, s);
+            assert_eq!(got, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn lines_match_one_value_per_line() {
+        let items: Vec<String> = (0..20_000).map(|i| format!("item {i}\n")).collect();
+        let mut got = Vec::new();
+        lines_to(&mut got, &items).unwrap();
+        let mut want = Vec::new();
+        for x in &items {
+            serde_json::to_writer(&mut want, x).unwrap();
+            want.push(b'\n');
+        }
+        assert_eq!(got, want);
+    }
+}
