@@ -85,49 +85,39 @@ const ROW_CACHE: &str = "PRAGMA cache_size=-65536;";
 /// and so the file bytes are the same (checked by a test).
 const INDEX_CACHE: &str = "PRAGMA cache_size=-2000;";
 
-/// One row of the `activity` table: the event's columns and its whole normalized JSON,
-/// taken before analysis trims the event.
-pub struct ActivityRow {
-    event_id: String,
-    correlation_id: Option<String>,
-    operation_id: Option<String>,
-    operation: String,
-    category: Option<String>,
-    status: String,
-    time: String,
-    caller: Option<String>,
-    caller_ip: Option<String>,
-    resource_id: Option<String>,
-    tenant_id: Option<String>,
-    source_file: std::sync::Arc<str>,
-    source_record: i64,
-    source_line: Option<i64>,
-    source_offset: Option<i64>,
-    json: String,
+/// Inserts `activity` rows one event at a time, each with the event's columns and its
+/// whole normalized JSON (taken before analysis trims the event).
+pub struct ActivityInserter<'c> {
+    st: rusqlite::Statement<'c>,
+    /// Scratch space for the JSON text, reused across rows.
+    buf: Vec<u8>,
 }
 
-impl ActivityRow {
-    /// The row for `e`; `buf` is scratch space reused across rows.
-    pub fn of(e: &ActivityEvent, buf: &mut Vec<u8>) -> ActivityRow {
-        buf.clear();
-        ActivityRow {
-            json: to_json(buf, e).to_string(),
-            event_id: e.event_id.clone(),
-            correlation_id: e.correlation_id.clone(),
-            operation_id: e.operation_id.clone(),
-            operation: e.operation.name.clone(),
-            category: e.category.clone(),
-            status: format!("{:?}", e.status.kind).to_lowercase(),
-            time: e.time.utc.to_string(),
-            caller: e.caller.clone(),
-            caller_ip: e.caller_ip.clone(),
-            resource_id: e.resource.id.clone(),
-            tenant_id: e.tenant_id.clone(),
-            source_file: e.source.file.clone(),
-            source_record: e.source.record as i64,
-            source_line: e.source.line.map(|x| x as i64),
-            source_offset: e.source.offset.map(|x| x as i64),
-        }
+impl ActivityInserter<'_> {
+    /// Inserts the row of `e`.
+    pub fn insert(&mut self, e: &ActivityEvent) -> rusqlite::Result<()> {
+        self.buf.clear();
+        let json = to_json(&mut self.buf, e);
+        self.st.execute(params![
+            e.event_id,
+            e.correlation_id,
+            e.operation_id,
+            e.operation.name,
+            e.category,
+            format!("{:?}", e.status.kind).to_lowercase(),
+            e.time.utc.to_string(),
+            e.caller,
+            e.caller_ip,
+            e.resource.id,
+            lc(e.resource.id.as_deref()),
+            e.tenant_id,
+            &*e.source.file,
+            e.source.record as i64,
+            e.source.line.map(|x| x as i64),
+            e.source.offset.map(|x| x as i64),
+            json
+        ])?;
+        Ok(())
     }
 }
 
@@ -182,41 +172,18 @@ impl CaseDb {
         &self,
         events: impl IntoIterator<Item = &'a ActivityEvent>,
     ) -> rusqlite::Result<()> {
-        let mut buf = Vec::new();
-        self.activity_rows(events.into_iter().map(|e| ActivityRow::of(e, &mut buf)))
+        let mut ins = self.activity_inserter()?;
+        events.into_iter().try_for_each(|e| ins.insert(e))
     }
 
-    /// Inserts `activity` rows made earlier with [`ActivityRow::of`] (perhaps on another
-    /// thread, while the events were still being read).
-    pub fn activity_rows(
-        &self,
-        rows: impl IntoIterator<Item = ActivityRow>,
-    ) -> rusqlite::Result<()> {
-        let mut st = self.c.prepare(
-            "INSERT INTO activity VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
-        )?;
-        for r in rows {
-            st.execute(params![
-                r.event_id,
-                r.correlation_id,
-                r.operation_id,
-                r.operation,
-                r.category,
-                r.status,
-                r.time,
-                r.caller,
-                r.caller_ip,
-                r.resource_id,
-                lc(r.resource_id.as_deref()),
-                r.tenant_id,
-                &*r.source_file,
-                r.source_record,
-                r.source_line,
-                r.source_offset,
-                r.json
-            ])?;
-        }
-        Ok(())
+    /// An inserter of `activity` rows (used while the events are still being read).
+    pub fn activity_inserter(&self) -> rusqlite::Result<ActivityInserter<'_>> {
+        Ok(ActivityInserter {
+            st: self.c.prepare(
+                "INSERT INTO activity VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+            )?,
+            buf: Vec::new(),
+        })
     }
 
     pub fn audit(&self, events: &[AuditEvent]) -> rusqlite::Result<()> {

@@ -190,7 +190,7 @@ pub fn build(
         progress.inc();
     });
     let mut c = sink.into_inner();
-    drop(c.activity_to.take());
+    c.close_activity();
     c.report_quiet_files();
     c.join_auth_details();
     if let Some(key) = redact_key {
@@ -364,9 +364,9 @@ pub fn build(
     })
 }
 
-/// Activity events waiting to be written, at most (a few MB): reading never runs far
-/// ahead of the database.
-const ROW_QUEUE: usize = 1024;
+/// Batches of Activity events waiting to be written, at most (1024 events, a few MB):
+/// reading never runs far ahead of the database.
+const ROW_QUEUE: usize = 1024 / super::collect::SEND_BATCH;
 
 /// Events as read, and then as kept for analysis.
 #[allow(clippy::vec_box)] // the readers' boxes, moved on
@@ -384,19 +384,19 @@ enum Writer {
 
 /// Writes each event's row, in arrival order, then keeps it trimmed for analysis. On an
 /// error the remaining events are still received (and dropped) so reading is never blocked.
-fn write_activity(
-    db: &CaseDb,
-    rx: std::sync::mpsc::Receiver<Box<tokentrail_model::ActivityEvent>>,
-) -> rusqlite::Result<Events> {
+fn write_activity(db: &CaseDb, rx: std::sync::mpsc::Receiver<Events>) -> rusqlite::Result<Events> {
     let mut kept = Vec::new();
-    let mut buf = Vec::new();
-    let rows = rx.iter().map(|mut e| {
-        let row = tokentrail_report::sqlite::ActivityRow::of(&e, &mut buf);
-        tokentrail_analyze::slim::for_analysis(&mut e);
-        kept.push(e);
-        row
+    let done = db.activity_inserter().and_then(|mut ins| {
+        for batch in rx.iter() {
+            kept.reserve(batch.len());
+            for mut e in batch {
+                ins.insert(&e)?;
+                tokentrail_analyze::slim::for_analysis(&mut e);
+                kept.push(e);
+            }
+        }
+        Ok(())
     });
-    let done = db.activity_rows(rows);
     rx.iter().for_each(drop);
     done.map(|_| kept)
 }

@@ -30,11 +30,19 @@ pub struct Collected {
     pub interner: tokentrail_analyze::signins::Interner,
     /// Files read cleanly whose summary line was not printed (see [`FILE_LINES`]).
     pub quiet_files: u64,
-    /// When set, Activity events go here instead of into `activity`: to a thread that
-    /// writes their case.sqlite rows and keeps them, trimmed, in the same order.
+    /// When set, Activity events go here instead of into `activity`, in batches of
+    /// [`SEND_BATCH`]: to a thread that writes their case.sqlite rows and keeps them,
+    /// trimmed, in the same order.
     #[allow(clippy::vec_box)] // the readers' boxes, moved on
-    pub activity_to: Option<std::sync::mpsc::SyncSender<Box<ActivityEvent>>>,
+    pub activity_to: Option<std::sync::mpsc::SyncSender<Vec<Box<ActivityEvent>>>>,
+    /// Events not yet sent to `activity_to`.
+    #[allow(clippy::vec_box)] // the readers' boxes, moved on
+    pub(crate) pending: Vec<Box<ActivityEvent>>,
 }
+
+/// Activity events per message to the case.sqlite writer: one channel hand-off per batch
+/// instead of per event.
+pub const SEND_BATCH: usize = 64;
 
 /// How many per-file summary lines are printed before clean files are only counted: a
 /// diagnostic-settings tree holds thousands of hourly files. Files with skips, duplicates,
@@ -55,8 +63,15 @@ impl Sink for Collected {
     fn record(&mut self, rec: Record) {
         match rec {
             Record::Activity(a) => match &self.activity_to {
-                // A writer that stopped reports its own error when it is joined.
-                Some(tx) => drop(tx.send(a)),
+                Some(tx) => {
+                    self.pending.push(a);
+                    if self.pending.len() >= SEND_BATCH {
+                        let batch =
+                            std::mem::replace(&mut self.pending, Vec::with_capacity(SEND_BATCH));
+                        // A writer that stopped reports its own error when it is joined.
+                        drop(tx.send(batch));
+                    }
+                }
                 None => self.activity.push(a),
             },
             Record::SignIn(s) => self
@@ -95,6 +110,17 @@ impl Sink for Collected {
 }
 
 impl Collected {
+    /// Sends the Activity events still held back to `activity_to` and closes it, so the
+    /// writer sees the end of its input.
+    pub fn close_activity(&mut self) {
+        if let Some(tx) = self.activity_to.take() {
+            let rest = std::mem::take(&mut self.pending);
+            if !rest.is_empty() {
+                drop(tx.send(rest));
+            }
+        }
+    }
+
     /// Says how many clean files were read without a summary line, if any.
     pub fn report_quiet_files(&self) {
         if self.quiet_files > 0 && !self.quiet {
@@ -155,4 +181,41 @@ pub fn collect_into(inputs: &[PathBuf], opts: &ReadOptions, c: Collected) -> Col
     c.report_quiet_files();
     c.join_auth_details();
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activity_events_reach_the_writer_in_batches_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("activity.json");
+        let body: String = (0..150)
+            .map(|n| {
+                format!(
+                    "{{\"eventDataId\":\"e{n}\",\"eventTimestamp\":\"2024-06-10T06:13:00Z\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"correlationId\":\"c{n}\"}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(&p, body).unwrap();
+        let (tx, rx) = std::sync::mpsc::sync_channel(100);
+        let mut c = collect_into(
+            &[p],
+            &ReadOptions::default(),
+            Collected {
+                quiet: true,
+                activity_to: Some(tx),
+                ..Default::default()
+            },
+        );
+        assert!(c.activity.is_empty());
+        c.close_activity();
+        let batches: Vec<_> = rx.iter().collect();
+        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [SEND_BATCH, SEND_BATCH, 150 - 2 * SEND_BATCH]);
+        let ids: Vec<String> = batches.into_iter().flatten().map(|e| e.event_id).collect();
+        let want: Vec<String> = (0..150).map(|n| format!("e{n}")).collect();
+        assert_eq!(ids, want);
+    }
 }
