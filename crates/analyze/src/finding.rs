@@ -3,6 +3,7 @@
 
 use crate::gaps::Gap;
 use crate::identity::Identity;
+use crate::text::Text;
 use crate::verdict::Verdict;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -45,27 +46,29 @@ pub struct SignInRef {
     pub id: String,
     pub kind: crate::signins::Kind,
     pub time: Option<String>,
-    pub ip: Option<String>,
+    /// Shared with the sign-in's facts.
+    pub ip: Option<Text>,
     #[serde(rename = "match")]
     pub method: crate::correlate::Method,
     pub confidence: f64,
     pub evidence: Vec<String>,
 }
 
+/// The text fields are shared with the origin sign-in's facts, not copied.
 #[derive(Clone, Debug, Serialize)]
 pub struct SessionOrigin {
     pub id: String,
     pub time: Option<String>,
-    pub ip: Option<String>,
+    pub ip: Option<Text>,
     pub mfa: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub device: Option<String>,
+    pub device: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub conditional_access: Option<String>,
+    pub conditional_access: Option<Text>,
 }
 
 #[derive(Clone, Debug, Serialize)]

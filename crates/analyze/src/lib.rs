@@ -21,6 +21,7 @@ pub mod operations;
 pub mod signins;
 pub mod slim;
 pub mod statement;
+pub mod text;
 pub mod verdict;
 
 pub use detect::rules::{RuleError, RulePack};

@@ -36,7 +36,7 @@ impl Kind {
 
 /// Shared text: the same UPN, app, user agent or location repeats across millions of
 /// sign-ins, so each distinct value is stored once (see [`Interner`]).
-pub type Text = std::sync::Arc<str>;
+pub use crate::text::Text;
 
 /// Hands out one shared [`Text`] per distinct string.
 #[derive(Default)]
@@ -179,6 +179,9 @@ impl SignInIndex {
         use rayon::prelude::*;
         // A stable sort, as the sequential one was: the order never depends on threads.
         all.par_sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        // Collected one by one, the list may have up to twice the room it needs; it is held
+        // until the outputs are written.
+        all.shrink_to_fit();
         for (i, s) in all.iter_mut().enumerate() {
             s.index = i;
         }

@@ -193,6 +193,9 @@ pub fn build(
     c.close_activity();
     c.report_quiet_files();
     c.join_auth_details();
+    // Only reading shares sign-in text and joins detail rows: neither is needed from here on.
+    c.interner = Default::default();
+    c.auth_details = Vec::new();
     if let Some(key) = redact_key {
         progress.step("pseudonymizing names, UPNs and IPs");
         let mut r = Redactor::new(key);
