@@ -266,9 +266,9 @@ impl SigninNeeds {
 /// caller can build operation views in chunks and keep only these. Like [`SigninNeeds`], a
 /// superset of what [`run`] reads from `ops`, in input order.
 pub struct OpNeeds {
-    /// `weak_signin_privileged_change` or `elevation_then_sensitive_change`: operations with
-    /// a single-record hit.
-    hit: bool,
+    /// `weak_signin_privileged_change` and `elevation_then_sensitive_change` read operations
+    /// whose strongest single-record hit reaches their `min_severity`: the lowest of those.
+    hit: Option<Severity>,
     elevation: bool,
     keys: bool,
     deletes: bool,
@@ -324,9 +324,20 @@ impl OpNeeds {
                 (pats, t.when)
             })
             .collect();
+        let hit = pack
+            .correlations
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    CorrelatorKind::WeakSigninPrivilegedChange
+                        | CorrelatorKind::ElevationThenSensitiveChange
+                )
+            })
+            .map(|c| c.sev("min_severity", Severity::High))
+            .min();
         OpNeeds {
-            hit: has(CorrelatorKind::WeakSigninPrivilegedChange)
-                || has(CorrelatorKind::ElevationThenSensitiveChange),
+            hit,
             elevation: has(CorrelatorKind::ElevationThenSensitiveChange),
             keys: has(CorrelatorKind::ListKeysRegenerateKey),
             deletes: has(CorrelatorKind::MassDeletion),
@@ -335,12 +346,12 @@ impl OpNeeds {
         }
     }
 
-    /// Whether any correlator (or [`SigninNeeds`]) may read this operation view; `hit` says
-    /// whether it has a single-record hit.
-    pub fn wants(&self, v: &View, hit: bool) -> bool {
+    /// Whether any correlator (or [`SigninNeeds`]) may read this operation view; `top` is
+    /// the severity of its strongest single-record hit.
+    pub fn wants(&self, v: &View, top: Option<Severity>) -> bool {
         let f = &v.facts;
         let op = s(f, "op");
-        (self.hit && hit)
+        self.hit.is_some_and(|min| top.is_some_and(|t| t >= min))
             || (self.elevation && op == Some("microsoft.authorization/elevateaccess/action"))
             || (self.keys && f.contains_key("storage.key_action"))
             || (self.deletes && op.is_some_and(|o| o.ends_with("/delete")))

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use rules::{glob, Rule, RulePack, Severity, Source};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use tokentrail_model::AuditEvent;
 
 /// What a detection is about.
@@ -458,12 +458,18 @@ fn run_inner(
                 &views,
             ));
         }
-        let hit: HashSet<usize> = hits.iter().filter_map(|d| d.op).collect();
+        let mut top: HashMap<usize, Severity> = HashMap::new();
+        for d in &hits {
+            if let Some(i) = d.op {
+                let t = top.entry(i).or_insert(d.severity);
+                *t = (*t).max(d.severity);
+            }
+        }
         out.extend(hits);
         ops.extend(
             views
                 .into_iter()
-                .filter(|v| !prune || op_needs.wants(v, v.op.is_some_and(|i| hit.contains(&i)))),
+                .filter(|v| !prune || op_needs.wants(v, v.op.and_then(|i| top.get(&i).copied()))),
         );
     }
     out.extend(hits_of(pack, &audits, Source::Audit));
