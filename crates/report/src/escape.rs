@@ -73,13 +73,10 @@ impl<'w> JsonInHtml<'w> {
         let mut i = 0;
         while i < b.len() {
             // Skip 8 bytes at a time while none of them can start an escape.
-            if i + 8 <= b.len() {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(&b[i..i + 8]);
-                if !has_html_special(u64::from_le_bytes(word)) {
-                    i += 8;
-                    continue;
-                }
+            let j = crate::words::skip_plain(b, i, has_html_special);
+            if j > i {
+                i = j;
+                continue;
             }
             let rep: Option<(&[u8], usize)> = match b[i] {
                 b'<' => Some((b"\\u003c", 1)),
@@ -110,14 +107,8 @@ impl<'w> JsonInHtml<'w> {
 /// Whether any byte of `x` is `<`, `>`, `&` or 0xE2 (the first byte of U+2028 and U+2029).
 /// Exact: the borrow in the subtraction only spreads above a byte that already matched.
 fn has_html_special(x: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let lt = zero(x ^ (ONES * b'<' as u64));
-    let gt = zero(x ^ (ONES * b'>' as u64));
-    let amp = zero(x ^ (ONES * b'&' as u64));
-    let e2 = zero(x ^ (ONES * 0xE2));
-    lt | gt | amp | e2 != 0
+    use crate::words::has;
+    has(x, b'<') || has(x, b'>') || has(x, b'&') || has(x, 0xE2)
 }
 
 impl std::io::Write for JsonInHtml<'_> {

@@ -4,19 +4,12 @@
 
 use std::io::{self, Write};
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+use crate::words::{has, has_control, skip_plain};
 
-/// Whether any byte of `x` is below 0x20, a `"` or a `\` (exact, not a heuristic: the
-/// borrow in the subtraction only spreads above a byte that already matched).
+/// Whether any byte of `x` is below 0x20, a `"` or a `\`.
 #[inline]
 fn needs_escape(x: u64) -> bool {
-    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-    let q = x ^ (ONES * b'"' as u64);
-    let quote = q.wrapping_sub(ONES) & !q & HIGH;
-    let b = x ^ (ONES * b'\\' as u64);
-    let backslash = b.wrapping_sub(ONES) & !b & HIGH;
-    control | quote | backslash != 0
+    has_control(x) || has(x, b'"') || has(x, b'\\')
 }
 
 /// Appends `s` as a JSON string (with its quotes), escaped as `serde_json` escapes it:
@@ -29,13 +22,10 @@ pub fn str_into(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < b.len() {
-        if i + 8 <= b.len() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&b[i..i + 8]);
-            if !needs_escape(u64::from_le_bytes(word)) {
-                i += 8;
-                continue;
-            }
+        let j = skip_plain(b, i, needs_escape);
+        if j > i {
+            i = j;
+            continue;
         }
         let c = b[i];
         let esc: &[u8] = match c {

@@ -17,6 +17,7 @@ pub mod notes;
 pub mod redact;
 pub mod sqlite;
 pub mod timeline;
+mod words;
 
 pub use bundle::{Bundle, BundleError};
 pub use manifest::Manifest;

@@ -205,17 +205,7 @@ impl SigninNeeds {
         }
         let mut sp_keys: HashSet<String> = HashSet::new();
         if sp {
-            for a in audits {
-                for k in ["target.id", "target.name"] {
-                    if let Some(Value::Array(xs)) = a.facts.get(k) {
-                        sp_keys.extend(
-                            xs.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_ascii_lowercase),
-                        );
-                    }
-                }
-            }
+            sp_keys.extend(audits.iter().flat_map(target_keys));
         }
         let thresholds = pack
             .correlations
@@ -284,18 +274,7 @@ impl OpNeeds {
         let has = |k: CorrelatorKind| pack.correlations.iter().any(|c| c.kind == k);
         let sp_keys =
             (has(CorrelatorKind::SpCredentialSigninActivity) && !audits.is_empty()).then(|| {
-                let mut keys: HashSet<String> = HashSet::new();
-                for a in audits {
-                    for k in ["target.id", "target.name"] {
-                        if let Some(Value::Array(xs)) = a.facts.get(k) {
-                            keys.extend(
-                                xs.iter()
-                                    .filter_map(Value::as_str)
-                                    .map(str::to_ascii_lowercase),
-                            );
-                        }
-                    }
-                }
+                let mut keys: HashSet<String> = audits.iter().flat_map(target_keys).collect();
                 let of = |x: &SignInFacts| -> Vec<String> {
                     [&x.app_id, &x.object_id, &x.app_name]
                         .into_iter()
@@ -366,6 +345,19 @@ impl OpNeeds {
                     && super::cond::eval(when, f).is_some()
             })
     }
+}
+
+/// The target ids and names of an audit view, lower case.
+fn target_keys(a: &View) -> impl Iterator<Item = String> + '_ {
+    ["target.id", "target.name"]
+        .into_iter()
+        .filter_map(|k| match a.facts.get(k) {
+            Some(Value::Array(xs)) => Some(xs),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_ascii_lowercase)
 }
 
 fn attack_of(d: &Detection) -> Vec<(String, String)> {
@@ -522,16 +514,7 @@ fn sp_chain(
         let Some(t0) = ts(&a.subject.time) else {
             continue;
         };
-        let mut keys: BTreeSet<String> = BTreeSet::new();
-        for k in ["target.id", "target.name"] {
-            if let Some(Value::Array(xs)) = a.facts.get(k) {
-                keys.extend(
-                    xs.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_ascii_lowercase),
-                );
-            }
-        }
+        let keys: BTreeSet<String> = target_keys(a).collect();
         if keys.is_empty() {
             continue;
         }
