@@ -245,20 +245,12 @@ impl CaseDb {
     }
 
     /// One row per finding (numbered in output order, as in operations.jsonl), its event
-    /// ids and its detections.
-    pub fn findings(&self, findings: &[OperationFinding]) -> rusqlite::Result<()> {
-        self.findings_with(findings, &mut |f, buf| {
-            to_json(buf, f);
-            Ok(())
-        })
-    }
-
-    /// [`CaseDb::findings`], with each finding's compact JSON (the `json` column) put in
-    /// the cleared buffer by `json`, e.g. copied from operations.jsonl as it is written.
-    pub fn findings_with(
+    /// ids and its detections. Each finding's compact JSON (the `json` column) is put in the
+    /// cleared buffer by `json`: the line operations.jsonl got, handed over as it is written.
+    pub fn findings(
         &self,
         findings: &[OperationFinding],
-        json: &mut dyn FnMut(&OperationFinding, &mut Vec<u8>) -> rusqlite::Result<()>,
+        json: &mut dyn FnMut(&mut Vec<u8>) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<()> {
         let mut op = self.c.prepare(
             "INSERT INTO operations VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
@@ -273,7 +265,7 @@ impl CaseDb {
         for (n, f) in findings.iter().enumerate() {
             let n = n as i64;
             buf.clear();
-            json(f, &mut buf)?;
+            json(&mut buf)?;
             let json = std::str::from_utf8(&buf).unwrap_or_default();
             op.execute(params![
                 n,

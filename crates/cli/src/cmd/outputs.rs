@@ -62,7 +62,7 @@ pub fn write(
     let (lines, mut taker) = super::op_json::channel();
     let (db_done, html_done, timeline_done, rest_done) = std::thread::scope(|s| {
         let db = s.spawn(move || -> Done {
-            db.findings_with(o.findings, &mut |_, buf| taker.take(buf))
+            db.findings(o.findings, &mut |buf| taker.take(buf))
                 .and_then(|_| db.finish())
                 .with_context(|| format!("writing {}", db_path.display()))?;
             // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
