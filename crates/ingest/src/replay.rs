@@ -1,7 +1,8 @@
 //! Reading many small inputs on every core while the sink still sees one file after
 //! another: each input is read into its own [`Recorded`] buffer in parallel, then the
 //! buffers are replayed into the real sink in input order, so what the sink receives (and
-//! everything built from it) is exactly what a sequential read gives.
+//! everything built from it) is exactly what a sequential read gives. Reading a batch
+//! overlaps with the sink taking the previous one.
 
 use crate::pipeline::{read_path, ReadOptions};
 use crate::stats::{FileStats, Sink, Skip};
@@ -70,45 +71,89 @@ fn bufferable(path: &Path, size: u64) -> bool {
     !(m.starts_with(&[0x1f, 0x8b]) || m.starts_with(b"PK"))
 }
 
-/// Reads `inputs` (path and size; any size for a directory) into `sink` as [`read_path`]
-/// would one after another.
-/// `each` is called once per input, in order, when its records have been delivered.
-pub fn read_all(
-    inputs: &[(PathBuf, u64)],
-    options: &ReadOptions,
-    sink: &mut dyn Sink,
-    each: &mut dyn FnMut(usize),
-) {
+/// What [`read_all`] does with one stretch of the inputs.
+enum Step {
+    /// A large or compressed input, streamed straight into the sink.
+    Stream(usize),
+    /// A run of small inputs (`start..end`), read in parallel into buffers.
+    Buffer(usize, usize),
+}
+
+/// Splits the inputs into [`Step`]s: runs of small inputs up to [`BATCH_BYTES`] each.
+fn plan(inputs: &[(PathBuf, u64)]) -> Vec<Step> {
     let small: Vec<bool> = inputs.iter().map(|(p, n)| bufferable(p, *n)).collect();
+    let mut steps = Vec::new();
     let mut i = 0;
     while i < inputs.len() {
         if !small[i] {
-            read_path(&inputs[i].0, options, sink);
-            each(i);
+            steps.push(Step::Stream(i));
             i += 1;
             continue;
         }
-        // A run of small inputs, up to BATCH_BYTES in all.
         let mut j = i;
         let mut bytes = 0;
         while j < inputs.len() && bytes < BATCH_BYTES && small[j] {
             bytes += inputs[j].1;
             j += 1;
         }
-        let buffers: Vec<Recorded> = inputs[i..j]
-            .par_iter()
-            .map(|(p, _)| {
-                let mut r = Recorded::default();
-                read_path(p, options, &mut r);
-                r
-            })
-            .collect();
-        for (k, b) in buffers.into_iter().enumerate() {
-            b.replay(sink);
-            each(i + k);
-        }
+        steps.push(Step::Buffer(i, j));
         i = j;
     }
+    steps
+}
+
+/// Reads `inputs` (path and size; any size for a directory) into `sink` as [`read_path`]
+/// would one after another.
+/// `each` is called once per input, in order, when its records have been delivered.
+///
+/// Runs of small inputs are read on a thread of their own, one batch ahead: while the sink
+/// takes one batch's records, the next batch is being parsed on the pool.
+pub fn read_all(
+    inputs: &[(PathBuf, u64)],
+    options: &ReadOptions,
+    sink: &mut dyn Sink,
+    each: &mut dyn FnMut(usize),
+) {
+    let steps = plan(inputs);
+    std::thread::scope(|s| {
+        // One batch waits in the channel while the next is read: at most three are held.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Recorded>>(1);
+        let steps = &steps;
+        s.spawn(move || {
+            for step in steps {
+                if let Step::Buffer(i, j) = *step {
+                    let buffers: Vec<Recorded> = inputs[i..j]
+                        .par_iter()
+                        .map(|(p, _)| {
+                            let mut r = Recorded::default();
+                            read_path(p, options, &mut r);
+                            r
+                        })
+                        .collect();
+                    if tx.send(buffers).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        for step in steps {
+            match *step {
+                Step::Stream(i) => {
+                    read_path(&inputs[i].0, options, sink);
+                    each(i);
+                }
+                Step::Buffer(i, _) => {
+                    // Fails only when the reading thread panicked; leaving the scope
+                    // raises that panic here.
+                    let Ok(buffers) = rx.recv() else { return };
+                    for (k, b) in buffers.into_iter().enumerate() {
+                        b.replay(sink);
+                        each(i + k);
+                    }
+                }
+            }
+        }
+    });
 }
 
 #[cfg(test)]
