@@ -10,7 +10,8 @@
 //! resource provider and name, level) is only ever written out whole, so it is dropped here.
 //! A test runs every built-in rule on full and on trimmed events and compares the results.
 
-use tokentrail_model::ActivityEvent;
+use std::collections::HashSet;
+use tokentrail_model::{ActivityEvent, Claims};
 
 /// The properties analysis reads (compared case-insensitively, as `property` does).
 const READ_PROPERTIES: [&str; 3] = ["message", "requestbody", "responseBody"];
@@ -41,6 +42,34 @@ const READ_CLAIMS: [&str; 21] = [
     "xms_mirid",
 ];
 
+/// What trimmed events share: every event made with one token carries the same claims
+/// (a token serves many calls for up to an hour), so identical claim maps are kept once.
+#[derive(Default)]
+pub struct Shared {
+    claims: HashSet<Claims>,
+}
+
+impl Shared {
+    /// Replaces `c` with an earlier map of the same content, or remembers it.
+    fn claims(&mut self, c: &mut Claims) {
+        if c.is_empty() {
+            return;
+        }
+        match self.claims.get(c) {
+            Some(known) => *c = known.clone(),
+            None => {
+                self.claims.insert(c.clone());
+            }
+        }
+    }
+}
+
+/// [`for_analysis`], then shares what `shared` has seen before.
+pub fn for_analysis_shared(e: &mut ActivityEvent, shared: &mut Shared) {
+    for_analysis(e);
+    shared.claims(&mut e.claims);
+}
+
 /// Drops the parts of `e` that neither attribution nor detections read.
 pub fn for_analysis(e: &mut ActivityEvent) {
     // Whether an event has claims at all matters too (see `Operation::claims`), so one
@@ -69,4 +98,43 @@ pub fn for_analysis(e: &mut ActivityEvent) {
     e.resource.provider = None;
     e.resource.name = None;
     e.level = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_with_the_same_token_share_one_claims_map() {
+        let claims = |uti: &str| {
+            Claims::from_pairs([
+                ("uti", uti.to_string()),
+                ("oid", "o1".to_string()),
+                ("name", "dropped".to_string()),
+            ])
+        };
+        let event = |uti: &str| {
+            let mut e: ActivityEvent = serde_json::from_value(serde_json::json!({
+                "event_id": "e", "operation": {"name": "x"}, "status": {"kind": "succeeded"},
+                "time": {"utc": "2024-06-10T06:13:00Z", "raw": "t"}, "resource": {},
+                "source": {"file": "f", "record": 0}
+            }))
+            .unwrap();
+            e.claims = claims(uti);
+            e
+        };
+        let mut shared = Shared::default();
+        let (mut a, mut b, mut c) = (event("t1"), event("t1"), event("t2"));
+        for e in [&mut a, &mut b, &mut c] {
+            for_analysis_shared(e, &mut shared);
+        }
+        assert!(a.claims.shares_with(&b.claims));
+        assert!(!a.claims.shares_with(&c.claims));
+        // Sharing changes nothing a reader sees: the trimmed map of an unshared event.
+        let mut alone = event("t1");
+        for_analysis(&mut alone);
+        assert_eq!(b.claims, alone.claims);
+        assert_eq!(b.claims.get("name"), None);
+        assert_eq!(c.claims.uti(), Some("t2"));
+    }
 }

@@ -109,14 +109,23 @@ pub fn short_name(key: &str) -> &str {
 ///
 /// Stored compactly (one text buffer plus offsets, keys sorted) because every Activity
 /// event carries one: a million events would otherwise hold tens of millions of small
-/// strings. Serializes as a JSON object with keys in sorted order.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Claims {
+/// strings. The buffer is shared: clones are one reference count, and every event made
+/// with the same token can hold one copy (see `tokentrail_analyze::slim`). An empty map
+/// holds nothing. Serializes as a JSON object with keys in sorted order.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Claims(Option<std::sync::Arc<Packed>>);
+
+/// The claims of one [`Claims`] map, packed.
+#[derive(PartialEq, Eq, Hash)]
+struct Packed {
     /// Keys and values, concatenated.
     text: Box<str>,
     /// Per claim, sorted by key: (key start, value start, value end) in `text`.
     spans: Box<[(u32, u32, u32)]>,
 }
+
+/// The packed parts of an empty map.
+const NONE: (&str, &[(u32, u32, u32)]) = ("", &[]);
 
 impl std::fmt::Debug for Claims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -158,9 +167,28 @@ impl Claims {
             let c = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             spans.push((c(ks), c(vs), c(text.len())));
         }
-        Claims {
+        if spans.is_empty() {
+            return Claims(None);
+        }
+        Claims(Some(std::sync::Arc::new(Packed {
             text: text.into_boxed_str(),
             spans: spans.into_boxed_slice(),
+        })))
+    }
+
+    /// The packed text and spans (empty for an empty map).
+    fn parts(&self) -> (&str, &[(u32, u32, u32)]) {
+        match &self.0 {
+            Some(p) => (&p.text, &p.spans),
+            None => NONE,
+        }
+    }
+
+    /// True when both maps share one buffer (not merely equal content).
+    pub fn shares_with(&self, other: &Claims) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
         }
     }
 
@@ -178,19 +206,20 @@ impl Claims {
     }
 
     fn entry(&self, i: usize) -> Option<(&str, &str)> {
-        let (ks, vs, ve) = *self.spans.get(i)?;
+        let (text, spans) = self.parts();
+        let (ks, vs, ve) = *spans.get(i)?;
         let (ks, vs, ve) = (ks as usize, vs as usize, ve as usize);
-        Some((self.text.get(ks..vs)?, self.text.get(vs..ve)?))
+        Some((text.get(ks..vs)?, text.get(vs..ve)?))
     }
 
     /// Every claim, by key in sorted order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        (0..self.spans.len()).filter_map(|i| self.entry(i))
+        (0..self.len()).filter_map(|i| self.entry(i))
     }
 
     /// The number of claims.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.parts().1.len()
     }
 
     /// Rewrites every value (pseudonymization); keys are unchanged.
@@ -201,7 +230,7 @@ impl Claims {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.0.is_none()
     }
 
     /// Keeps only the claims whose (short) name `keep` accepts.
@@ -214,13 +243,10 @@ impl Claims {
 
     /// A claim value, `None` when absent or empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        let i = self
-            .spans
+        let (text, spans) = self.parts();
+        let i = spans
             .binary_search_by(|&(ks, vs, _)| {
-                self.text
-                    .get(ks as usize..vs as usize)
-                    .unwrap_or("")
-                    .cmp(name)
+                text.get(ks as usize..vs as usize).unwrap_or("").cmp(name)
             })
             .ok()?;
         self.entry(i).map(|(_, v)| v).filter(|v| !v.is_empty())

@@ -218,9 +218,10 @@ pub fn build(
             db.activity(c.activity.iter().map(|b| &**b))
                 .and_then(|_| db.index_activity())
                 .with_context(|| format!("writing {}", db_path.display()))?;
+            let mut shared = tokentrail_analyze::slim::Shared::default();
             c.activity
                 .iter_mut()
-                .for_each(|e| tokentrail_analyze::slim::for_analysis(e));
+                .for_each(|e| tokentrail_analyze::slim::for_analysis_shared(e, &mut shared));
             Writer::Later(db)
         }
     };
@@ -389,12 +390,13 @@ enum Writer {
 /// error the remaining events are still received (and dropped) so reading is never blocked.
 fn write_activity(db: &CaseDb, rx: std::sync::mpsc::Receiver<Events>) -> rusqlite::Result<Events> {
     let mut kept = Vec::new();
+    let mut shared = tokentrail_analyze::slim::Shared::default();
     let done = db.activity_inserter().and_then(|mut ins| {
         for batch in rx.iter() {
             kept.reserve(batch.len());
             for mut e in batch {
                 ins.insert(&e)?;
-                tokentrail_analyze::slim::for_analysis(&mut e);
+                tokentrail_analyze::slim::for_analysis_shared(&mut e, &mut shared);
                 kept.push(e);
             }
         }
