@@ -6,7 +6,7 @@
 //! identity classifier name, and three properties: `message`, `requestbody` and
 //! `responseBody` (see [`ActivityEvent::property`]). Everything else (other claims and
 //! properties, authorization, HTTP request, description, notes, event name, sub-status,
-//! submission time, localized operation name and its mapping note, raw status text,
+//! submission time, the event time's exported text, localized operation name and its mapping note, raw status text,
 //! resource provider and name, level) is only ever written out whole, so it is dropped here.
 //! A test runs every built-in rule on full and on trimmed events and compares the results.
 
@@ -92,6 +92,9 @@ pub fn for_analysis(e: &mut ActivityEvent) {
     e.event_name = None;
     e.sub_status = None;
     e.submission_time = None;
+    // The instant stays; its text as exported (and any parsing note) is only written out.
+    e.time.raw = String::new();
+    e.time.note = None;
     e.operation.localized = None;
     e.operation.mapping = None;
     e.status.raw = None;
