@@ -7,7 +7,6 @@ use crate::operations::{group, Operation};
 use crate::signins::{SignInFacts, SignInIndex};
 use crate::{anomalies, client, gaps, identity, lineage, netblocks, statement, verdict};
 use rayon::prelude::*;
-use tokentrail_model::ActivityEvent;
 
 /// Everything attribution produced.
 pub struct Attribution {
@@ -35,7 +34,7 @@ impl Default for Context<'static> {
 
 /// Attributes every operation in `events` to the sign-ins in `signins`, with the bundled
 /// reference data.
-pub fn attribute<E: Into<Box<ActivityEvent>>>(
+pub fn attribute<E: Into<crate::slim::SlimEvent>>(
     events: impl IntoIterator<Item = E>,
     signins: Vec<SignInFacts>,
 ) -> Attribution {
@@ -43,7 +42,7 @@ pub fn attribute<E: Into<Box<ActivityEvent>>>(
 }
 
 /// Attributes every operation in `events` to the sign-ins in `signins`.
-pub fn attribute_with<E: Into<Box<ActivityEvent>>>(
+pub fn attribute_with<E: Into<crate::slim::SlimEvent>>(
     events: impl IntoIterator<Item = E>,
     signins: Vec<SignInFacts>,
     cx: &Context<'_>,

@@ -1,10 +1,11 @@
 //! Logical operations: the Started / Accepted / Succeeded / Failed events of one ARM
 //! operation collapsed into one record, with duplicates from overlapping exports dropped.
 
+use crate::slim::SlimEvent;
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use tokentrail_model::{ActivityEvent, Claims, StatusKind};
+use tokentrail_model::{Claims, StatusKind};
 
 /// One logical operation.
 #[derive(Clone, Debug)]
@@ -12,11 +13,11 @@ pub struct Operation {
     /// Grouping key: correlation id + operation id, or correlation id + operation + resource.
     pub key: String,
     /// The events, sorted by time then event id.
-    pub events: Vec<ActivityEvent>,
+    pub events: Vec<SlimEvent>,
 }
 
 impl Operation {
-    pub fn first(&self) -> &ActivityEvent {
+    pub fn first(&self) -> &SlimEvent {
         &self.events[0]
     }
     /// The time the operation started (its first event).
@@ -111,7 +112,7 @@ fn lower(s: Option<&str>) -> String {
 /// The identity of an event across export shapes: REST events carry `eventDataId` and
 /// `operationId`, diagnostic-settings records carry neither, so overlapping exports of the
 /// same event are recognised by what they say, not by their ids.
-fn content_key(e: &ActivityEvent) -> Digest {
+fn content_key(e: &SlimEvent) -> Digest {
     digest(&[
         &lower(e.correlation_id.as_deref()),
         &e.operation.name.to_ascii_lowercase(),
@@ -147,15 +148,14 @@ fn digest(parts: &[&str]) -> Digest {
 /// operation and resource; a group holding several operation ids is split by operation id,
 /// and an event without one joins the split group that started last before it.
 ///
-/// Events may come boxed (as readers produce them), so moving them between lists stays cheap
-/// and a million events are never held twice.
-pub fn group<E: Into<Box<ActivityEvent>>>(events: impl IntoIterator<Item = E>) -> Grouped {
+/// Events are taken as [`SlimEvent`]s (full events are converted), one at a time.
+pub fn group<E: Into<SlimEvent>>(events: impl IntoIterator<Item = E>) -> Grouped {
     let mut seen_ids: HashSet<Digest> = HashSet::new();
     let mut seen_content: HashSet<Digest> = HashSet::new();
-    let mut by_key: BTreeMap<String, Vec<Box<ActivityEvent>>> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, Vec<SlimEvent>> = BTreeMap::new();
     let mut duplicates = 0;
     for e in events {
-        let e: Box<ActivityEvent> = e.into();
+        let e: SlimEvent = e.into();
         let fresh_id = e.event_id_synthetic || seen_ids.insert(digest(&[&e.event_id]));
         if !fresh_id || !seen_content.insert(content_key(&e)) {
             duplicates += 1;
@@ -174,8 +174,7 @@ pub fn group<E: Into<Box<ActivityEvent>>>(events: impl IntoIterator<Item = E>) -
         by_key.entry(k).or_default().push(e);
     }
     let mut operations: Vec<Operation> = Vec::new();
-    for (key, boxed) in by_key {
-        let mut events: Vec<ActivityEvent> = boxed.into_iter().map(|b| *b).collect();
+    for (key, mut events) in by_key {
         events.sort_by(|a, b| {
             a.time
                 .utc
@@ -192,7 +191,7 @@ pub fn group<E: Into<Box<ActivityEvent>>>(events: impl IntoIterator<Item = E>) -
             operations.push(Operation { key, events });
             continue;
         }
-        let mut split: BTreeMap<String, Vec<ActivityEvent>> = BTreeMap::new();
+        let mut split: BTreeMap<String, Vec<SlimEvent>> = BTreeMap::new();
         let mut orphans = Vec::new();
         for e in events {
             match e.operation_id.as_deref().filter(|o| !o.is_empty()) {

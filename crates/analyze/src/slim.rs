@@ -1,5 +1,7 @@
 //! Trimming an Activity event to what analysis reads, once its full normalized form has
 //! been stored elsewhere (case.sqlite): a million events then fit in far less memory.
+//! Analysis holds [`SlimEvent`]s: the fields it reads, with repeated text (operation
+//! names, callers, resource ids, tenants, claim maps) shared between events.
 //!
 //! Attribution and detections read an event's ids, operation, category, status, times,
 //! caller, caller IP, resource and tenant, the claims that `Claims`' accessors and the
@@ -10,8 +12,135 @@
 //! resource provider and name, level) is only ever written out whole, so it is dropped here.
 //! A test runs every built-in rule on full and on trimmed events and compares the results.
 
+use crate::signins::Interner;
+use crate::text::Text;
+use jiff::Timestamp;
+use serde_json::{Map, Value};
 use std::collections::HashSet;
-use tokentrail_model::{ActivityEvent, Claims};
+use tokentrail_model::{ActivityEvent, Claims, Provenance, StatusKind};
+
+/// An Activity event as analysis holds it: the fields attribution and detections read.
+#[derive(Clone, Debug)]
+pub struct SlimEvent {
+    pub event_id: String,
+    /// True when `event_id` is a content hash rather than Azure's `eventDataId`.
+    pub event_id_synthetic: bool,
+    pub correlation_id: Option<Text>,
+    pub operation_id: Option<Text>,
+    pub operation: SlimOperation,
+    pub category: Option<Text>,
+    pub status: SlimStatus,
+    pub time: SlimTime,
+    pub caller: Option<Text>,
+    pub caller_ip: Option<Text>,
+    pub claims: Claims,
+    pub resource: SlimResource,
+    pub tenant_id: Option<Text>,
+    pub duration_ms: Option<u64>,
+    pub properties: Map<String, Value>,
+    pub source: Provenance,
+}
+
+/// The operation's invariant name.
+#[derive(Clone, Debug)]
+pub struct SlimOperation {
+    pub name: Text,
+}
+
+/// The normalized status.
+#[derive(Clone, Copy, Debug)]
+pub struct SlimStatus {
+    pub kind: StatusKind,
+}
+
+/// The event's instant.
+#[derive(Clone, Copy, Debug)]
+pub struct SlimTime {
+    pub utc: Timestamp,
+}
+
+/// The resource id and the parts of it analysis reads.
+#[derive(Clone, Debug, Default)]
+pub struct SlimResource {
+    pub id: Option<Text>,
+    pub subscription_id: Option<Text>,
+    pub resource_group: Option<Text>,
+    pub resource_type: Option<Text>,
+}
+
+impl SlimEvent {
+    /// Every field analysis may read, claims and properties untrimmed (see [`slim`]).
+    pub fn keep_all(e: ActivityEvent, shared: &mut Shared) -> SlimEvent {
+        let t = &mut shared.texts;
+        SlimEvent {
+            correlation_id: t.opt(e.correlation_id.as_deref()),
+            operation_id: t.opt(e.operation_id.as_deref()),
+            operation: SlimOperation {
+                name: t.text(&e.operation.name),
+            },
+            category: t.opt(e.category.as_deref()),
+            status: SlimStatus {
+                kind: e.status.kind,
+            },
+            time: SlimTime { utc: e.time.utc },
+            caller: t.opt(e.caller.as_deref()),
+            caller_ip: t.opt(e.caller_ip.as_deref()),
+            resource: SlimResource {
+                id: t.opt(e.resource.id.as_deref()),
+                subscription_id: t.opt(e.resource.subscription_id.as_deref()),
+                resource_group: t.opt(e.resource.resource_group.as_deref()),
+                resource_type: t.opt(e.resource.resource_type.as_deref()),
+            },
+            tenant_id: t.opt(e.tenant_id.as_deref()),
+            event_id: e.event_id,
+            event_id_synthetic: e.event_id_synthetic,
+            claims: e.claims,
+            duration_ms: e.duration_ms,
+            properties: e.properties,
+            source: e.source,
+        }
+    }
+
+    /// A property by case-insensitive key.
+    pub fn property(&self, key: &str) -> Option<&Value> {
+        self.properties
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// The ARM request body (`properties.requestbody`), parsed from JSON text on demand.
+    pub fn request_body(&self) -> Option<Value> {
+        self.property("requestbody")
+            .and_then(tokentrail_model::activity::decode_json_value)
+    }
+
+    /// The ARM response body (`properties.responseBody`), parsed from JSON text on demand.
+    pub fn response_body(&self) -> Option<Value> {
+        self.property("responseBody")
+            .and_then(tokentrail_model::activity::decode_json_value)
+    }
+}
+
+impl From<ActivityEvent> for SlimEvent {
+    fn from(e: ActivityEvent) -> SlimEvent {
+        SlimEvent::keep_all(e, &mut Shared::default())
+    }
+}
+
+impl From<Box<ActivityEvent>> for SlimEvent {
+    fn from(e: Box<ActivityEvent>) -> SlimEvent {
+        SlimEvent::from(*e)
+    }
+}
+
+/// Trims `e` ([`for_analysis`]) and keeps what analysis reads, sharing text and claim
+/// maps with the events `shared` has seen.
+pub fn slim(mut e: ActivityEvent, shared: &mut Shared) -> SlimEvent {
+    for_analysis(&mut e);
+    shared.claims(&mut e.claims);
+    SlimEvent::keep_all(e, shared)
+}
 
 /// The properties analysis reads (compared case-insensitively, as `property` does).
 const READ_PROPERTIES: [&str; 3] = ["message", "requestbody", "responseBody"];
@@ -47,6 +176,7 @@ const READ_CLAIMS: [&str; 21] = [
 #[derive(Default)]
 pub struct Shared {
     claims: HashSet<Claims>,
+    texts: Interner,
 }
 
 impl Shared {
@@ -62,12 +192,6 @@ impl Shared {
             }
         }
     }
-}
-
-/// [`for_analysis`], then shares what `shared` has seen before.
-pub fn for_analysis_shared(e: &mut ActivityEvent, shared: &mut Shared) {
-    for_analysis(e);
-    shared.claims(&mut e.claims);
 }
 
 /// Drops the parts of `e` that neither attribution nor detections read.
@@ -127,12 +251,16 @@ mod tests {
             e
         };
         let mut shared = Shared::default();
-        let (mut a, mut b, mut c) = (event("t1"), event("t1"), event("t2"));
-        for e in [&mut a, &mut b, &mut c] {
-            for_analysis_shared(e, &mut shared);
-        }
+        let (mut a, mut b, c) = (event("t1"), event("t1"), event("t2"));
+        a.operation.name = "Microsoft.Compute/virtualMachines/write".into();
+        b.operation.name = a.operation.name.clone();
+        let [a, b, c] = [a, b, c].map(|e| slim(e, &mut shared));
         assert!(a.claims.shares_with(&b.claims));
         assert!(!a.claims.shares_with(&c.claims));
+        assert!(std::ptr::eq(
+            a.operation.name.as_str(),
+            b.operation.name.as_str()
+        ));
         // Sharing changes nothing a reader sees: the trimmed map of an unshared event.
         let mut alone = event("t1");
         for_analysis(&mut alone);

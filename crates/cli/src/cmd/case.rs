@@ -205,30 +205,30 @@ pub fn build(
         c.audit.iter_mut().for_each(|a| r.audit(a));
     }
     progress.step("case.sqlite activity rows (the rest)");
-    let writer = match writer {
+    let (writer, events) = match writer {
         Writer::Thread(h, kept) => {
             let events = kept
                 .recv()
                 .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread stopped"))
                 .and_then(|r| r.with_context(|| format!("writing {}", db_path.display())))?;
-            c.activity = events;
-            Writer::Thread(h, kept)
+            (Writer::Thread(h, kept), events)
         }
         Writer::Later(db) => {
             db.activity(c.activity.iter().map(|b| &**b))
                 .and_then(|_| db.index_activity())
                 .with_context(|| format!("writing {}", db_path.display()))?;
             let mut shared = tokentrail_analyze::slim::Shared::default();
-            c.activity
-                .iter_mut()
-                .for_each(|e| tokentrail_analyze::slim::for_analysis_shared(e, &mut shared));
-            Writer::Later(db)
+            let events = std::mem::take(&mut c.activity)
+                .into_iter()
+                .map(|e| tokentrail_analyze::slim::slim(*e, &mut shared))
+                .collect();
+            (Writer::Later(db), events)
         }
     };
     progress.step("attributing operations to sign-ins");
-    let n_activity = c.activity.len();
+    let n_activity = events.len();
     let n_audit = c.audit.len();
-    let ranges = source_ranges(&c);
+    let ranges = source_ranges(&c, &events);
     let table = match &opts.ranges {
         Some(r) => Some(super::ranges::load_file(
             &exports_root.join(tokentrail_report::bundle::safe_rel(&r.bundle_path)?),
@@ -236,7 +236,7 @@ pub fn build(
         None => None,
     };
     let mut a = tokentrail_analyze::attribute_with(
-        std::mem::take(&mut c.activity),
+        events,
         std::mem::take(&mut c.signins),
         &tokentrail_analyze::Context {
             ranges: table
@@ -372,12 +372,15 @@ pub fn build(
 /// reading never runs far ahead of the database.
 const ROW_QUEUE: usize = 1024 / super::collect::SEND_BATCH;
 
-/// Events as read, and then as kept for analysis.
+/// Events as read.
 #[allow(clippy::vec_box)] // the readers' boxes, moved on
 type Events = Vec<Box<tokentrail_model::ActivityEvent>>;
 
+/// The events as analysis keeps them.
+type Slim = Vec<tokentrail_analyze::slim::SlimEvent>;
+
 /// The trimmed events, handed back by the writer thread once their rows are in.
-type Kept = std::sync::mpsc::Receiver<rusqlite::Result<Events>>;
+type Kept = std::sync::mpsc::Receiver<rusqlite::Result<Slim>>;
 
 /// Who writes the `activity` rows: a thread fed while reading (which then indexes them and
 /// returns the database), or the build after reading.
@@ -388,16 +391,15 @@ enum Writer {
 
 /// Writes each event's row, in arrival order, then keeps it trimmed for analysis. On an
 /// error the remaining events are still received (and dropped) so reading is never blocked.
-fn write_activity(db: &CaseDb, rx: std::sync::mpsc::Receiver<Events>) -> rusqlite::Result<Events> {
+fn write_activity(db: &CaseDb, rx: std::sync::mpsc::Receiver<Events>) -> rusqlite::Result<Slim> {
     let mut kept = Vec::new();
     let mut shared = tokentrail_analyze::slim::Shared::default();
     let done = db.activity_inserter().and_then(|mut ins| {
         for batch in rx.iter() {
             kept.reserve(batch.len());
-            for mut e in batch {
+            for e in batch {
                 ins.insert(&e)?;
-                tokentrail_analyze::slim::for_analysis_shared(&mut e, &mut shared);
-                kept.push(e);
+                kept.push(tokentrail_analyze::slim::slim(*e, &mut shared));
             }
         }
         Ok(())
@@ -406,16 +408,16 @@ fn write_activity(db: &CaseDb, rx: std::sync::mpsc::Receiver<Events>) -> rusqlit
     done.map(|_| kept)
 }
 
-fn source_ranges(c: &Collected) -> Vec<SourceRange> {
+fn source_ranges(c: &Collected, events: &Slim) -> Vec<SourceRange> {
     let mut out = Vec::new();
     let (mut from, mut to) = (None::<jiff::Timestamp>, None::<jiff::Timestamp>);
-    for e in &c.activity {
+    for e in events {
         from = Some(from.map_or(e.time.utc, |f| f.min(e.time.utc)));
         to = Some(to.map_or(e.time.utc, |t| t.max(e.time.utc)));
     }
     out.push(SourceRange {
         source: "Activity Log".into(),
-        records: c.activity.len() as u64,
+        records: events.len() as u64,
         from: from.map(|t| t.to_string()),
         to: to.map(|t| t.to_string()),
     });
