@@ -21,9 +21,13 @@ pub fn non_default<T: Default + PartialEq>(t: T) -> Option<T> {
 
 /// A GUID-ish id normalized to lower-case hyphenated form; other text trimmed.
 pub fn norm_id(s: &str) -> String {
-    Guid::parse(s)
+    let t = s.trim();
+    if Guid::is_canonical(t) {
+        return t.to_string();
+    }
+    Guid::parse(t)
         .map(|g| g.to_string())
-        .unwrap_or_else(|| s.trim().to_string())
+        .unwrap_or_else(|| t.to_string())
 }
 
 /// Text that is not a placeholder (`none`, all-zero GUID).
