@@ -23,6 +23,7 @@
 
 pub mod activity;
 pub mod signin;
+mod table;
 
 use crate::activity::fast::{ClaimsField, Str};
 use crate::fields::{
@@ -35,6 +36,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
+use table::Table;
 
 /// The members of one object shape.
 pub struct Shape {
@@ -76,69 +78,6 @@ struct Tables {
     norm: Table<usize>,
     /// Every normalized name read on this object, sorted.
     read: Vec<String>,
-}
-
-/// A small open-addressing hash table over string keys, filled once.
-struct Table<T> {
-    entries: Vec<Option<(String, T)>>,
-    bits: u32,
-}
-
-/// Word-at-a-time multiplicative hash (FxHash style).
-fn hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h
-}
-
-impl<T: Copy> Table<T> {
-    fn new(items: Vec<(String, T)>) -> Table<T> {
-        let mut bits = 4;
-        while (1usize << bits) < items.len() * 4 {
-            bits += 1;
-        }
-        let mut t = Table {
-            entries: vec![None; 1 << bits],
-            bits,
-        };
-        for (k, v) in items {
-            if t.get(&k).is_none() {
-                let mut i = t.index(&k);
-                while t.entries[i].is_some() {
-                    i = (i + 1) & ((1 << bits) - 1);
-                }
-                t.entries[i] = Some((k, v));
-            }
-        }
-        t
-    }
-
-    fn index(&self, k: &str) -> usize {
-        (hash(k.as_bytes()) >> (64 - self.bits)) as usize
-    }
-
-    fn get(&self, k: &str) -> Option<T> {
-        let mask = (1 << self.bits) - 1;
-        let mut i = self.index(k);
-        loop {
-            match &self.entries[i] {
-                None => return None,
-                Some((e, v)) if e == k => return Some(*v),
-                Some(_) => i = (i + 1) & mask,
-            }
-        }
-    }
 }
 
 impl Shape {
