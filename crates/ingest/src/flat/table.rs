@@ -61,9 +61,11 @@ struct Entry<T> {
     value: T,
 }
 
-/// String key -> `T`, built once.
+/// String key -> `T`, built once. The probe array holds entry numbers (plus one; zero is
+/// empty) so that it stays small enough to sit in L1 next to the entries themselves.
 pub(super) struct Table<T> {
-    entries: Vec<Option<Entry<T>>>,
+    probe: Vec<u32>,
+    entries: Vec<Entry<T>>,
     bits: u32,
 }
 
@@ -75,21 +77,24 @@ impl<T: Copy> Table<T> {
             bits += 1;
         }
         let mut t = Table {
-            entries: (0..1usize << bits).map(|_| None).collect(),
+            probe: vec![0; 1 << bits],
+            entries: Vec::with_capacity(items.len()),
             bits,
         };
         for (key, value) in items {
             if t.get(&key).is_none() {
                 let summary = Summary::of(key.as_bytes());
                 let mut i = t.index(&summary);
-                while t.entries[i].is_some() {
+                while t.probe[i] != 0 {
                     i = (i + 1) & t.mask();
                 }
-                t.entries[i] = Some(Entry {
+                t.entries.push(Entry {
                     summary,
                     key,
                     value,
                 });
+                // Shapes list tens of keys: the count fits.
+                t.probe[i] = t.entries.len() as u32;
             }
         }
         t
@@ -110,13 +115,12 @@ impl<T: Copy> Table<T> {
         let s = Summary::of(b);
         let mut i = self.index(&s);
         loop {
-            match &self.entries[i] {
-                None => return None,
-                Some(e) if e.summary == s && middle_eq(e.key.as_bytes(), b) => {
-                    return Some(e.value)
-                }
-                Some(_) => i = (i + 1) & self.mask(),
+            let n = self.probe[i] as usize;
+            let e = self.entries.get(n.checked_sub(1)?)?;
+            if e.summary == s && middle_eq(e.key.as_bytes(), b) {
+                return Some(e.value);
             }
+            i = (i + 1) & self.mask();
         }
     }
 }
