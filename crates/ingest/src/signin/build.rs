@@ -30,6 +30,15 @@ pub fn norm_id(s: &str) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
+/// [`norm_id`] of owned text, kept as it is (no copy) when it already is canonical.
+pub fn norm_id_owned(s: String) -> String {
+    if Guid::is_canonical(&s) {
+        s
+    } else {
+        norm_id(&s)
+    }
+}
+
 /// Text that is not a placeholder (`none`, all-zero GUID).
 fn meaningful(s: Option<String>) -> Option<String> {
     s.filter(|v| !v.eq_ignore_ascii_case("none") && v != "00000000-0000-0000-0000-000000000000")
@@ -182,36 +191,36 @@ pub fn infer_kind<S: FieldSrc + ?Sized>(f: &S, s: &SignIn, event_types: &[String
 pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
     let mut notes = Vec::new();
     if let Some(id) = f.str(&["id", "requestid"]) {
-        s.id = norm_id(&id);
+        s.id = norm_id_owned(id);
     }
     s.is_interactive = f.bool(&["isinteractive"]);
-    s.correlation_id = f.str(&["correlationid"]).map(|c| norm_id(&c));
-    s.original_request_id = f.str(&["originalrequestid"]).map(|c| norm_id(&c));
+    s.correlation_id = f.str(&["correlationid"]).map(norm_id_owned);
+    s.original_request_id = f.str(&["originalrequestid"]).map(norm_id_owned);
 
     let upn_raw = f.str(&["userprincipalname", "username"]);
     let upn = upn_raw.as_ref().map(|u| u.to_lowercase());
     s.user = non_default(UserRef {
-        id: f.str(&["userid"]).map(|u| norm_id(&u)),
+        id: f.str(&["userid"]).map(norm_id_owned),
         upn_raw: upn_raw.filter(|r| Some(r) != upn.as_ref()),
         upn,
         display_name: f.str(&["userdisplayname", "user"]),
         user_type: f.str(&["usertype"]),
     });
     s.app = non_default(AppRef {
-        id: f.str(&["appid", "applicationid"]).map(|u| norm_id(&u)),
+        id: f.str(&["appid", "applicationid"]).map(norm_id_owned),
         name: f.str(&["appdisplayname", "application", "appresourceprovider"]),
     });
     s.resource = non_default(AppRef {
         id: f
             .str(&["resourceidentity", "resourceid"])
             .filter(|r| !r.starts_with("/tenants/") && !r.starts_with("/subscriptions/"))
-            .map(|u| norm_id(&u)),
+            .map(norm_id_owned),
         name: f
             .str(&["resourcedisplayname", "resource"])
             .filter(|r| !r.eq_ignore_ascii_case("Microsoft.aadiam")),
     });
     s.service_principal = non_default(AppRef {
-        id: meaningful(f.str(&["serviceprincipalid"])).map(|u| norm_id(&u)),
+        id: meaningful(f.str(&["serviceprincipalid"])).map(norm_id_owned),
         name: f.str(&["serviceprincipalname"]),
     });
 
@@ -243,7 +252,7 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
     }
     s.status.success = s.status.error_code.map(|c| c == 0);
 
-    s.session_id = meaningful(f.str(&["sessionid"])).map(|x| norm_id(&x));
+    s.session_id = meaningful(f.str(&["sessionid"])).map(norm_id_owned);
     s.unique_token_id = f.str(&["uniquetokenidentifier"]).map(|t| TokenId::new(&t));
     if let Some(t) = &s.unique_token_id {
         if t.guid.is_none() {
@@ -302,7 +311,7 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
         .collect();
 
     if let Some(d) = with_object(f, &["devicedetail"], &mut notes, |g| Device {
-        id: g.str(&["deviceid"]).map(|x| norm_id(&x)),
+        id: g.str(&["deviceid"]).map(norm_id_owned),
         display_name: g.str(&["displayname"]),
         operating_system: g.str(&["operatingsystem"]),
         browser: g.str(&["browser"]),
