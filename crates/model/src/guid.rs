@@ -50,10 +50,13 @@ impl Guid {
     pub fn is_canonical(s: &str) -> bool {
         let b = s.as_bytes();
         b.len() == 36
-            && b.iter().enumerate().all(|(i, &c)| match i {
-                8 | 13 | 18 | 23 => c == b'-',
-                _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
-            })
+            && b[8] == b'-'
+            && b[13] == b'-'
+            && b[18] == b'-'
+            && b[23] == b'-'
+            && HYPHENATED
+                .iter()
+                .all(|&at| LOWER_HEX[usize::from(b[at])] && LOWER_HEX[usize::from(b[at + 1])])
     }
 
     /// Parses the trailing GUID of an ARM path such as
@@ -103,6 +106,17 @@ const HEX_VALUE: [u8; 256] = {
     while i < 6 {
         t[b'a' as usize + i] = 10 + i as u8;
         t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Lower-case hex digits.
+const LOWER_HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = HEX_VALUE[i] != 0xff && !(i as u8).is_ascii_uppercase();
         i += 1;
     }
     t
