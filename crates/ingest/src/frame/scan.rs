@@ -197,7 +197,7 @@ mod tests {
                         seed ^= seed >> 7;
                         seed ^= seed << 17;
                         // Mostly plain bytes, so hits land at every offset.
-                        if seed % 16 == 0 {
+                        if seed.is_multiple_of(16) {
                             alphabet[(seed >> 8) as usize % alphabet.len()]
                         } else {
                             b'a' + (seed >> 8) as u8 % 26
