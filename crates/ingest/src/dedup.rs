@@ -21,6 +21,7 @@
 use crate::stats::{FileStats, Sink, Skip};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use tokentrail_model::{Record, RecordKind};
 
 fn h16(parts: &[&[u8]]) -> [u8; 16] {
@@ -34,6 +35,30 @@ fn h16(parts: &[&[u8]]) -> [u8; 16] {
     k.copy_from_slice(&d[..16]);
     k
 }
+
+/// Hashes the 16-byte keys of the sets below: they are SHA-256 output already, uniformly
+/// distributed, so folding their words together is hash enough (SipHash only costs time).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.0 = self.0.rotate_left(17) ^ u64::from_le_bytes(w);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = self.0.rotate_left(17) ^ n as u64;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A set of 16-byte digests.
+type DigestSet = HashSet<[u8; 16], BuildHasherDefault<DigestHasher>>;
 
 /// The identity key and content fingerprint of a record, when it is deduplicated at all.
 pub fn keys_of(rec: &Record) -> Option<([u8; 16], [u8; 16])> {
@@ -122,8 +147,8 @@ pub fn keys_of(rec: &Record) -> Option<([u8; 16], [u8; 16])> {
 /// A [`Sink`] that drops records already seen and corrects each file's counts.
 pub struct DedupSink<S: Sink> {
     inner: S,
-    ids: HashSet<[u8; 16]>,
-    exact: HashSet<[u8; 16]>,
+    ids: DigestSet,
+    exact: DigestSet,
     file_dups: BTreeMap<RecordKind, u64>,
     file_conflicts: u64,
     /// Duplicates dropped over the whole run.
@@ -134,8 +159,8 @@ impl<S: Sink> DedupSink<S> {
     pub fn new(inner: S) -> Self {
         DedupSink {
             inner,
-            ids: HashSet::new(),
-            exact: HashSet::new(),
+            ids: DigestSet::default(),
+            exact: DigestSet::default(),
             file_dups: BTreeMap::new(),
             file_conflicts: 0,
             total: 0,

@@ -349,6 +349,20 @@ pub trait FieldSrc {
     fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>>;
     /// The first present, non-null member among `names` when it is a string.
     fn get_str(&self, names: &[&str]) -> Option<&str>;
+    /// Like [`Fields::float`].
+    fn float(&self, names: &[&str]) -> Option<f64>;
+    /// The object member that [`FieldSrc::object`] would answer for, as a source of its
+    /// own, when this source already holds it parsed that way (the typed fast paths);
+    /// `None` leaves it to [`FieldSrc::object`].
+    fn sub_object(&self, _names: &[&str]) -> Option<&dyn FieldSrc> {
+        None
+    }
+    /// The objects of the array member that [`FieldSrc::array`] would answer for, as
+    /// sources of their own, when this source already holds them parsed that way (every
+    /// element an object); `None` leaves it to [`FieldSrc::array`].
+    fn sub_objects(&self, _names: &[&str]) -> Option<Vec<&dyn FieldSrc>> {
+        None
+    }
 }
 
 impl FieldSrc for Fields<'_> {
@@ -372,6 +386,9 @@ impl FieldSrc for Fields<'_> {
     }
     fn get_str(&self, names: &[&str]) -> Option<&str> {
         self.get(names).and_then(Value::as_str)
+    }
+    fn float(&self, names: &[&str]) -> Option<f64> {
+        Fields::float(self, names)
     }
 }
 

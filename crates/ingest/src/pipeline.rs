@@ -290,7 +290,8 @@ pub fn normalize_frame_with(
 /// which gives the same result for every record a fast path accepts. A glance at the first
 /// bytes picks the path to try; a wrong guess only costs a refused attempt.
 pub fn fast_path(bytes: &[u8], prov: &Provenance) -> Option<(Record, Schema)> {
-    let text = std::str::from_utf8(bytes).ok()?;
+    // SIMD validation: the same verdict as `std::str::from_utf8`, several times faster.
+    let text = simdutf8::basic::from_utf8(bytes).ok()?;
     let head = &bytes[..bytes.len().min(1024)];
     static CREATED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"createdDateTime\""));

@@ -99,7 +99,7 @@ fn scenario_values() -> (Vec<Value>, Vec<Value>, Vec<Value>) {
 /// A random change somewhere in a record: which object (envelope, `properties`, a nested
 /// member), which member, what to do, and a random text.
 fn mutation() -> impl Strategy<Value = (u8, usize, u8, String)> {
-    (0u8..5, 0usize..100, 0u8..16, "[ -~\u{e9}\t\"\\\\]{0,8}")
+    (0u8..6, 0usize..100, 0u8..16, "[ -~\u{e9}\t\"\\\\]{0,8}")
 }
 
 fn target(v: &mut Value, which: u8, pick: usize) -> Option<&mut Map<String, Value>> {
@@ -130,6 +130,25 @@ fn target(v: &mut Value, which: u8, pick: usize) -> Option<&mut Map<String, Valu
             }
             let k = keys[pick % keys.len()].clone();
             p.get_mut(&k)?.as_object_mut()
+        }
+        5 => {
+            // An object element of a list member: authenticationDetails, ...
+            let base = match top.get("properties") {
+                Some(Value::Object(_)) => top.get_mut("properties")?.as_object_mut()?,
+                _ => top,
+            };
+            let keys: Vec<String> = base
+                .iter()
+                .filter(|(_, v)| v.as_array().is_some_and(|a| a.iter().any(Value::is_object)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            if keys.is_empty() {
+                return Some(base);
+            }
+            let k = keys[pick % keys.len()].clone();
+            let list = base.get_mut(&k)?.as_array_mut()?;
+            let n = list.len();
+            list.get_mut(pick % n)?.as_object_mut()
         }
         4 => {
             // The token claims of a diagnostic Activity record.
@@ -232,6 +251,52 @@ proptest! {
         }
         let bytes = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) }.unwrap();
         check(&Arc::from("p.json"), i as u64, &frame_bytes(bytes));
+    }
+}
+
+/// The nested members the sign-in fast paths parse into shapes of their own, replaced by
+/// values of other types and forms.
+#[test]
+fn odd_nested_sign_in_members_agree() {
+    let (diag, graph, _) = scenario_values();
+    let file: Arc<str> = Arc::from("n.json");
+    let odd = [
+        json!(null),
+        json!({}),
+        json!("{\"errorCode\":50126,\"city\":\"X\",\"msiType\":\"systemAssigned\"}"),
+        json!("{'errorCode': 1}"),
+        json!([]),
+        json!([1, {"succeeded": true, "authenticationMethod": "Password"}]),
+        json!([{"Succeeded": true}]),
+        json!(["[{'succeeded': True, 'authenticationMethod': 'FIDO2'}]"]),
+        json!("[{\"succeeded\":true,\"authenticationMethod\":\"Password\"}]"),
+        json!({"errorCode": "0.0", "failureReason": {"value": "v"}, "deviceId": "ABC"}),
+        json!({"geoCoordinates": "{\"latitude\":1.5,\"longitude\":\"2\"}", "country": "FR"}),
+        json!({"geoCoordinates": {"latitude": 0.0, "longitude": 0.0, "Latitude": 3}}),
+        json!({"geoCoordinates": null, "city": " Paris "}),
+        json!({"isCompliant": "yes", "isManaged": 0, "trust_type": "x"}),
+        json!([{"authenticationStepDateTime": "2024-01-01T00:00:00+01:00", "succeeded": "true"}]),
+    ];
+    for (v, in_props) in [(&diag[0], true), (&graph[0], false)] {
+        for member in [
+            "status",
+            "deviceDetail",
+            "location",
+            "managedServiceIdentity",
+            "authenticationDetails",
+            "mfaDetail",
+        ] {
+            for o in &odd {
+                let mut v = v.clone();
+                let m = if in_props {
+                    v["properties"].as_object_mut().unwrap()
+                } else {
+                    v.as_object_mut().unwrap()
+                };
+                m.insert(member.to_string(), o.clone());
+                check(&file, 0, &frame_bytes(serde_json::to_vec(&v).unwrap()));
+            }
+        }
     }
 }
 

@@ -24,33 +24,39 @@ impl Guid {
             .strip_prefix('{')
             .and_then(|x| x.strip_suffix('}'))
             .unwrap_or(s);
+        let b = s.as_bytes();
         let mut out = [0u8; 16];
-        let mut n = 0usize;
-        let bytes = s.as_bytes();
-        match bytes.len() {
-            32 => {}
+        match b.len() {
+            32 => {
+                for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+                    *o = hex_pair(pair[0], pair[1])?;
+                }
+            }
             36 => {
-                if bytes[8] != b'-' || bytes[13] != b'-' || bytes[18] != b'-' || bytes[23] != b'-' {
+                if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
                     return None;
+                }
+                for (o, &at) in out.iter_mut().zip(HYPHENATED.iter()) {
+                    *o = hex_pair(b[at], b[at + 1])?;
                 }
             }
             _ => return None,
         }
-        let mut hi: Option<u8> = None;
-        for &b in bytes {
-            if b == b'-' && bytes.len() == 36 {
-                continue;
-            }
-            let v = hexval(b)?;
-            match hi.take() {
-                None => hi = Some(v),
-                Some(h) => {
-                    out[n] = (h << 4) | v;
-                    n += 1;
-                }
-            }
-        }
-        (n == 16).then_some(Guid(out))
+        Some(Guid(out))
+    }
+
+    /// True when `s` is exactly the canonical text of a GUID (lower-case hex, hyphenated,
+    /// no surrounding whitespace or braces): `Guid::parse(s)` then displays as `s` itself.
+    pub fn is_canonical(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 36
+            && b[8] == b'-'
+            && b[13] == b'-'
+            && b[18] == b'-'
+            && b[23] == b'-'
+            && HYPHENATED
+                .iter()
+                .all(|&at| LOWER_HEX[usize::from(b[at])] && LOWER_HEX[usize::from(b[at + 1])])
     }
 
     /// Parses the trailing GUID of an ARM path such as
@@ -85,13 +91,41 @@ impl Guid {
     }
 }
 
-fn hexval(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Where each byte's two hex digits start in the hyphenated `8-4-4-4-12` form.
+const HYPHENATED: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/// Hex digit values; 0xff for bytes that are not hex digits.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Lower-case hex digits.
+const LOWER_HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = HEX_VALUE[i] != 0xff && !(i as u8).is_ascii_uppercase();
+        i += 1;
+    }
+    t
+};
+
+/// The byte of two hex digits, any case.
+fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    let (h, l) = (HEX_VALUE[usize::from(hi)], HEX_VALUE[usize::from(lo)]);
+    ((h | l) & 0xf0 == 0).then_some((h << 4) | l)
 }
 
 impl fmt::Display for Guid {
@@ -199,6 +233,87 @@ mod tests {
         assert_eq!(a.to_string(), "8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
         assert!(Guid::parse("12345678-9abc-defg-hijk-lmnopqrstuvw").is_none());
         assert!(Guid::parse("8e3af657-a8ff443c-a75c-2fe8c4bcb6355").is_none());
+    }
+
+    #[test]
+    fn canonical_text_is_its_own_display() {
+        for s in [
+            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            "8E3AF657-A8FF-443C-A75C-2FE8C4BCB635",
+            "8e3af657a8ff443ca75c2fe8c4bcb635",
+            " 8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            "{8e3af657-a8ff-443c-a75c-2fe8c4bcb635}",
+            "8e3af657-a8ff-443c-a75c-2fe8c4bcb63g",
+            "8e3af657-a8ff-443c-a75c-2fe8c4bcb6-5",
+            "8e3af657-a8ff-443c-a75c2-fe8c4bcb635",
+        ] {
+            if Guid::is_canonical(s) {
+                assert_eq!(Guid::parse(s).unwrap().to_string(), s);
+            } else {
+                assert!(Guid::parse(s).is_none_or(|g| g.to_string() != s), "{s}");
+            }
+        }
+        assert!(Guid::is_canonical("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));
+    }
+
+    /// The per-digit reference parser the table-driven one replaced.
+    fn parse_reference(s: &str) -> Option<Guid> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix('{')
+            .and_then(|x| x.strip_suffix('}'))
+            .unwrap_or(s);
+        let bytes = s.as_bytes();
+        match bytes.len() {
+            32 => {}
+            36 if bytes[8] == b'-'
+                && bytes[13] == b'-'
+                && bytes[18] == b'-'
+                && bytes[23] == b'-' => {}
+            _ => return None,
+        }
+        let digits: Vec<u8> = bytes
+            .iter()
+            .filter(|&&b| !(b == b'-' && bytes.len() == 36))
+            .map(|&b| (b as char).to_digit(16).map(|d| d as u8))
+            .collect::<Option<_>>()?;
+        (digits.len() == 32).then(|| {
+            Guid(std::array::from_fn(|i| {
+                (digits[2 * i] << 4) | digits[2 * i + 1]
+            }))
+        })
+    }
+
+    #[test]
+    fn parse_matches_reference_on_mutations() {
+        let base = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+        let mut cases = vec![base.to_string(), base.replace('-', ""), base.to_uppercase()];
+        for i in 0..base.len() {
+            for c in ['-', 'g', 'F', ' ', '0', '{'] {
+                let mut b = base.as_bytes().to_vec();
+                b[i] = c as u8;
+                cases.push(String::from_utf8(b).unwrap());
+            }
+        }
+        for s in &cases {
+            assert_eq!(Guid::parse(s), parse_reference(s), "{s:?}");
+            assert_eq!(
+                Guid::is_canonical(s),
+                Guid::parse(s).is_some_and(|g| g.to_string() == *s),
+                "{s:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_matches_reference(s in "[ {]?[0-9a-fA-Fg-]{30,38}[} ]?") {
+            proptest::prop_assert_eq!(Guid::parse(&s), parse_reference(&s));
+            proptest::prop_assert_eq!(
+                Guid::is_canonical(&s),
+                Guid::parse(&s).is_some_and(|g| g.to_string() == s)
+            );
+        }
     }
 
     #[test]

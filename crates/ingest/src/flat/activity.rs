@@ -41,7 +41,7 @@ const DIAG_READ: &[&str] = &[
 /// `identity`: only `claims` and `authorization` are read.
 static IDENTITY: Shape = Shape::new(
     &["authorization", "claims"],
-    Some(("claims", Nested::Claims)),
+    &[("claims", Nested::Claims)],
     &[],
     &[],
 );
@@ -65,7 +65,7 @@ pub static DIAGNOSTIC: Shape = Shape::new(
         "tenantId",
         "caller",
     ],
-    Some(("identity", Nested::Flat(&IDENTITY))),
+    &[("identity", Nested::Flat(&IDENTITY))],
     &["location", "operationVersion"],
     &[DIAG_READ, CLASSIFY],
 );

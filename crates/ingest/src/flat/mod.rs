@@ -23,11 +23,13 @@
 
 pub mod activity;
 pub mod signin;
+mod signin_parts;
+mod table;
 
 use crate::activity::fast::{ClaimsField, Str};
 use crate::fields::{
-    array_cow, as_object, as_object_ref, norm_key, str_array, str_bool, str_int, str_object,
-    str_text, value_bool, value_int, value_text, FieldSrc,
+    array_cow, as_object, as_object_ref, norm_key, str_array, str_bool, str_float, str_int,
+    str_object, str_text, value_bool, value_float, value_int, value_text, FieldSrc,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -35,14 +37,15 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
+use table::Table;
 
 /// The members of one object shape.
 pub struct Shape {
     /// Exact spellings kept in slots (slot `i` is `keys[i]`; `a|b` accepts either spelling,
     /// both normalizing alike, into one slot).
     pub keys: &'static [&'static str],
-    /// A member read as something other than a [`Slot::Str`] / [`Slot::Val`].
-    pub nested: Option<(&'static str, Nested)>,
+    /// Members read as something other than a [`Slot::Str`] / [`Slot::Val`].
+    pub nested: &'static [(&'static str, Nested)],
     /// Exact spellings seen in exports that no reader looks at: skipped without normalizing
     /// the name. (One whose normalized name is read is dropped from this list at start.)
     pub ignored: &'static [&'static str],
@@ -57,6 +60,8 @@ pub struct Shape {
 pub enum Nested {
     /// An object of another shape (refused unless an object).
     Flat(&'static Shape),
+    /// An array of objects of another shape (refused unless an array of objects).
+    Flats(&'static Shape),
     /// Token claims: an object of string (or null) values under distinct keys.
     Claims,
 }
@@ -78,73 +83,10 @@ struct Tables {
     read: Vec<String>,
 }
 
-/// A small open-addressing hash table over string keys, filled once.
-struct Table<T> {
-    entries: Vec<Option<(String, T)>>,
-    bits: u32,
-}
-
-/// Word-at-a-time multiplicative hash (FxHash style).
-fn hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h
-}
-
-impl<T: Copy> Table<T> {
-    fn new(items: Vec<(String, T)>) -> Table<T> {
-        let mut bits = 4;
-        while (1usize << bits) < items.len() * 4 {
-            bits += 1;
-        }
-        let mut t = Table {
-            entries: vec![None; 1 << bits],
-            bits,
-        };
-        for (k, v) in items {
-            if t.get(&k).is_none() {
-                let mut i = t.index(&k);
-                while t.entries[i].is_some() {
-                    i = (i + 1) & ((1 << bits) - 1);
-                }
-                t.entries[i] = Some((k, v));
-            }
-        }
-        t
-    }
-
-    fn index(&self, k: &str) -> usize {
-        (hash(k.as_bytes()) >> (64 - self.bits)) as usize
-    }
-
-    fn get(&self, k: &str) -> Option<T> {
-        let mask = (1 << self.bits) - 1;
-        let mut i = self.index(k);
-        loop {
-            match &self.entries[i] {
-                None => return None,
-                Some((e, v)) if e == k => return Some(*v),
-                Some(_) => i = (i + 1) & mask,
-            }
-        }
-    }
-}
-
 impl Shape {
     pub const fn new(
         keys: &'static [&'static str],
-        nested: Option<(&'static str, Nested)>,
+        nested: &'static [(&'static str, Nested)],
         ignored: &'static [&'static str],
         read: &'static [&'static [&'static str]],
     ) -> Shape {
@@ -171,9 +113,9 @@ impl Shape {
             let mut exact: Vec<(String, Role)> = Vec::new();
             let mut norm = Vec::new();
             for (i, k) in self.keys.iter().enumerate() {
-                let role = match self.nested {
-                    Some((n, how)) if n == *k => Role::Nested(i, how),
-                    _ => Role::Slot(i),
+                let role = match self.nested.iter().find(|(n, _)| n == k) {
+                    Some(&(_, how)) => Role::Nested(i, how),
+                    None => Role::Slot(i),
                 };
                 for spelling in k.split('|') {
                     exact.push((spelling.to_string(), role));
@@ -218,8 +160,10 @@ pub enum Slot<'a> {
     Str(Cow<'a, str>),
     /// Null, a boolean, a number, an array or an object, exactly as the `Value` tree has it.
     Val(Value),
-    /// The nested object of [`Shape::nested`].
+    /// A nested object of [`Shape::nested`].
     Flat(Box<Flat<'a>>),
+    /// A nested array of objects of [`Shape::nested`].
+    Flats(Vec<Flat<'a>>),
     /// The claims of [`Nested::Claims`].
     Claims(ClaimsField<'a>),
 }
@@ -354,6 +298,9 @@ impl<'de> Visitor<'de> for FlatSeed {
                 Some(Role::Nested(i, Nested::Flat(sub))) => {
                     (i, Slot::Flat(Box::new(m.next_value_seed(FlatSeed(sub))?)))
                 }
+                Some(Role::Nested(i, Nested::Flats(sub))) => {
+                    (i, Slot::Flats(m.next_value_seed(FlatsSeed(sub))?))
+                }
                 Some(Role::Nested(i, Nested::Claims)) => (i, Slot::Claims(m.next_value()?)),
                 Some(Role::Ignore) => {
                     m.next_value::<Skip>()?;
@@ -377,6 +324,30 @@ impl<'de> Visitor<'de> for FlatSeed {
             slots,
             members,
         })
+    }
+}
+
+/// Deserializes an array of [`Flat`]s of a shape.
+struct FlatsSeed(&'static Shape);
+
+impl<'de> DeserializeSeed<'de> for FlatsSeed {
+    type Value = Vec<Flat<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Flat<'de>>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FlatsSeed {
+    type Value = Vec<Flat<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of objects of a known shape")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Vec<Flat<'de>>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(f) = a.next_element_seed(FlatSeed(self.0))? {
+            out.push(f);
+        }
+        Ok(out)
     }
 }
 
@@ -459,21 +430,21 @@ impl FieldSrc for Flat<'_> {
         names.iter().find_map(|n| match self.slot(n)? {
             Slot::Str(s) => str_text(s),
             Slot::Val(v) => value_text(v),
-            Slot::Flat(_) | Slot::Claims(_) => None,
+            Slot::Flat(_) | Slot::Flats(_) | Slot::Claims(_) => None,
         })
     }
     fn int(&self, names: &[&str]) -> Option<i64> {
         match self.get(names)? {
             Slot::Str(s) => str_int(s),
             Slot::Val(v) => value_int(v),
-            Slot::Flat(_) | Slot::Claims(_) => None,
+            Slot::Flat(_) | Slot::Flats(_) | Slot::Claims(_) => None,
         }
     }
     fn bool(&self, names: &[&str]) -> Option<bool> {
         match self.get(names)? {
             Slot::Str(s) => str_bool(s),
             Slot::Val(v) => value_bool(v),
-            Slot::Flat(_) | Slot::Claims(_) => None,
+            Slot::Flat(_) | Slot::Flats(_) | Slot::Claims(_) => None,
         }
     }
     fn has(&self, names: &[&str]) -> bool {
@@ -483,19 +454,48 @@ impl FieldSrc for Flat<'_> {
         match self.get(names)? {
             Slot::Str(s) => Some(Cow::Owned(str_array(s))),
             Slot::Val(v) => Some(array_cow(v)),
-            Slot::Flat(_) | Slot::Claims(_) => None,
+            Slot::Flat(_) | Slot::Flats(_) | Slot::Claims(_) => None,
         }
     }
     fn object(&self, names: &[&str]) -> Option<Cow<'_, Map<String, Value>>> {
         names.iter().find_map(|n| match self.slot(n)? {
             Slot::Str(s) => str_object(s).map(Cow::Owned),
             Slot::Val(v) => as_object_ref(v),
-            Slot::Flat(_) | Slot::Claims(_) => None,
+            Slot::Flat(_) | Slot::Flats(_) | Slot::Claims(_) => None,
         })
     }
     fn get_str(&self, names: &[&str]) -> Option<&str> {
         match self.get(names)? {
             Slot::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn float(&self, names: &[&str]) -> Option<f64> {
+        match self.get(names)? {
+            Slot::Str(s) => str_float(s),
+            Slot::Val(v) => value_float(v),
+            Slot::Flat(_) | Slot::Flats(_) | Slot::Claims(_) => None,
+        }
+    }
+    /// The first member among `names` that `object` would answer for, when it is a nested
+    /// object of this shape.
+    fn sub_object(&self, names: &[&str]) -> Option<&dyn FieldSrc> {
+        for n in names {
+            match self.slot(n) {
+                None => {}
+                Some(Slot::Flat(f)) => return Some(&**f),
+                Some(Slot::Str(s)) if str_object(s).is_some() => return None,
+                Some(Slot::Val(v)) if as_object_ref(v).is_some() => return None,
+                Some(_) => {}
+            }
+        }
+        None
+    }
+    /// The first present, non-null member among `names` (as `array` finds it), when it is
+    /// a nested array of objects of this shape.
+    fn sub_objects(&self, names: &[&str]) -> Option<Vec<&dyn FieldSrc>> {
+        match self.get(names)? {
+            Slot::Flats(v) => Some(v.iter().map(|f| f as &dyn FieldSrc).collect()),
             _ => None,
         }
     }

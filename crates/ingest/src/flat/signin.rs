@@ -187,7 +187,7 @@ pub static SIGNIN: Shape = Shape::new(
         "managedServiceIdentity",
         "appOwnerTenantId",
     ],
-    None,
+    super::signin_parts::NESTED,
     &[
         "processingTimeInMilliseconds",
         "signInIdentifier",
@@ -231,7 +231,7 @@ pub static DIAGNOSTIC: Shape = Shape::new(
         "identity",
         "properties",
     ],
-    Some(("properties", Nested::Flat(&SIGNIN))),
+    &[("properties", Nested::Flat(&SIGNIN))],
     &[
         "resourceId",
         "operationName",
@@ -294,4 +294,9 @@ pub fn try_graph(text: &str, source: &Provenance) -> Option<(SignIn, Schema)> {
 
 /// A Graph sign-in object: [`SIGNIN`]'s members, refusing every other name `classify`
 /// looks at before it reaches the Graph sign-in branch.
-pub static GRAPH: Shape = Shape::new(SIGNIN.keys, None, SIGNIN.ignored, &[SIGNIN_READ, CLASSIFY]);
+pub static GRAPH: Shape = Shape::new(
+    SIGNIN.keys,
+    SIGNIN.nested,
+    SIGNIN.ignored,
+    &[SIGNIN_READ, CLASSIFY],
+);

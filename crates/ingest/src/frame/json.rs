@@ -574,10 +574,18 @@ impl<R: Read> JsonFramer<R> {
 
 /// Whether an object's bytes contain a member name that makes it a page or envelope.
 fn may_be_wrapper(b: &[u8]) -> bool {
-    memchr::memmem::find(b, b"\"value\"").is_some()
-        || memchr::memmem::find(b, b"\"records\"").is_some()
-        || memchr::memmem::find(b, b"\"Records\"").is_some()
-        || memchr::memmem::find(b, b"\"tables\"").is_some()
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    // Built once: constructing a searcher per record costs more than the search.
+    static WRAPPERS: LazyLock<[Finder<'static>; 4]> = LazyLock::new(|| {
+        [
+            Finder::new(b"\"value\""),
+            Finder::new(b"\"records\""),
+            Finder::new(b"\"Records\""),
+            Finder::new(b"\"tables\""),
+        ]
+    });
+    WRAPPERS.iter().any(|f| f.find(b).is_some())
 }
 
 impl<R: Read> Iterator for JsonFramer<R> {

@@ -84,34 +84,65 @@ pub fn scan_value(buf: &[u8], start: usize, line_mode: bool, at_eof: bool) -> Sc
 pub fn scan_string(buf: &[u8], mut i: usize, line_mode: bool) -> Scan {
     let n = buf.len();
     loop {
-        let hit = if line_mode {
-            memchr::memchr3(b'"', b'\\', b'\n', &buf[i..])
-        } else {
-            memchr::memchr2(b'"', b'\\', &buf[i..])
-        };
-        match hit {
+        match find_special(buf, i, line_mode) {
             None => return Scan::Incomplete,
-            Some(k) => {
-                let j = i + k;
-                match buf[j] {
-                    b'"' => return Scan::Complete(j + 1),
-                    b'\\' => {
-                        if j + 1 >= n {
-                            return Scan::Incomplete;
-                        }
-                        if line_mode && buf[j + 1] == b'\n' {
-                            return Scan::Broken(
-                                j + 2,
-                                "record ends at a line break inside a string",
-                            );
-                        }
-                        i = j + 2;
+            Some(j) => match buf[j] {
+                b'"' => return Scan::Complete(j + 1),
+                b'\\' => {
+                    if j + 1 >= n {
+                        return Scan::Incomplete;
                     }
-                    _ => return Scan::Broken(j + 1, "record ends at a line break inside a string"),
+                    if line_mode && buf[j + 1] == b'\n' {
+                        return Scan::Broken(j + 2, "record ends at a line break inside a string");
+                    }
+                    i = j + 2;
                 }
-            }
+                _ => return Scan::Broken(j + 1, "record ends at a line break inside a string"),
+            },
         }
     }
+}
+
+/// Words of a string body tested 8 bytes at a time before handing the rest to `memchr`:
+/// most strings in these records (member names, ids, times) end within them, and the
+/// word test costs less than a `memchr` call on a few bytes.
+const SHORT_WORDS: usize = 4;
+
+/// The index of the first quote or backslash (or raw newline, with `line_mode`) at or
+/// after `i`.
+#[inline]
+fn find_special(buf: &[u8], i: usize, line_mode: bool) -> Option<usize> {
+    let mut at = i;
+    for _ in 0..SHORT_WORDS {
+        let Some(w) = buf.get(at..at + 8) else {
+            break;
+        };
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        let mut m = bytes_equal(w, b'"') | bytes_equal(w, b'\\');
+        if line_mode {
+            m |= bytes_equal(w, b'\n');
+        }
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = buf.get(at..)?;
+    let hit = if line_mode {
+        memchr::memchr3(b'"', b'\\', b'\n', rest)
+    } else {
+        memchr::memchr2(b'"', b'\\', rest)
+    };
+    hit.map(|k| at + k)
+}
+
+/// The high bit of each byte of `w` (little-endian) that equals `b`, and no other bit.
+#[inline]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ (u64::from(b) * 0x0101_0101_0101_0101);
+    // A byte's high bit ends up set when any of its bits is: no carries between bytes.
+    !(((x & LOW7) + LOW7) | x) & !LOW7
 }
 
 fn scan_scalar(buf: &[u8], start: usize, line_mode: bool, at_eof: bool) -> Scan {
@@ -136,6 +167,55 @@ fn scan_scalar(buf: &[u8], start: usize, line_mode: bool, at_eof: bool) -> Scan 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Byte-by-byte [`find_special`].
+    fn find_reference(buf: &[u8], i: usize, line_mode: bool) -> Option<usize> {
+        (i..buf.len())
+            .find(|&j| buf[j] == b'"' || buf[j] == b'\\' || (line_mode && buf[j] == b'\n'))
+    }
+
+    #[test]
+    fn word_search_matches_bytewise() {
+        let alphabet = [
+            b'a',
+            b'"',
+            b'\\',
+            b'\n',
+            0x80,
+            0xa2,
+            0xdc,
+            0x22 ^ 0x80,
+            0x00,
+            0xff,
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..80 {
+            for _ in 0..40 {
+                let buf: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // Mostly plain bytes, so hits land at every offset.
+                        if seed.is_multiple_of(16) {
+                            alphabet[(seed >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (seed >> 8) as u8 % 26
+                        }
+                    })
+                    .collect();
+                for i in 0..=len {
+                    for lm in [false, true] {
+                        assert_eq!(
+                            find_special(&buf, i, lm),
+                            find_reference(&buf, i, lm),
+                            "{buf:?} {i} {lm}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn objects_and_strings() {

@@ -3,7 +3,7 @@
 //! fields as objects or JSON text). Field names are matched case- and
 //! underscore-insensitively, so one builder serves all three.
 
-use crate::fields::{value_bool, value_text, FieldSrc, Fields};
+use crate::fields::{value_text, FieldSrc, Fields};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -21,9 +21,22 @@ pub fn non_default<T: Default + PartialEq>(t: T) -> Option<T> {
 
 /// A GUID-ish id normalized to lower-case hyphenated form; other text trimmed.
 pub fn norm_id(s: &str) -> String {
-    Guid::parse(s)
+    let t = s.trim();
+    if Guid::is_canonical(t) {
+        return t.to_string();
+    }
+    Guid::parse(t)
         .map(|g| g.to_string())
-        .unwrap_or_else(|| s.trim().to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// [`norm_id`] of owned text, kept as it is (no copy) when it already is canonical.
+pub fn norm_id_owned(s: String) -> String {
+    if Guid::is_canonical(&s) {
+        s
+    } else {
+        norm_id(&s)
+    }
 }
 
 /// Text that is not a placeholder (`none`, all-zero GUID).
@@ -52,6 +65,39 @@ pub fn object_of<'s, S: FieldSrc + ?Sized>(
         ));
     }
     None
+}
+
+/// `then` over the object member among `names` as [`object_of`] finds it, or over the
+/// source's own parsed sub-object when it holds one (the typed fast paths).
+pub fn with_object<S: FieldSrc + ?Sized, R>(
+    f: &S,
+    names: &[&str],
+    notes: &mut Vec<String>,
+    then: impl FnOnce(&dyn FieldSrc) -> R,
+) -> Option<R> {
+    if let Some(sub) = f.sub_object(names) {
+        return Some(then(sub));
+    }
+    let m = object_of(f, names, notes)?;
+    Some(then(&Fields::new(&m)))
+}
+
+/// `then` over each object element of the list member among `names` as [`array_of`]
+/// finds it (other elements skipped), or over the source's own parsed elements.
+pub fn each_object<S: FieldSrc + ?Sized, R>(
+    f: &S,
+    names: &[&str],
+    notes: &mut Vec<String>,
+    mut then: impl FnMut(&dyn FieldSrc) -> R,
+) -> Vec<R> {
+    if let Some(subs) = f.sub_objects(names) {
+        return subs.into_iter().map(then).collect();
+    }
+    array_of(f, names, notes)
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|m| then(&Fields::new(m)))
+        .collect()
 }
 
 /// A list member that may be JSON text, Python-repr text, or comma-separated text.
@@ -145,36 +191,36 @@ pub fn infer_kind<S: FieldSrc + ?Sized>(f: &S, s: &SignIn, event_types: &[String
 pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
     let mut notes = Vec::new();
     if let Some(id) = f.str(&["id", "requestid"]) {
-        s.id = norm_id(&id);
+        s.id = norm_id_owned(id);
     }
     s.is_interactive = f.bool(&["isinteractive"]);
-    s.correlation_id = f.str(&["correlationid"]).map(|c| norm_id(&c));
-    s.original_request_id = f.str(&["originalrequestid"]).map(|c| norm_id(&c));
+    s.correlation_id = f.str(&["correlationid"]).map(norm_id_owned);
+    s.original_request_id = f.str(&["originalrequestid"]).map(norm_id_owned);
 
     let upn_raw = f.str(&["userprincipalname", "username"]);
     let upn = upn_raw.as_ref().map(|u| u.to_lowercase());
     s.user = non_default(UserRef {
-        id: f.str(&["userid"]).map(|u| norm_id(&u)),
+        id: f.str(&["userid"]).map(norm_id_owned),
         upn_raw: upn_raw.filter(|r| Some(r) != upn.as_ref()),
         upn,
         display_name: f.str(&["userdisplayname", "user"]),
         user_type: f.str(&["usertype"]),
     });
     s.app = non_default(AppRef {
-        id: f.str(&["appid", "applicationid"]).map(|u| norm_id(&u)),
+        id: f.str(&["appid", "applicationid"]).map(norm_id_owned),
         name: f.str(&["appdisplayname", "application", "appresourceprovider"]),
     });
     s.resource = non_default(AppRef {
         id: f
             .str(&["resourceidentity", "resourceid"])
             .filter(|r| !r.starts_with("/tenants/") && !r.starts_with("/subscriptions/"))
-            .map(|u| norm_id(&u)),
+            .map(norm_id_owned),
         name: f
             .str(&["resourcedisplayname", "resource"])
             .filter(|r| !r.eq_ignore_ascii_case("Microsoft.aadiam")),
     });
     s.service_principal = non_default(AppRef {
-        id: meaningful(f.str(&["serviceprincipalid"])).map(|u| norm_id(&u)),
+        id: meaningful(f.str(&["serviceprincipalid"])).map(norm_id_owned),
         name: f.str(&["serviceprincipalname"]),
     });
 
@@ -184,16 +230,20 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
     s.client.autonomous_system_number = f.str(&["autonomoussystemnumber"]).filter(|a| a != "0");
     s.client.ip_seen_by_resource =
         f.str(&["ipaddressfromresourceprovider", "ipaddress(seenbyresource)"]);
-    if let Some(loc) = object_of(f, &["locationdetails", "location"], &mut notes) {
-        s.client.location = location_from(&loc);
+    if let Some(loc) = with_object(
+        f,
+        &["locationdetails", "location"],
+        &mut notes,
+        location_from,
+    ) {
+        s.client.location = loc;
     }
 
-    if let Some(st) = object_of(f, &["status"], &mut notes) {
-        let g = Fields::new(&st);
+    with_object(f, &["status"], &mut notes, |g| {
         s.status.error_code = g.int(&["errorcode"]);
         s.status.failure_reason = g.str(&["failurereason"]);
         s.status.additional_details = g.str(&["additionaldetails"]);
-    }
+    });
     if s.status.error_code.is_none() {
         s.status.error_code = f.int(&["resulttype", "signinerrorcode", "errorcode"]);
     }
@@ -202,7 +252,7 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
     }
     s.status.success = s.status.error_code.map(|c| c == 0);
 
-    s.session_id = meaningful(f.str(&["sessionid"])).map(|x| norm_id(&x));
+    s.session_id = meaningful(f.str(&["sessionid"])).map(norm_id_owned);
     s.unique_token_id = f.str(&["uniquetokenidentifier"]).map(|t| TokenId::new(&t));
     if let Some(t) = &s.unique_token_id {
         if t.guid.is_none() {
@@ -218,11 +268,8 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
 
     // Authentication.
     s.authentication.requirement = f.str(&["authenticationrequirement"]);
-    let details = array_of(f, &["authenticationdetails"], &mut notes);
-    s.authentication.details = details
-        .iter()
-        .filter_map(|d| d.as_object().map(auth_detail_from))
-        .collect();
+    s.authentication.details =
+        each_object(f, &["authenticationdetails"], &mut notes, auth_detail_of);
     let methods = strings(&array_of(f, &["authenticationmethodsused"], &mut notes));
     s.authentication.methods = if methods.is_empty() {
         let mut m: Vec<String> = Vec::new();
@@ -263,17 +310,16 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
         .filter_map(|p| p.as_object().map(ca_policy_from))
         .collect();
 
-    if let Some(d) = object_of(f, &["devicedetail"], &mut notes) {
-        let g = Fields::new(&d);
-        s.device = non_default(Device {
-            id: g.str(&["deviceid"]).map(|x| norm_id(&x)),
-            display_name: g.str(&["displayname"]),
-            operating_system: g.str(&["operatingsystem"]),
-            browser: g.str(&["browser"]),
-            is_compliant: g.bool(&["iscompliant"]),
-            is_managed: g.bool(&["ismanaged"]),
-            trust_type: g.str(&["trusttype"]),
-        });
+    if let Some(d) = with_object(f, &["devicedetail"], &mut notes, |g| Device {
+        id: g.str(&["deviceid"]).map(norm_id_owned),
+        display_name: g.str(&["displayname"]),
+        operating_system: g.str(&["operatingsystem"]),
+        browser: g.str(&["browser"]),
+        is_compliant: g.bool(&["iscompliant"]),
+        is_managed: g.bool(&["ismanaged"]),
+        trust_type: g.str(&["trusttype"]),
+    }) {
+        s.device = non_default(d);
     }
 
     s.credential = non_default(Credential {
@@ -286,14 +332,16 @@ pub fn fill<S: FieldSrc + ?Sized>(f: &S, s: &mut SignIn) {
         federated_credential_id: meaningful(f.str(&["federatedcredentialid"])),
     });
 
-    let msi = object_of(f, &["managedserviceidentity"], &mut notes).unwrap_or_default();
-    let g = Fields::new(&msi);
-    s.managed_identity = non_default(ManagedIdentity {
-        msi_type: meaningful(g.str(&["msitype"])),
-        associated_resource_id: g.str(&["associatedresourceid"]),
-        federated_token_id: meaningful(g.str(&["federatedtokenid"])),
-        federated_token_issuer: g.str(&["federatedtokenissuer"]),
+    // Without the object every member reads as absent: the default.
+    let msi = with_object(f, &["managedserviceidentity"], &mut notes, |g| {
+        ManagedIdentity {
+            msi_type: meaningful(g.str(&["msitype"])),
+            associated_resource_id: g.str(&["associatedresourceid"]),
+            federated_token_id: meaningful(g.str(&["federatedtokenid"])),
+            federated_token_issuer: g.str(&["federatedtokenissuer"]),
+        }
     });
+    s.managed_identity = non_default(msi.unwrap_or_default());
 
     s.tenants.cross_tenant_access_type = f.str(&["crosstenantaccesstype"]);
     s.tenants.home_tenant_id = f.str(&["hometenantid"]);
@@ -356,12 +404,15 @@ pub fn mfa_satisfied(s: &SignIn) -> Option<bool> {
     }
 }
 
-fn location_from(m: &Map<String, Value>) -> Option<GeoLocation> {
-    let g = Fields::new(m);
-    let geo = g.object(&["geocoordinates"]).unwrap_or_default();
-    let c = Fields::new(&geo);
-    let lat = c.float(&["latitude"]);
-    let lon = c.float(&["longitude"]);
+fn location_from(g: &dyn FieldSrc) -> Option<GeoLocation> {
+    let (lat, lon) = match g.sub_object(&["geocoordinates"]) {
+        Some(c) => (c.float(&["latitude"]), c.float(&["longitude"])),
+        None => {
+            let geo = g.object(&["geocoordinates"]).unwrap_or_default();
+            let c = Fields::new(&geo);
+            (c.float(&["latitude"]), c.float(&["longitude"]))
+        }
+    };
     // 0.0/0.0 is the "no location" placeholder of managed-identity records.
     let (lat, lon) = if lat == Some(0.0) && lon == Some(0.0) {
         (None, None)
@@ -379,7 +430,11 @@ fn location_from(m: &Map<String, Value>) -> Option<GeoLocation> {
 
 /// One `authenticationDetails` element.
 pub fn auth_detail_from(m: &Map<String, Value>) -> AuthDetail {
-    let g = Fields::new(m);
+    auth_detail_of(&Fields::new(m))
+}
+
+/// [`auth_detail_from`] over any source.
+fn auth_detail_of(g: &dyn FieldSrc) -> AuthDetail {
     AuthDetail {
         time: g
             .str(&[
@@ -391,7 +446,7 @@ pub fn auth_detail_from(m: &Map<String, Value>) -> AuthDetail {
             .map(|t| parse_time(&t).map(|e| e.utc.to_string()).unwrap_or(t)),
         method: g.str(&["authenticationmethod", "authenticationmethodused", "method"]),
         method_detail: g.str(&["authenticationmethoddetail", "methoddetail"]),
-        succeeded: g.get(&["succeeded"]).and_then(value_bool),
+        succeeded: g.bool(&["succeeded"]),
         result_detail: g.str(&["authenticationstepresultdetail", "resultdetail", "result"]),
         requirement: g.str(&["authenticationsteprequirement", "requirement"]),
     }
