@@ -40,7 +40,7 @@ pub use crate::text::Text;
 
 /// Hands out one shared [`Text`] per distinct string.
 #[derive(Default)]
-pub struct Interner(std::collections::HashSet<Text>);
+pub struct Interner(foldhash::HashSet<Text>);
 
 impl Interner {
     pub fn text(&mut self, s: &str) -> Text {

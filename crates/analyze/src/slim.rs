@@ -16,7 +16,6 @@ use crate::signins::Interner;
 use crate::text::Text;
 use jiff::Timestamp;
 use serde_json::{Map, Value};
-use std::collections::HashSet;
 use tokentrail_model::{ActivityEvent, Claims, Provenance, StatusKind};
 
 /// An Activity event as analysis holds it: the fields attribution and detections read.
@@ -175,7 +174,7 @@ const READ_CLAIMS: [&str; 21] = [
 /// (a token serves many calls for up to an hour), so identical claim maps are kept once.
 #[derive(Default)]
 pub struct Shared {
-    claims: HashSet<Claims>,
+    claims: foldhash::HashSet<Claims>,
     texts: Interner,
 }
 
