@@ -1,11 +1,13 @@
 //! Runs attribution end to end: group, index, link, classify, explain.
 
 use crate::correlate::{link, Method};
-use crate::finding::{Client, OperationFinding, SessionOrigin, SignInRef, SourceRef};
+use crate::finding::{
+    Client, OperationFinding, SessionOrigin, SignInRef, SourceRef, StatementParts,
+};
 use crate::netblocks::RangeTable;
 use crate::operations::{group, Operation};
 use crate::signins::{SignInFacts, SignInIndex};
-use crate::{anomalies, client, gaps, identity, lineage, netblocks, statement, verdict};
+use crate::{anomalies, client, gaps, identity, lineage, netblocks, verdict};
 use rayon::prelude::*;
 use tokentrail_model::ActivityEvent;
 
@@ -154,26 +156,16 @@ fn explain(
             "no_signin_despite_coverage: the sign-in export covers this token's issue time and identity kind, yet holds no sign-in that issued it".into(),
         );
     }
-    let first = op.first();
-    let event_id = op
+    // The statement names the last terminal event (else the first).
+    let statement_event = op
         .events
         .iter()
-        .rev()
-        .find(|e| e.status.kind.is_terminal())
-        .unwrap_or(first)
-        .event_id
-        .clone();
-    let stmt = statement::sentence(
-        &event_id,
-        op.name(),
-        op.time(),
-        &ident,
-        lk.as_ref()
-            .map(|l| (ix.get(l.signin), l.method.label(), l.confidence)),
-        tool.as_deref(),
-        v,
-        gaps.first().map(|g| g.detail.as_str()),
-    );
+        .rposition(|e| e.status.kind.is_terminal())
+        .unwrap_or(0) as u32;
+    let statement_app_id = match (&lk, &tool) {
+        (Some(l), None) => ix.get(l.signin).app_id.clone(),
+        _ => None,
+    };
     OperationFinding {
         correlation_id: op.correlation_id().map(str::to_string),
         operation: op.name().to_string(),
@@ -209,7 +201,11 @@ fn explain(
         indicators: crate::finding::shared(indicators),
         anomalies: crate::finding::shared(anomalies),
         gaps,
-        statement: stmt,
+        statement_parts: StatementParts {
+            event: statement_event,
+            app_id: statement_app_id,
+            fixed: None,
+        },
         detections: Vec::new(),
         caller_ip: op.caller_ip().map(str::to_string),
         subscription_id: op.subscription_id().map(str::to_string),

@@ -5,7 +5,8 @@ use crate::gaps::Gap;
 use crate::identity::Identity;
 use crate::text::Text;
 use crate::verdict::Verdict;
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -89,8 +90,19 @@ pub struct DetectionRef {
     pub attack: Vec<String>,
 }
 
+/// What the statement needs beyond the finding's other fields (see [`crate::statement`]).
+#[derive(Clone, Debug, Default)]
+pub struct StatementParts {
+    /// Index in `event_ids` of the event the statement names.
+    pub event: u32,
+    /// The issuing sign-in's app id, set only when the finding has no client name.
+    pub app_id: Option<Text>,
+    /// A statement given as is instead of rendered (hand-made findings such as demo data).
+    pub fixed: Option<Box<str>>,
+}
+
 /// One logical operation, explained.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct OperationFinding {
     pub correlation_id: Option<String>,
     pub operation: String,
@@ -109,11 +121,65 @@ pub struct OperationFinding {
     pub indicators: Vec<Arc<str>>,
     pub anomalies: Vec<Arc<str>>,
     pub gaps: Vec<Gap>,
-    pub statement: String,
+    /// Rendered by [`OperationFinding::statement`] (serialized between `gaps` and
+    /// `detections`).
+    pub statement_parts: StatementParts,
     pub detections: Vec<DetectionRef>,
     pub caller_ip: Option<String>,
     pub subscription_id: Option<String>,
     pub duration_ms: i64,
     pub event_ids: Vec<String>,
     pub sources: Vec<SourceRef>,
+}
+
+impl OperationFinding {
+    /// The runbook's correlation sentence (see [`crate::statement::sentence`]).
+    pub fn statement(&self) -> String {
+        crate::statement::sentence(self)
+    }
+}
+
+/// The statement as a serializable value, written without building a `String`.
+struct StatementOf<'a>(&'a OperationFinding);
+
+impl Serialize for StatementOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&DisplayStatement(self.0))
+    }
+}
+
+struct DisplayStatement<'a>(&'a OperationFinding);
+
+impl std::fmt::Display for DisplayStatement<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::statement::write_sentence(f, self.0)
+    }
+}
+
+impl Serialize for OperationFinding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("OperationFinding", 21)?;
+        st.serialize_field("correlation_id", &self.correlation_id)?;
+        st.serialize_field("operation", &self.operation)?;
+        st.serialize_field("resource_id", &self.resource_id)?;
+        st.serialize_field("time", &self.time)?;
+        st.serialize_field("status", &self.status)?;
+        st.serialize_field("caller", &self.caller)?;
+        st.serialize_field("identity", &self.identity)?;
+        st.serialize_field("client", &self.client)?;
+        st.serialize_field("verdict", &self.verdict)?;
+        st.serialize_field("sign_in", &self.sign_in)?;
+        st.serialize_field("session_origin", &self.session_origin)?;
+        st.serialize_field("indicators", &self.indicators)?;
+        st.serialize_field("anomalies", &self.anomalies)?;
+        st.serialize_field("gaps", &self.gaps)?;
+        st.serialize_field("statement", &StatementOf(self))?;
+        st.serialize_field("detections", &self.detections)?;
+        st.serialize_field("caller_ip", &self.caller_ip)?;
+        st.serialize_field("subscription_id", &self.subscription_id)?;
+        st.serialize_field("duration_ms", &self.duration_ms)?;
+        st.serialize_field("event_ids", &self.event_ids)?;
+        st.serialize_field("sources", &self.sources)?;
+        st.end()
+    }
 }

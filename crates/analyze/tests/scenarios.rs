@@ -241,7 +241,7 @@ fn refresh_token_signin_leads_back_to_interactive_origin_hours_earlier() {
     let o = f.session_origin.as_ref().unwrap();
     assert_eq!((o.id.as_str(), o.mfa), (root, Some(true)));
     assert_eq!(f.verdict, Verdict::Interactive);
-    assert!(f.statement.starts_with("Activity Log event e1 (Microsoft.Compute/virtualMachines/write) at 2024-06-10T09:10:00Z was initiated by user dana@fabrikam.example."), "{}", f.statement);
+    assert!(f.statement().starts_with("Activity Log event e1 (Microsoft.Compute/virtualMachines/write) at 2024-06-10T09:10:00Z was initiated by user dana@fabrikam.example."), "{}", f.statement());
 }
 
 #[test]
@@ -312,7 +312,7 @@ fn platform_events_have_no_signin_and_say_why() {
     assert_eq!(f.verdict, Verdict::Platform);
     assert_eq!(f.gaps[0].reason, "platform_action");
     assert!(f
-        .statement
+        .statement()
         .ends_with("Therefore this action was a platform action."));
 }
 

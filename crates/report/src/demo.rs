@@ -8,7 +8,7 @@ pub const PAYLOAD_UA: &str = "Mozilla/5.0 <script>document.title='PWNED';documen
 
 use tokentrail_analyze::correlate::Method;
 use tokentrail_analyze::finding::{
-    Client, DetectionRef, OperationFinding, SessionOrigin, SignInRef,
+    Client, DetectionRef, OperationFinding, SessionOrigin, SignInRef, StatementParts,
 };
 use tokentrail_analyze::identity::{Identity, IdentityType};
 use tokentrail_analyze::signins::{Kind, SignInFacts};
@@ -88,7 +88,10 @@ fn op(
         indicators: vec!["token issued to Azure CLI from an IP not seen before".into()],
         anomalies: if det.is_some() { vec!["sign-in without MFA from a new country".into()] } else { vec![] },
         gaps: vec![],
-        statement,
+        statement_parts: StatementParts {
+            fixed: Some(statement.into()),
+            ..Default::default()
+        },
         detections: det
             .map(|(r, t, s)| {
                 vec![DetectionRef { rule: r.into(), title: t.into(), severity: s.into(), attack: vec!["T1098".into()] }]

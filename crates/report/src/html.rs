@@ -296,7 +296,7 @@ fn summary(r: &ReportInput<'_>) -> String {
                     s = escape::html(&sev)
                 )
             };
-            let _ = write!(o, "<li>{pill} {}</li>", escape::html(&x.statement));
+            let _ = write!(o, "<li>{pill} {}</li>", escape::html(&x.statement()));
         }
         o.push_str("</ol>");
     }

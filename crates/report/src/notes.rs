@@ -136,7 +136,7 @@ pub fn render(n: &NotesInput<'_>) -> String {
 
 fn operation(o: &mut String, k: usize, x: &OperationFinding) {
     let _ = writeln!(o, "### {k}. {} at {}\n", md_code(&x.operation), x.time);
-    let _ = writeln!(o, "- **Statement:** {}", md(&x.statement));
+    let _ = writeln!(o, "- **Statement:** {}", md(&x.statement()));
     let _ = writeln!(o, "- **Resource:** {}", opt(&x.resource_id));
     let _ = writeln!(
         o,

@@ -290,7 +290,7 @@ impl CaseDb {
                 f.session_origin.as_ref().map(|s| s.id.clone()),
                 f.caller_ip,
                 f.subscription_id,
-                f.statement,
+                f.statement(),
                 json
             ])?;
             for e in &f.event_ids {
