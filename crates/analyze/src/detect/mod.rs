@@ -371,8 +371,9 @@ fn hits_of(pack: &RulePack, list: &[View], src: Source) -> Vec<Detection> {
 }
 
 /// Operation and sign-in views built, evaluated and dropped per chunk (only those a
-/// correlator may read are kept), so memory does not grow with a view per record.
-const VIEW_CHUNK: usize = 16 * 1024;
+/// correlator may read are kept), so memory does not grow with a view per record. An
+/// operation view holds a few KB of facts: 4096 of them are ~15 MB at a time.
+const VIEW_CHUNK: usize = 4 * 1024;
 
 /// Runs every rule, correlator and Sigma rule; attaches detections to the findings and
 /// returns all hits sorted by time, subject and rule. Views are evaluated in parallel;
