@@ -173,8 +173,8 @@ fn explain(
         time: op.time().to_string(),
         status: op.status(),
         caller: op.caller().map(str::to_string),
-        identity: ident,
-        client: Client { app_id, name: tool },
+        identity: crate::finding::shared_identity(ident),
+        client: crate::finding::shared_client(Client { app_id, name: tool }),
         verdict: v,
         sign_in: lk.as_ref().map(|l| {
             let s = ix.get(l.signin);
@@ -188,15 +188,17 @@ fn explain(
                 evidence: l.evidence.clone(),
             }
         }),
-        session_origin: origin.map(|o| SessionOrigin {
-            id: o.id.clone(),
-            time: o.time.map(|t| t.to_string()),
-            ip: o.ip.clone(),
-            mfa: o.mfa,
-            location: o.location.clone(),
-            device: o.device.clone(),
-            user_agent: o.user_agent.clone(),
-            conditional_access: o.conditional_access.clone(),
+        session_origin: origin.map(|o| {
+            crate::finding::shared_origin(SessionOrigin {
+                id: o.id.clone(),
+                time: o.time.map(|t| t.to_string()),
+                ip: o.ip.clone(),
+                mfa: o.mfa,
+                location: o.location.clone(),
+                device: o.device.clone(),
+                user_agent: o.user_agent.clone(),
+                conditional_access: o.conditional_access.clone(),
+            })
         }),
         indicators: crate::finding::shared(indicators),
         anomalies: crate::finding::shared(anomalies),

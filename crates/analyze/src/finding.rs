@@ -9,12 +9,50 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::Arc;
+use std::thread::LocalKey;
 
 thread_local! {
     /// Lines already shared by this thread (each worker keeps its own, so there is no lock;
     /// a line is held at most once per thread).
     static SHARED: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+}
+
+thread_local! {
+    static IDENTITIES: RefCell<HashSet<Arc<Identity>>> = RefCell::new(HashSet::new());
+    static CLIENTS: RefCell<HashSet<Arc<Client>>> = RefCell::new(HashSet::new());
+    static ORIGINS: RefCell<HashSet<Arc<SessionOrigin>>> = RefCell::new(HashSet::new());
+}
+
+/// `v` shared through `set`: a value equal to one seen before on this thread reuses it.
+fn intern<T: Eq + Hash>(set: &'static LocalKey<RefCell<HashSet<Arc<T>>>>, v: T) -> Arc<T> {
+    set.with(|set| {
+        let mut set = set.borrow_mut();
+        match set.get(&v) {
+            Some(a) => a.clone(),
+            None => {
+                let a = Arc::new(v);
+                set.insert(a.clone());
+                a
+            }
+        }
+    })
+}
+
+/// `id` shared: the few thousand identities recur across many operations.
+pub fn shared_identity(id: Identity) -> Arc<Identity> {
+    intern(&IDENTITIES, id)
+}
+
+/// `c` shared: clients recur across many operations.
+pub fn shared_client(c: Client) -> Arc<Client> {
+    intern(&CLIENTS, c)
+}
+
+/// `o` shared: every operation of a session has the same origin.
+pub fn shared_origin(o: SessionOrigin) -> Arc<SessionOrigin> {
+    intern(&ORIGINS, o)
 }
 
 /// `lines` as shared text: a line equal to one seen before on this thread reuses it.
@@ -35,7 +73,7 @@ pub fn shared(lines: Vec<String>) -> Vec<Arc<str>> {
     })
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 pub struct Client {
     pub app_id: Option<String>,
     pub name: Option<String>,
@@ -56,7 +94,7 @@ pub struct SignInRef {
 }
 
 /// The text fields are shared with the origin sign-in's facts, not copied.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 pub struct SessionOrigin {
     pub id: String,
     pub time: Option<String>,
@@ -111,11 +149,12 @@ pub struct OperationFinding {
     pub time: String,
     pub status: tokentrail_model::StatusKind,
     pub caller: Option<String>,
-    pub identity: Identity,
-    pub client: Client,
+    /// Shared with every other operation of the same identity (see [`shared_identity`]).
+    pub identity: Arc<Identity>,
+    pub client: Arc<Client>,
     pub verdict: Verdict,
     pub sign_in: Option<SignInRef>,
-    pub session_origin: Option<SessionOrigin>,
+    pub session_origin: Option<Arc<SessionOrigin>>,
     /// Shared text: the same few thousand lines recur across hundreds of thousands of
     /// operations (see [`shared`]).
     pub indicators: Vec<Arc<str>>,

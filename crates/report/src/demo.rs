@@ -60,11 +60,12 @@ fn op(
         time: time.into(),
         status: StatusKind::Succeeded,
         caller: who.upn.clone(),
-        identity: who.clone(),
+        identity: who.clone().into(),
         client: Client {
             app_id: Some("04b07795-8ddb-461a-bbee-02f9e1bf7b46".into()),
             name: Some("Azure CLI".into()),
-        },
+        }
+        .into(),
         verdict,
         sign_in: sign_in.map(|(id, t, ip, kind, method)| SignInRef {
             id: id.into(),
@@ -84,7 +85,8 @@ fn op(
             device: None,
             user_agent: Some("Mozilla/5.0".into()),
             conditional_access: Some("notApplied".into()),
-        }),
+        }
+        .into()),
         indicators: vec!["token issued to Azure CLI from an IP not seen before".into()],
         anomalies: if det.is_some() { vec!["sign-in without MFA from a new country".into()] } else { vec![] },
         gaps: vec![],
