@@ -2,7 +2,7 @@
 
 use crate::correlate::{link, Method};
 use crate::finding::{
-    Client, OperationFinding, SessionOrigin, SignInRef, SourceRef, StatementParts,
+    shared_text, Client, OperationFinding, SessionOrigin, SignInRef, SourceRef, StatementParts,
 };
 use crate::netblocks::RangeTable;
 use crate::operations::{group, Operation};
@@ -168,20 +168,20 @@ fn explain(
     };
     OperationFinding {
         correlation_id: op.correlation_id().map(str::to_string),
-        operation: op.name().to_string(),
-        resource_id: op.resource_id().map(str::to_string),
+        operation: shared_text(op.name()),
+        resource_id: op.resource_id().map(shared_text),
         time: op.time().to_string(),
         status: op.status(),
-        caller: op.caller().map(str::to_string),
+        caller: op.caller().map(shared_text),
         identity: crate::finding::shared_identity(ident),
         client: crate::finding::shared_client(Client { app_id, name: tool }),
         verdict: v,
         sign_in: lk.as_ref().map(|l| {
             let s = ix.get(l.signin);
             SignInRef {
-                id: s.id.clone(),
+                id: shared_text(&s.id),
                 kind: s.kind(),
-                time: s.time.map(|t| t.to_string()),
+                time: s.time.map(|t| shared_text(&t.to_string())),
                 ip: s.ip.clone(),
                 method: l.method,
                 confidence: l.confidence,
@@ -209,8 +209,8 @@ fn explain(
             fixed: None,
         },
         detections: Vec::new(),
-        caller_ip: op.caller_ip().map(str::to_string),
-        subscription_id: op.subscription_id().map(str::to_string),
+        caller_ip: op.caller_ip().map(shared_text),
+        subscription_id: op.subscription_id().map(shared_text),
         duration_ms: op.duration_ms(),
         event_ids: op.events.iter().map(|e| e.event_id.clone()).collect(),
         sources: op

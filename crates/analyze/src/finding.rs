@@ -14,9 +14,29 @@ use std::sync::Arc;
 use std::thread::LocalKey;
 
 thread_local! {
-    /// Lines already shared by this thread (each worker keeps its own, so there is no lock;
-    /// a line is held at most once per thread).
-    static SHARED: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    /// Text already shared by this thread (each worker keeps its own, so there is no lock;
+    /// a string is held at most once per thread).
+    static SHARED: RefCell<HashSet<Text>> = RefCell::new(HashSet::new());
+}
+
+/// `s` as shared text: a string equal to one seen before on this thread reuses it.
+pub fn shared_text(s: &str) -> Text {
+    SHARED.with(|set| {
+        let mut set = set.borrow_mut();
+        match set.get(s) {
+            Some(t) => t.clone(),
+            None => {
+                let t = Text::from(s);
+                set.insert(t.clone());
+                t
+            }
+        }
+    })
+}
+
+/// `lines` as shared text (see [`shared_text`]).
+pub fn shared(lines: Vec<String>) -> Vec<Text> {
+    lines.iter().map(|l| shared_text(l)).collect()
 }
 
 thread_local! {
@@ -55,24 +75,6 @@ pub fn shared_origin(o: SessionOrigin) -> Arc<SessionOrigin> {
     intern(&ORIGINS, o)
 }
 
-/// `lines` as shared text: a line equal to one seen before on this thread reuses it.
-pub fn shared(lines: Vec<String>) -> Vec<Arc<str>> {
-    SHARED.with(|set| {
-        let mut set = set.borrow_mut();
-        lines
-            .into_iter()
-            .map(|l| match set.get(l.as_str()) {
-                Some(a) => a.clone(),
-                None => {
-                    let a: Arc<str> = l.into();
-                    set.insert(a.clone());
-                    a
-                }
-            })
-            .collect()
-    })
-}
-
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 pub struct Client {
     pub app_id: Option<String>,
@@ -81,10 +83,10 @@ pub struct Client {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SignInRef {
-    /// The Request ID, lower-case GUID.
-    pub id: String,
+    /// The Request ID, lower-case GUID (shared: many operations use one sign-in's token).
+    pub id: Text,
     pub kind: crate::signins::Kind,
-    pub time: Option<String>,
+    pub time: Option<Text>,
     /// Shared with the sign-in's facts.
     pub ip: Option<Text>,
     #[serde(rename = "match")]
@@ -143,12 +145,14 @@ pub struct StatementParts {
 #[derive(Clone, Debug)]
 pub struct OperationFinding {
     pub correlation_id: Option<String>,
-    pub operation: String,
-    pub resource_id: Option<String>,
+    /// Shared text (see [`shared_text`]), like `resource_id`, `caller`, `caller_ip` and
+    /// `subscription_id`: each recurs across many operations.
+    pub operation: Text,
+    pub resource_id: Option<Text>,
     /// RFC 3339 UTC time of the operation's first event.
     pub time: String,
     pub status: tokentrail_model::StatusKind,
-    pub caller: Option<String>,
+    pub caller: Option<Text>,
     /// Shared with every other operation of the same identity (see [`shared_identity`]).
     pub identity: Arc<Identity>,
     pub client: Arc<Client>,
@@ -157,15 +161,15 @@ pub struct OperationFinding {
     pub session_origin: Option<Arc<SessionOrigin>>,
     /// Shared text: the same few thousand lines recur across hundreds of thousands of
     /// operations (see [`shared`]).
-    pub indicators: Vec<Arc<str>>,
-    pub anomalies: Vec<Arc<str>>,
+    pub indicators: Vec<Text>,
+    pub anomalies: Vec<Text>,
     pub gaps: Vec<Gap>,
     /// Rendered by [`OperationFinding::statement`] (serialized between `gaps` and
     /// `detections`).
     pub statement_parts: StatementParts,
     pub detections: Vec<DetectionRef>,
-    pub caller_ip: Option<String>,
-    pub subscription_id: Option<String>,
+    pub caller_ip: Option<Text>,
+    pub subscription_id: Option<Text>,
     pub duration_ms: i64,
     pub event_ids: Vec<String>,
     pub sources: Vec<SourceRef>,

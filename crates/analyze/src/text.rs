@@ -15,6 +15,13 @@ use std::sync::Arc;
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text(Arc<Box<str>>);
 
+impl Text {
+    /// The text as a `str`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {

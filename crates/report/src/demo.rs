@@ -54,12 +54,15 @@ fn op(
     OperationFinding {
         correlation_id: Some(format!("6a1f2e3d-4c5b-4a69-8778-{n:012}")),
         operation: operation.into(),
-        resource_id: Some(format!(
-            "/subscriptions/5f1c0a2e-7b3d-4c9a-9e21-0d4b6a8c2f11/resourceGroups/rg-prod/providers/{res}"
-        )),
+        resource_id: Some(
+            format!(
+                "/subscriptions/5f1c0a2e-7b3d-4c9a-9e21-0d4b6a8c2f11/resourceGroups/rg-prod/providers/{res}"
+            )
+            .into(),
+        ),
         time: time.into(),
         status: StatusKind::Succeeded,
-        caller: who.upn.clone(),
+        caller: who.upn.as_deref().map(Into::into),
         identity: who.clone().into(),
         client: Client {
             app_id: Some("04b07795-8ddb-461a-bbee-02f9e1bf7b46".into()),
@@ -99,7 +102,7 @@ fn op(
                 vec![DetectionRef { rule: r.into(), title: t.into(), severity: s.into(), attack: vec!["T1098".into()] }]
             })
             .unwrap_or_default(),
-        caller_ip: sign_in.map(|s| s.2.to_string()),
+        caller_ip: sign_in.map(|s| s.2.into()),
         subscription_id: Some("5f1c0a2e-7b3d-4c9a-9e21-0d4b6a8c2f11".into()),
         duration_ms: 800,
         event_ids: vec![format!("0e1d2c3b-4a59-4687-9a0b-{n:012}")],

@@ -251,10 +251,10 @@ fn op_views(operations: &[Operation], findings: &[OperationFinding], offset: usi
             subject: Subject {
                 kind: "operation",
                 id: fin.correlation_id.clone().unwrap_or_else(|| op.key.clone()),
-                name: fin.operation.clone(),
+                name: fin.operation.to_string(),
                 time: fin.time.clone(),
                 identity: Some(fin.identity.display.clone()),
-                resource_id: fin.resource_id.clone(),
+                resource_id: fin.resource_id.as_deref().map(str::to_string),
             },
             facts: facts::operation_facts(op, fin),
             op: Some(offset + i),
