@@ -270,10 +270,12 @@ pub fn build(
                 .and_then(|_| db.signins(signins))
                 .map(|_| db)
         });
+        // The operations are consumed: their events are in case.sqlite already and no
+        // output reads them.
         let hits = tokentrail_analyze::detect::run_parts(
             &pack,
             &mut a.findings,
-            &a.operations,
+            std::mem::take(&mut a.operations),
             &a.index.all,
             &tokentrail_analyze::detect::Extra {
                 audit: &c.audit,
@@ -285,8 +287,6 @@ pub fn build(
     let db = db
         .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
         .with_context(|| format!("writing {}", db_path.display()))?;
-    // The events behind the operations are in case.sqlite already; no output reads them.
-    drop(std::mem::take(&mut a.operations));
     let keep: Vec<bool> = a.findings.iter().map(|f| passes(f, &filters)).collect();
     let findings: Vec<OperationFinding> = std::mem::take(&mut a.findings)
         .into_iter()
