@@ -92,7 +92,7 @@ pub struct SignInRef {
     #[serde(rename = "match")]
     pub method: crate::correlate::Method,
     pub confidence: f64,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<crate::evidence::Evidence>,
 }
 
 /// The text fields are shared with the origin sign-in's facts, not copied.

@@ -12,6 +12,7 @@ pub mod client;
 pub mod correlate;
 pub mod detect;
 pub mod engine;
+pub mod evidence;
 pub mod finding;
 pub mod gaps;
 pub mod identity;

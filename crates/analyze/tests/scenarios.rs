@@ -165,7 +165,9 @@ fn both_uti_encodings_and_request_id_match() {
         let si = f.sign_in.as_ref().unwrap();
         assert_eq!((si.id.as_str(), si.method), (id, Method::Token), "{f:?}");
     }
-    assert!(a.findings[0].sign_in.as_ref().unwrap().evidence[0].contains("Request ID"));
+    assert!(a.findings[0].sign_in.as_ref().unwrap().evidence[0]
+        .to_string()
+        .contains("Request ID"));
 }
 
 #[test]

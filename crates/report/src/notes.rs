@@ -193,7 +193,7 @@ fn operation(o: &mut String, k: usize, x: &OperationFinding) {
                 s.confidence
             );
             for e in &s.evidence {
-                let _ = writeln!(o, "  - {}", md(e));
+                let _ = writeln!(o, "  - {}", md(&e.to_string()));
             }
         }
         None => {
