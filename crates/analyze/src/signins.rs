@@ -235,6 +235,19 @@ impl SignInIndex {
         &self.all[i]
     }
 
+    /// Frees the lookup lists (by token, request, session, object id, UPN) once linking is
+    /// done; the sign-ins stay. The `by_*` lookups find nothing afterwards.
+    pub fn drop_lookups(&mut self) {
+        self.by_token = Postings(Vec::new());
+        self.by_request = Postings(Vec::new());
+        for t in [&mut self.by_session, &mut self.by_object, &mut self.by_upn] {
+            *t = TextPostings {
+                ids: HashMap::new(),
+                postings: Postings(Vec::new()),
+            };
+        }
+    }
+
     pub fn by_token(&self, g: &Guid) -> impl Iterator<Item = &SignInFacts> {
         self.by_token.get(g).map(|i| &self.all[i])
     }

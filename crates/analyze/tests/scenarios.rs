@@ -168,6 +168,13 @@ fn both_uti_encodings_and_request_id_match() {
     assert!(a.findings[0].sign_in.as_ref().unwrap().evidence[0]
         .to_string()
         .contains("Request ID"));
+    // Once linking is done the lookup lists can go; the sign-ins stay.
+    let mut a = a;
+    let g = tokentrail_model::Guid::parse(id).unwrap();
+    assert_eq!(a.index.by_request(&g).count(), 1);
+    a.index.drop_lookups();
+    assert_eq!(a.index.by_request(&g).count(), 0);
+    assert_eq!(a.index.all.len(), 1);
 }
 
 #[test]

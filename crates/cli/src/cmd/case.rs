@@ -243,6 +243,8 @@ pub fn build(
                 .unwrap_or_else(|| tokentrail_analyze::RangeTable::bundled()),
         },
     );
+    // Linking is done: only the sign-ins themselves are read from here on.
+    a.index.drop_lookups();
     progress.step("running detections");
     let rule_dirs: Vec<std::path::PathBuf> =
         opts.rules.iter().map(|r| exports_root.join(r)).collect();
