@@ -19,6 +19,7 @@ pub mod identity;
 pub mod lineage;
 pub mod netblocks;
 pub mod operations;
+pub mod permute;
 pub mod signins;
 pub mod slim;
 pub mod statement;

@@ -177,8 +177,19 @@ impl TextPostings {
 impl SignInIndex {
     pub fn new(mut all: Vec<SignInFacts>) -> Self {
         use rayon::prelude::*;
-        // A stable sort, as the sequential one was: the order never depends on threads.
-        all.par_sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        // By time then id; ties keep their input order (the position is the last key), as
+        // the stable sort this replaces did. Small keys are sorted and the sign-ins moved
+        // once, so no second copy of them is allocated.
+        let order: Vec<usize> = {
+            let mut keyed: Vec<(Option<Timestamp>, &str, usize)> = all
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| (s.time, s.id.as_str(), i))
+                .collect();
+            keyed.par_sort_unstable();
+            keyed.into_iter().map(|k| k.2).collect()
+        };
+        crate::permute::apply(&mut all, order);
         // Collected one by one, the list may have up to twice the room it needs; it is held
         // until the outputs are written.
         all.shrink_to_fit();
