@@ -9,11 +9,12 @@
 //!
 //! A failed sign-in is never chosen as a token's issuer. Many operations may share a token.
 
+use crate::evidence::Evidence;
 use crate::operations::Operation;
 use crate::signins::{SignInFacts, SignInIndex};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use tokentrail_model::guid::{decode_token_id, TokenIdEncoding};
+use tokentrail_model::guid::decode_token_id;
 
 /// Azure Resource Manager's resource app id (the ARM token audience).
 pub const ARM_APP: &str = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
@@ -63,7 +64,7 @@ pub struct Link {
     /// 0–1: how sure the match is.
     pub confidence: f64,
     /// The facts that made the match, in plain words.
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Evidence>,
 }
 
 fn usable(s: &SignInFacts) -> bool {
@@ -113,32 +114,27 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
         cands.dedup_by_key(|s| s.index);
         if let Some((i, n)) = closest(cands) {
             let s = ix.get(i);
-            let how = match enc {
-                TokenIdEncoding::GuidBytes => "base64url of the GUID bytes",
-                TokenIdEncoding::GuidText => "base64 of the GUID text",
-                TokenIdEncoding::Plain => "plain GUID",
-            };
-            let via = if s.token_guid == Some(g) {
-                "uniqueTokenIdentifier"
-            } else {
-                "Request ID"
-            };
-            let mut evidence = vec![format!(
-                "uti claim {} ({how}) decodes to {g}, the {via} of sign-in {}",
-                c.uti().unwrap_or(""),
-                s.id
-            )];
+            let mut evidence = vec![Evidence::TokenId {
+                uti: c.uti().unwrap_or("").into(),
+                encoding: enc,
+                guid: g,
+                unique_token_identifier: s.token_guid == Some(g),
+                signin: crate::finding::shared_text(&s.id),
+            }];
             let mut conf = 0.99;
             if same(c.oid(), s.object_id.as_deref()) == Some(false) {
                 conf = 0.7;
-                evidence.push(format!(
-                    "but the token's object id {} differs from the sign-in's {}",
-                    c.oid().unwrap_or(""),
-                    s.object_id.as_deref().unwrap_or("")
-                ));
+                evidence.push(
+                    format!(
+                        "but the token's object id {} differs from the sign-in's {}",
+                        c.oid().unwrap_or(""),
+                        s.object_id.as_deref().unwrap_or("")
+                    )
+                    .into(),
+                );
             }
             if n > 1 {
-                evidence.push(format!("{n} sign-ins carry this token id; chose the one closest to the token's issue time"));
+                evidence.push(format!("{n} sign-ins carry this token id; chose the one closest to the token's issue time").into());
             }
             return Some(Link {
                 signin: i,
@@ -176,7 +172,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
                     signin: i,
                     method: Method::Session,
                     confidence: if n > 1 { 0.8 } else { 0.9 },
-                    evidence,
+                    evidence: evidence.into_iter().map(Evidence::from).collect(),
                 });
             }
         }
@@ -194,7 +190,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
                 signin: s.index,
                 method: Method::Session,
                 confidence: 0.6,
-                evidence,
+                evidence: evidence.into_iter().map(Evidence::from).collect(),
             });
         }
     }
@@ -258,7 +254,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
                 signin: i,
                 method: Method::IssuedAt,
                 confidence: conf,
-                evidence,
+                evidence: evidence.into_iter().map(Evidence::from).collect(),
             });
         }
     }
@@ -304,7 +300,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
                 signin: s.index,
                 method: Method::Window,
                 confidence: conf,
-                evidence,
+                evidence: evidence.into_iter().map(Evidence::from).collect(),
             });
         }
     }

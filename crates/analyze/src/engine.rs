@@ -1,11 +1,13 @@
 //! Runs attribution end to end: group, index, link, classify, explain.
 
 use crate::correlate::{link, Method};
-use crate::finding::{Client, OperationFinding, SessionOrigin, SignInRef, SourceRef};
+use crate::finding::{
+    shared_text, Client, OperationFinding, SessionOrigin, SignInRef, SourceRef, StatementParts,
+};
 use crate::netblocks::RangeTable;
 use crate::operations::{group, Operation};
 use crate::signins::{SignInFacts, SignInIndex};
-use crate::{anomalies, client, gaps, identity, lineage, netblocks, statement, verdict};
+use crate::{anomalies, client, gaps, identity, lineage, netblocks, verdict};
 use rayon::prelude::*;
 
 /// Everything attribution produced.
@@ -153,65 +155,61 @@ fn explain(
             "no_signin_despite_coverage: the sign-in export covers this token's issue time and identity kind, yet holds no sign-in that issued it".into(),
         );
     }
-    let first = op.first();
-    let event_id = op
+    // The statement names the last terminal event (else the first).
+    let statement_event = op
         .events
         .iter()
-        .rev()
-        .find(|e| e.status.kind.is_terminal())
-        .unwrap_or(first)
-        .event_id
-        .clone();
-    let stmt = statement::sentence(
-        &event_id,
-        op.name(),
-        op.time(),
-        &ident,
-        lk.as_ref()
-            .map(|l| (ix.get(l.signin), l.method.label(), l.confidence)),
-        tool.as_deref(),
-        v,
-        gaps.first().map(|g| g.detail.as_str()),
-    );
+        .rposition(|e| e.status.kind.is_terminal())
+        .unwrap_or(0) as u32;
+    let statement_app_id = match (&lk, &tool) {
+        (Some(l), None) => ix.get(l.signin).app_id.clone(),
+        _ => None,
+    };
     OperationFinding {
         correlation_id: op.correlation_id().map(str::to_string),
-        operation: op.name().to_string(),
-        resource_id: op.resource_id().map(str::to_string),
+        operation: shared_text(op.name()),
+        resource_id: op.resource_id().map(shared_text),
         time: op.time().to_string(),
         status: op.status(),
-        caller: op.caller().map(str::to_string),
-        identity: ident,
-        client: Client { app_id, name: tool },
+        caller: op.caller().map(shared_text),
+        identity: crate::finding::shared_identity(ident),
+        client: crate::finding::shared_client(Client { app_id, name: tool }),
         verdict: v,
         sign_in: lk.as_ref().map(|l| {
             let s = ix.get(l.signin);
             SignInRef {
-                id: s.id.clone(),
+                id: shared_text(&s.id),
                 kind: s.kind(),
-                time: s.time.map(|t| t.to_string()),
+                time: s.time.map(|t| shared_text(&t.to_string())),
                 ip: s.ip.clone(),
                 method: l.method,
                 confidence: l.confidence,
                 evidence: l.evidence.clone(),
             }
         }),
-        session_origin: origin.map(|o| SessionOrigin {
-            id: o.id.clone(),
-            time: o.time.map(|t| t.to_string()),
-            ip: o.ip.clone(),
-            mfa: o.mfa,
-            location: o.location.clone(),
-            device: o.device.clone(),
-            user_agent: o.user_agent.clone(),
-            conditional_access: o.conditional_access.clone(),
+        session_origin: origin.map(|o| {
+            crate::finding::shared_origin(SessionOrigin {
+                id: o.id.clone(),
+                time: o.time.map(|t| t.to_string()),
+                ip: o.ip.clone(),
+                mfa: o.mfa,
+                location: o.location.clone(),
+                device: o.device.clone(),
+                user_agent: o.user_agent.clone(),
+                conditional_access: o.conditional_access.clone(),
+            })
         }),
         indicators: crate::finding::shared(indicators),
         anomalies: crate::finding::shared(anomalies),
         gaps,
-        statement: stmt,
+        statement_parts: StatementParts {
+            event: statement_event,
+            app_id: statement_app_id,
+            fixed: None,
+        },
         detections: Vec::new(),
-        caller_ip: op.caller_ip().map(str::to_string),
-        subscription_id: op.subscription_id().map(str::to_string),
+        caller_ip: op.caller_ip().map(shared_text),
+        subscription_id: op.subscription_id().map(shared_text),
         duration_ms: op.duration_ms(),
         event_ids: op.events.iter().map(|e| e.event_id.clone()).collect(),
         sources: op

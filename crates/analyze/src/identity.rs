@@ -31,7 +31,7 @@ impl IdentityType {
 }
 
 /// Who acted, as the output contract names it.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 pub struct Identity {
     #[serde(rename = "type")]
     pub kind: IdentityType,

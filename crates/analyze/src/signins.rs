@@ -177,8 +177,19 @@ impl TextPostings {
 impl SignInIndex {
     pub fn new(mut all: Vec<SignInFacts>) -> Self {
         use rayon::prelude::*;
-        // A stable sort, as the sequential one was: the order never depends on threads.
-        all.par_sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        // By time then id; ties keep their input order (the position is the last key), as
+        // the stable sort this replaces did. Small keys are sorted and the sign-ins moved
+        // once, so no second copy of them is allocated.
+        let order: Vec<usize> = {
+            let mut keyed: Vec<(Option<Timestamp>, &str, usize)> = all
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| (s.time, s.id.as_str(), i))
+                .collect();
+            keyed.par_sort_unstable();
+            keyed.into_iter().map(|k| k.2).collect()
+        };
+        crate::permute::apply(&mut all, order);
         // Collected one by one, the list may have up to twice the room it needs; it is held
         // until the outputs are written.
         all.shrink_to_fit();
@@ -233,6 +244,19 @@ impl SignInIndex {
 
     pub fn get(&self, i: usize) -> &SignInFacts {
         &self.all[i]
+    }
+
+    /// Frees the lookup lists (by token, request, session, object id, UPN) once linking is
+    /// done; the sign-ins stay. The `by_*` lookups find nothing afterwards.
+    pub fn drop_lookups(&mut self) {
+        self.by_token = Postings(Vec::new());
+        self.by_request = Postings(Vec::new());
+        for t in [&mut self.by_session, &mut self.by_object, &mut self.by_upn] {
+            *t = TextPostings {
+                ids: HashMap::new(),
+                postings: Postings(Vec::new()),
+            };
+        }
     }
 
     pub fn by_token(&self, g: &Guid) -> impl Iterator<Item = &SignInFacts> {

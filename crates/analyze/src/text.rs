@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub struct Text(Arc<Box<str>>);
 
 impl Text {
+    /// The text as a `str`.
     pub fn as_str(&self) -> &str {
         &self.0
     }

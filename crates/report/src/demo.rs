@@ -8,7 +8,7 @@ pub const PAYLOAD_UA: &str = "Mozilla/5.0 <script>document.title='PWNED';documen
 
 use tokentrail_analyze::correlate::Method;
 use tokentrail_analyze::finding::{
-    Client, DetectionRef, OperationFinding, SessionOrigin, SignInRef,
+    Client, DetectionRef, OperationFinding, SessionOrigin, SignInRef, StatementParts,
 };
 use tokentrail_analyze::identity::{Identity, IdentityType};
 use tokentrail_analyze::signins::{Kind, SignInFacts};
@@ -54,17 +54,21 @@ fn op(
     OperationFinding {
         correlation_id: Some(format!("6a1f2e3d-4c5b-4a69-8778-{n:012}")),
         operation: operation.into(),
-        resource_id: Some(format!(
-            "/subscriptions/5f1c0a2e-7b3d-4c9a-9e21-0d4b6a8c2f11/resourceGroups/rg-prod/providers/{res}"
-        )),
+        resource_id: Some(
+            format!(
+                "/subscriptions/5f1c0a2e-7b3d-4c9a-9e21-0d4b6a8c2f11/resourceGroups/rg-prod/providers/{res}"
+            )
+            .into(),
+        ),
         time: time.into(),
         status: StatusKind::Succeeded,
-        caller: who.upn.clone(),
-        identity: who.clone(),
+        caller: who.upn.as_deref().map(Into::into),
+        identity: who.clone().into(),
         client: Client {
             app_id: Some("04b07795-8ddb-461a-bbee-02f9e1bf7b46".into()),
             name: Some("Azure CLI".into()),
-        },
+        }
+        .into(),
         verdict,
         sign_in: sign_in.map(|(id, t, ip, kind, method)| SignInRef {
             id: id.into(),
@@ -84,17 +88,21 @@ fn op(
             device: None,
             user_agent: Some("Mozilla/5.0".into()),
             conditional_access: Some("notApplied".into()),
-        }),
+        }
+        .into()),
         indicators: vec!["token issued to Azure CLI from an IP not seen before".into()],
         anomalies: if det.is_some() { vec!["sign-in without MFA from a new country".into()] } else { vec![] },
         gaps: vec![],
-        statement,
+        statement_parts: StatementParts {
+            fixed: Some(statement.into()),
+            ..Default::default()
+        },
         detections: det
             .map(|(r, t, s)| {
                 vec![DetectionRef { rule: r.into(), title: t.into(), severity: s.into(), attack: vec!["T1098".into()] }]
             })
             .unwrap_or_default(),
-        caller_ip: sign_in.map(|s| s.2.to_string()),
+        caller_ip: sign_in.map(|s| s.2.into()),
         subscription_id: Some("5f1c0a2e-7b3d-4c9a-9e21-0d4b6a8c2f11".into()),
         duration_ms: 800,
         event_ids: vec![format!("0e1d2c3b-4a59-4687-9a0b-{n:012}")],

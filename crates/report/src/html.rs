@@ -159,11 +159,11 @@ fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
                         .or_insert_with(|| signin_json(s));
                 }
                 let t = match key {
-                    "sign_in" => f.sign_in.as_ref().and_then(|s| s.time.clone()),
-                    _ => f.session_origin.as_ref().and_then(|s| s.time.clone()),
+                    "sign_in" => f.sign_in.as_ref().and_then(|s| s.time.as_deref()),
+                    _ => f.session_origin.as_ref().and_then(|s| s.time.as_deref()),
                 };
                 if let Some(Value::Object(o)) = m.get_mut(key) {
-                    o.insert("ts".into(), json!(t.as_deref().and_then(ms)));
+                    o.insert("ts".into(), json!(t.and_then(ms)));
                 }
             }
         }
@@ -296,7 +296,7 @@ fn summary(r: &ReportInput<'_>) -> String {
                     s = escape::html(&sev)
                 )
             };
-            let _ = write!(o, "<li>{pill} {}</li>", escape::html(&x.statement));
+            let _ = write!(o, "<li>{pill} {}</li>", escape::html(&x.statement()));
         }
         o.push_str("</ol>");
     }

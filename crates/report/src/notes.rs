@@ -100,7 +100,7 @@ pub fn render(n: &NotesInput<'_>) -> String {
             BTreeMap::new(),
         ));
         e.1 += 1;
-        *e.2.entry(x.operation.clone()).or_default() += 1;
+        *e.2.entry(x.operation.to_string()).or_default() += 1;
     }
     let _ = writeln!(
         o,
@@ -136,8 +136,12 @@ pub fn render(n: &NotesInput<'_>) -> String {
 
 fn operation(o: &mut String, k: usize, x: &OperationFinding) {
     let _ = writeln!(o, "### {k}. {} at {}\n", md_code(&x.operation), x.time);
-    let _ = writeln!(o, "- **Statement:** {}", md(&x.statement));
-    let _ = writeln!(o, "- **Resource:** {}", opt(&x.resource_id));
+    let _ = writeln!(o, "- **Statement:** {}", md(&x.statement()));
+    let _ = writeln!(
+        o,
+        "- **Resource:** {}",
+        opt(&x.resource_id.as_deref().map(str::to_string))
+    );
     let _ = writeln!(
         o,
         "- **Status:** {:?}; correlation id {}",
@@ -189,7 +193,7 @@ fn operation(o: &mut String, k: usize, x: &OperationFinding) {
                 s.confidence
             );
             for e in &s.evidence {
-                let _ = writeln!(o, "  - {}", md(e));
+                let _ = writeln!(o, "  - {}", md(&e.to_string()));
             }
         }
         None => {

@@ -271,8 +271,8 @@ impl CaseDb {
                 n,
                 f.time,
                 lc(f.correlation_id.as_deref()),
-                f.operation,
-                f.resource_id,
+                f.operation.as_str(),
+                f.resource_id.as_deref(),
                 lc(f.resource_id.as_deref()),
                 f.resource_id.as_deref().map(resource_name_lc),
                 format!("{:?}", f.status).to_lowercase(),
@@ -286,11 +286,11 @@ impl CaseDb {
                 f.identity.app_id,
                 format!("{:?}", f.verdict).to_lowercase(),
                 severity(f),
-                f.sign_in.as_ref().map(|s| s.id.clone()),
+                f.sign_in.as_ref().map(|s| s.id.as_str()),
                 f.session_origin.as_ref().map(|s| s.id.clone()),
-                f.caller_ip,
-                f.subscription_id,
-                f.statement,
+                f.caller_ip.as_deref(),
+                f.subscription_id.as_deref(),
+                f.statement(),
                 json
             ])?;
             for e in &f.event_ids {

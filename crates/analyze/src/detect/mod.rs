@@ -251,10 +251,10 @@ fn op_views(operations: &[Operation], findings: &[OperationFinding], offset: usi
             subject: Subject {
                 kind: "operation",
                 id: fin.correlation_id.clone().unwrap_or_else(|| op.key.clone()),
-                name: fin.operation.clone(),
+                name: fin.operation.to_string(),
                 time: fin.time.clone(),
                 identity: Some(fin.identity.display.clone()),
-                resource_id: fin.resource_id.clone(),
+                resource_id: fin.resource_id.as_deref().map(str::to_string),
             },
             facts: facts::operation_facts(op, fin),
             op: Some(offset + i),
@@ -371,8 +371,9 @@ fn hits_of(pack: &RulePack, list: &[View], src: Source) -> Vec<Detection> {
 }
 
 /// Operation and sign-in views built, evaluated and dropped per chunk (only those a
-/// correlator may read are kept), so memory does not grow with a view per record.
-const VIEW_CHUNK: usize = 16 * 1024;
+/// correlator may read are kept), so memory does not grow with a view per record. An
+/// operation view holds a few KB of facts: 4096 of them are ~15 MB at a time.
+const VIEW_CHUNK: usize = 4 * 1024;
 
 /// Runs every rule, correlator and Sigma rule; attaches detections to the findings and
 /// returns all hits sorted by time, subject and rule. Views are evaluated in parallel;
@@ -382,15 +383,32 @@ pub fn run(pack: &RulePack, a: &mut Attribution, extra: &Extra) -> Vec<Detection
 }
 
 /// [`run`] over the parts of an attribution it reads and writes, so the caller can lend the
-/// sign-ins elsewhere (another thread writing them out) at the same time.
+/// sign-ins elsewhere (another thread writing them out) at the same time. The operations
+/// are consumed: each chunk is dropped once its views are built, so their events are freed
+/// before sign-ins and correlators run.
 pub fn run_parts(
     pack: &RulePack,
     findings: &mut [OperationFinding],
-    operations: &[Operation],
+    operations: Vec<Operation>,
     signins: &[SignInFacts],
     extra: &Extra,
 ) -> Vec<Detection> {
-    run_inner(pack, findings, operations, signins, extra, VIEW_CHUNK, true)
+    run_inner(
+        pack,
+        findings,
+        Ops::Owned(operations),
+        signins,
+        extra,
+        VIEW_CHUNK,
+        true,
+    )
+}
+
+/// The operations detections read: lent (kept by the caller) or given (dropped chunk by
+/// chunk once read).
+enum Ops<'a> {
+    Lent(&'a [Operation]),
+    Owned(Vec<Operation>),
 }
 
 /// [`run`] with operation and sign-in views built `chunk` at a time (the result does not
@@ -423,7 +441,7 @@ fn run_on(
     run_inner(
         pack,
         &mut a.findings,
-        &a.operations,
+        Ops::Lent(&a.operations),
         signins,
         extra,
         chunk,
@@ -434,7 +452,7 @@ fn run_on(
 fn run_inner(
     pack: &RulePack,
     findings: &mut [OperationFinding],
-    operations: &[Operation],
+    operations: Ops<'_>,
     signins: &[SignInFacts],
     extra: &Extra,
     chunk: usize,
@@ -447,7 +465,22 @@ fn run_inner(
     let (mut out, mut sigma_act) = (Vec::new(), Vec::new());
     let mut ops: Vec<View> = Vec::new();
     let step = chunk.max(1);
-    for (k, part) in operations.chunks(step).enumerate() {
+    let (lent, mut owned) = match operations {
+        Ops::Lent(l) => (l, None),
+        Ops::Owned(v) => (&[][..], Some(v.into_iter())),
+    };
+    for k in 0.. {
+        let held: Vec<Operation>;
+        let part: &[Operation] = match owned.as_mut() {
+            Some(it) => {
+                held = it.by_ref().take(step).collect();
+                &held
+            }
+            None => lent.chunks(step).nth(k).unwrap_or(&[]),
+        };
+        if part.is_empty() {
+            break;
+        }
         let views = op_views(part, findings.get(k * step..).unwrap_or(&[]), k * step);
         let hits = hits_of(pack, &views, Source::Activity);
         if let Some(s) = extra.sigma {

@@ -244,6 +244,8 @@ pub fn build(
                 .unwrap_or_else(|| tokentrail_analyze::RangeTable::bundled()),
         },
     );
+    // Linking is done: only the sign-ins themselves are read from here on.
+    a.index.drop_lookups();
     progress.step("running detections");
     let rule_dirs: Vec<std::path::PathBuf> =
         opts.rules.iter().map(|r| exports_root.join(r)).collect();
@@ -271,10 +273,12 @@ pub fn build(
                 .and_then(|_| db.signins(signins))
                 .map(|_| db)
         });
+        // The operations are consumed: their events are in case.sqlite already and no
+        // output reads them.
         let hits = tokentrail_analyze::detect::run_parts(
             &pack,
             &mut a.findings,
-            &a.operations,
+            std::mem::take(&mut a.operations),
             &a.index.all,
             &tokentrail_analyze::detect::Extra {
                 audit: &c.audit,
@@ -286,8 +290,6 @@ pub fn build(
     let db = db
         .map_err(|_| anyhow::anyhow!("the case.sqlite writer thread panicked"))?
         .with_context(|| format!("writing {}", db_path.display()))?;
-    // The events behind the operations are in case.sqlite already; no output reads them.
-    drop(std::mem::take(&mut a.operations));
     let keep: Vec<bool> = a.findings.iter().map(|f| passes(f, &filters)).collect();
     let findings: Vec<OperationFinding> = std::mem::take(&mut a.findings)
         .into_iter()

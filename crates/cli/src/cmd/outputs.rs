@@ -136,7 +136,7 @@ fn timelines(b: &Bundle, o: &Outputs<'_>) -> Done {
         let set = linked_signins
             .entry(f.identity.display.clone())
             .or_default();
-        set.extend(f.sign_in.as_ref().map(|s| s.id.clone()));
+        set.extend(f.sign_in.as_ref().map(|s| s.id.to_string()));
         set.extend(f.session_origin.as_ref().map(|s| s.id.clone()));
     }
     Ok(vec![

@@ -25,7 +25,7 @@ pub fn explain(f: &OperationFinding) -> String {
         f.operation,
         f.resource_id.as_deref().unwrap_or("(no resource)")
     ));
-    s.push_str(&format!("  {}\n", f.statement));
+    s.push_str(&format!("  {}\n", f.statement()));
     s.push_str(&format!(
         "  identity: {} {} ({})\n",
         f.identity.kind.label(),
