@@ -2,7 +2,9 @@
 //!
 //! Framing (reading `next`) is sequential; it overlaps with the parallel parse of the
 //! previous batch, which runs on a scoped thread feeding the rayon pool. At most two
-//! batches are in flight, so memory stays bounded.
+//! batches are in flight, so memory stays bounded. Called from a pool thread (several
+//! inputs read in parallel), it reads its input on that thread alone: a pool thread that
+//! blocked on a helper needing the pool could leave every pool thread waiting on the others.
 
 use rayon::prelude::*;
 
@@ -21,6 +23,13 @@ where
     T: Send,
     O: Send,
 {
+    if rayon::current_thread_index().is_some() {
+        // The inputs themselves are spread over the pool: this one is read here, in order.
+        while let Some(t) = next()? {
+            emit(f(t));
+        }
+        return Ok(());
+    }
     let f = &f;
     let map_batch = move |mut batch: Vec<T>| -> Vec<O> {
         if batch.len() < 64 {
@@ -107,5 +116,39 @@ mod tests {
         );
         assert_eq!(r, Err("boom"));
         assert_eq!(out.len(), BATCH + 5);
+    }
+
+    /// Every pool thread reading a large input of its own at once (a directory of big
+    /// files on two cores) must finish, in order, rather than wait on each other.
+    #[test]
+    fn inputs_read_on_every_pool_thread_at_once_finish() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // The global pool, as the readers use it: one input per pool thread and more.
+            let outs: Vec<Vec<usize>> = (0..2 * rayon::current_num_threads())
+                .into_par_iter()
+                .map(|_| {
+                    let mut i = 0usize;
+                    let mut out = Vec::new();
+                    let r: Result<(), ()> = ordered_map(
+                        || {
+                            i += 1;
+                            Ok((i <= 5 * BATCH).then_some(i))
+                        },
+                        |x| x + 1,
+                        |o| out.push(o),
+                    );
+                    assert!(r.is_ok());
+                    out
+                })
+                .collect();
+            let _ = tx.send(outs);
+        });
+        let outs = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("reading inputs on every pool thread at once did not finish");
+        for out in outs {
+            assert_eq!(out, (2..=5 * BATCH + 1).collect::<Vec<_>>());
+        }
     }
 }
