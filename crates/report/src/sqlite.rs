@@ -96,8 +96,17 @@ pub struct ActivityInserter<'c> {
 impl ActivityInserter<'_> {
     /// Inserts the row of `e`.
     pub fn insert(&mut self, e: &ActivityEvent) -> rusqlite::Result<()> {
-        self.buf.clear();
-        let json = to_json(&mut self.buf, e);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        append_activity_json(&mut buf, e);
+        let done = self.insert_with_json(e, std::str::from_utf8(&buf).unwrap_or_default());
+        self.buf = buf;
+        done
+    }
+
+    /// Inserts the row of `e` with `json`, its JSON as [`append_activity_json`] wrote it
+    /// (serialized ahead, e.g. on another thread).
+    pub fn insert_with_json(&mut self, e: &ActivityEvent, json: &str) -> rusqlite::Result<()> {
         self.st.execute(params![
             e.event_id,
             e.correlation_id,
@@ -118,6 +127,15 @@ impl ActivityInserter<'_> {
             json
         ])?;
         Ok(())
+    }
+}
+
+/// Appends the `activity.json` text of `e` (its whole normalized JSON) to `buf`; appends
+/// nothing if it cannot be serialized.
+pub fn append_activity_json(buf: &mut Vec<u8>, e: &ActivityEvent) {
+    let start = buf.len();
+    if serde_json::to_writer(&mut *buf, e).is_err() {
+        buf.truncate(start);
     }
 }
 

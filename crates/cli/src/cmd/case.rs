@@ -154,7 +154,13 @@ pub fn build(
         let (tx, rx) = std::sync::mpsc::sync_channel(ROW_QUEUE);
         let (kept_tx, kept_rx) = std::sync::mpsc::channel();
         let h = std::thread::spawn(move || {
-            let kept = write_activity(&db, rx);
+            // Serializing each row's JSON takes about as long as inserting it: a second
+            // thread does it one batch ahead.
+            let kept = std::thread::scope(|s| {
+                let (json_tx, json_rx) = std::sync::mpsc::sync_channel(2);
+                s.spawn(move || serialize_activity(rx, json_tx));
+                write_activity(&db, json_rx)
+            });
             let ok = kept.is_ok();
             let _ = kept_tx.send(kept);
             // Indexing runs while the caller analyses the events it got back.
@@ -391,16 +397,50 @@ enum Writer {
     Later(CaseDb),
 }
 
+/// A batch of events with the JSON text of their rows: event `i`'s is
+/// `json[ends[i - 1]..ends[i]]` (from 0 for the first).
+struct Serialized {
+    events: Events,
+    json: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// Serializes each batch's row JSON, in arrival order. Once the writer has stopped the
+/// remaining batches are still received (and dropped) so reading is never blocked.
+fn serialize_activity(
+    rx: std::sync::mpsc::Receiver<Events>,
+    tx: std::sync::mpsc::SyncSender<Serialized>,
+) {
+    for events in rx.iter() {
+        let mut json = Vec::new();
+        let mut ends = Vec::with_capacity(events.len());
+        for e in &events {
+            tokentrail_report::sqlite::append_activity_json(&mut json, e);
+            ends.push(json.len());
+        }
+        if tx.send(Serialized { events, json, ends }).is_err() {
+            break;
+        }
+    }
+    rx.iter().for_each(drop);
+}
+
 /// Writes each event's row, in arrival order, then keeps it trimmed for analysis. On an
 /// error the remaining events are still received (and dropped) so reading is never blocked.
-fn write_activity(db: &CaseDb, rx: std::sync::mpsc::Receiver<Events>) -> rusqlite::Result<Slim> {
+fn write_activity(
+    db: &CaseDb,
+    rx: std::sync::mpsc::Receiver<Serialized>,
+) -> rusqlite::Result<Slim> {
     let mut kept = Vec::new();
     let mut shared = tokentrail_analyze::slim::Shared::default();
     let done = db.activity_inserter().and_then(|mut ins| {
-        for batch in rx.iter() {
-            kept.reserve(batch.len());
-            for e in batch {
-                ins.insert(&e)?;
+        for Serialized { events, json, ends } in rx.iter() {
+            kept.reserve(events.len());
+            let mut start = 0;
+            for (e, end) in events.into_iter().zip(ends) {
+                let text = std::str::from_utf8(&json[start..end]).unwrap_or_default();
+                start = end;
+                ins.insert_with_json(&e, text)?;
                 kept.push(tokentrail_analyze::slim::slim(*e, &mut shared));
             }
         }
