@@ -5,10 +5,10 @@ use crate::gaps::Gap;
 use crate::identity::Identity;
 use crate::text::Text;
 use crate::verdict::Verdict;
+use foldhash::HashSet;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::thread::LocalKey;
@@ -16,7 +16,7 @@ use std::thread::LocalKey;
 thread_local! {
     /// Text already shared by this thread (each worker keeps its own, so there is no lock;
     /// a string is held at most once per thread).
-    static SHARED: RefCell<HashSet<Text>> = RefCell::new(HashSet::new());
+    static SHARED: RefCell<HashSet<Text>> = RefCell::new(HashSet::default());
 }
 
 /// `s` as shared text: a string equal to one seen before on this thread reuses it.
@@ -40,9 +40,9 @@ pub fn shared(lines: Vec<String>) -> Vec<Text> {
 }
 
 thread_local! {
-    static IDENTITIES: RefCell<HashSet<Arc<Identity>>> = RefCell::new(HashSet::new());
-    static CLIENTS: RefCell<HashSet<Arc<Client>>> = RefCell::new(HashSet::new());
-    static ORIGINS: RefCell<HashSet<Arc<SessionOrigin>>> = RefCell::new(HashSet::new());
+    static IDENTITIES: RefCell<HashSet<Arc<Identity>>> = RefCell::new(HashSet::default());
+    static CLIENTS: RefCell<HashSet<Arc<Client>>> = RefCell::new(HashSet::default());
+    static ORIGINS: RefCell<HashSet<Arc<SessionOrigin>>> = RefCell::new(HashSet::default());
 }
 
 /// `v` shared through `set`: a value equal to one seen before on this thread reuses it.

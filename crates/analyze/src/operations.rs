@@ -4,7 +4,7 @@
 use crate::slim::SlimEvent;
 use jiff::Timestamp;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use tokentrail_model::{Claims, StatusKind};
 
 /// One logical operation.
@@ -150,8 +150,8 @@ fn digest(parts: &[&str]) -> Digest {
 ///
 /// Events are taken as [`SlimEvent`]s (full events are converted), one at a time.
 pub fn group<E: Into<SlimEvent>>(events: impl IntoIterator<Item = E>) -> Grouped {
-    let mut seen_ids: HashSet<Digest> = HashSet::new();
-    let mut seen_content: HashSet<Digest> = HashSet::new();
+    let mut seen_ids: foldhash::HashSet<Digest> = Default::default();
+    let mut seen_content: foldhash::HashSet<Digest> = Default::default();
     let mut by_key: BTreeMap<String, Vec<SlimEvent>> = BTreeMap::new();
     let mut duplicates = 0;
     for e in events {

@@ -6,7 +6,6 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::HashMap;
 use tokentrail_model::Guid;
 
 /// The kind of sign-in, as the matcher and the gap diagnosis see it.
@@ -147,13 +146,13 @@ impl<K: Ord + Copy> Postings<K> {
 
 /// Postings keyed by case-insensitive text: each distinct text gets a number.
 struct TextPostings {
-    ids: HashMap<Box<str>, u32>,
+    ids: foldhash::HashMap<Box<str>, u32>,
     postings: Postings<u32>,
 }
 
 impl TextPostings {
     fn build<'a>(keys: impl Iterator<Item = (Option<&'a str>, u32)>) -> Self {
-        let mut ids: HashMap<Box<str>, u32> = HashMap::new();
+        let mut ids: foldhash::HashMap<Box<str>, u32> = Default::default();
         let mut v = Vec::new();
         for (k, i) in keys {
             let Some(k) = k else { continue };
@@ -253,7 +252,7 @@ impl SignInIndex {
         self.by_request = Postings(Vec::new());
         for t in [&mut self.by_session, &mut self.by_object, &mut self.by_upn] {
             *t = TextPostings {
-                ids: HashMap::new(),
+                ids: Default::default(),
                 postings: Postings(Vec::new()),
             };
         }
