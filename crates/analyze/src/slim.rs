@@ -102,22 +102,17 @@ impl SlimEvent {
 
     /// A property by case-insensitive key.
     pub fn property(&self, key: &str) -> Option<&Value> {
-        self.properties
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        tokentrail_model::activity::property(&self.properties, key)
     }
 
     /// The ARM request body (`properties.requestbody`), parsed from JSON text on demand.
     pub fn request_body(&self) -> Option<Value> {
-        self.property("requestbody")
-            .and_then(tokentrail_model::activity::decode_json_value)
+        tokentrail_model::activity::request_body(&self.properties)
     }
 
     /// The ARM response body (`properties.responseBody`), parsed from JSON text on demand.
     pub fn response_body(&self) -> Option<Value> {
-        self.property("responseBody")
-            .and_then(tokentrail_model::activity::decode_json_value)
+        tokentrail_model::activity::response_body(&self.properties)
     }
 }
 

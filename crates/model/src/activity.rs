@@ -69,26 +69,41 @@ pub struct ActivityEvent {
 impl ActivityEvent {
     /// A property by case-insensitive key.
     pub fn property(&self, key: &str) -> Option<&Value> {
-        self.properties
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        property(&self.properties, key)
     }
 
     /// The ARM request body (`properties.requestbody`), parsed from JSON text on demand.
     pub fn request_body(&self) -> Option<Value> {
-        self.property("requestbody").and_then(decode_json_value)
+        request_body(&self.properties)
     }
 
     /// The ARM response body (`properties.responseBody`), parsed from JSON text on demand.
     pub fn response_body(&self) -> Option<Value> {
-        self.property("responseBody").and_then(decode_json_value)
+        response_body(&self.properties)
     }
 
     /// The invariant operation name, lower-cased, for case-insensitive comparison.
     pub fn operation_key(&self) -> String {
         self.operation.name.to_ascii_lowercase()
     }
+}
+
+/// The entry of Activity `properties` whose key matches `key` case-insensitively.
+pub fn property<'a>(properties: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    properties
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+/// The ARM request body in Activity `properties` (`requestbody`), parsed from JSON text.
+pub fn request_body(properties: &Map<String, Value>) -> Option<Value> {
+    property(properties, "requestbody").and_then(decode_json_value)
+}
+
+/// The ARM response body in Activity `properties` (`responseBody`), parsed from JSON text.
+pub fn response_body(properties: &Map<String, Value>) -> Option<Value> {
+    property(properties, "responseBody").and_then(decode_json_value)
 }
 
 /// Parses a value that may be JSON text or already structured. Text that is not JSON is
