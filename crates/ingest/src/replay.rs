@@ -215,4 +215,48 @@ mod tests {
         assert_eq!(par.0, seq.0);
         assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
     }
+
+    /// Buffered inputs of more records than one parse batch, as many as the pool has
+    /// threads and more, are all read (each on a pool thread of its own) and delivered as a
+    /// sequential read delivers them.
+    #[test]
+    fn many_large_buffered_inputs_read_at_once_finish_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = Vec::new();
+        for n in 0..2 * rayon::current_num_threads() {
+            let p = dir.path().join(format!("big{n:02}.json"));
+            let mut body = String::new();
+            for i in 0..crate::par::BATCH + 500 {
+                body.push_str(&format!(
+                    "{{\"eventDataId\":\"e{n}-{i}\",\"eventTimestamp\":\"2024-06-10T06:13:00Z\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"correlationId\":\"c{n}-{i}\"}}\n"
+                ));
+            }
+            std::fs::write(&p, body).unwrap();
+            let size = std::fs::metadata(&p).unwrap().len();
+            assert!(bufferable(&p, size));
+            inputs.push((p, size));
+        }
+        let opts = ReadOptions::default();
+        let mut seq = Log::default();
+        for (p, _) in &inputs {
+            read_path(p, &opts, &mut seq);
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker_inputs = inputs.clone();
+        std::thread::spawn(move || {
+            let mut par = Log::default();
+            read_all(
+                &worker_inputs,
+                &ReadOptions::default(),
+                &mut par,
+                &mut |_| {},
+            );
+            let _ = tx.send(par);
+        });
+        let par = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("reading the inputs in parallel did not finish");
+        assert_eq!(par.0.len(), seq.0.len());
+        assert!(par.0 == seq.0);
+    }
 }
