@@ -401,7 +401,7 @@ enum Writer {
 /// `json[ends[i - 1]..ends[i]]` (from 0 for the first).
 struct Serialized {
     events: Events,
-    json: Vec<u8>,
+    json: String,
     ends: Vec<usize>,
 }
 
@@ -418,6 +418,9 @@ fn serialize_activity(
             tokentrail_report::sqlite::append_activity_json(&mut json, e);
             ends.push(json.len());
         }
+        // serde_json writes UTF-8 only, so this check (done here, off the writer's thread)
+        // never fails; if it did, the batch's rows would get empty JSON rather than a panic.
+        let json = String::from_utf8(json).unwrap_or_default();
         if tx.send(Serialized { events, json, ends }).is_err() {
             break;
         }
@@ -438,7 +441,7 @@ fn write_activity(
             kept.reserve(events.len());
             let mut start = 0;
             for (e, end) in events.into_iter().zip(ends) {
-                let text = std::str::from_utf8(&json[start..end]).unwrap_or_default();
+                let text = json.get(start..end).unwrap_or_default();
                 start = end;
                 ins.insert_with_json(&e, text)?;
                 kept.push(tokentrail_analyze::slim::slim(*e, &mut shared));
