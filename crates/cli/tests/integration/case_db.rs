@@ -49,6 +49,38 @@ fn case_sqlite_is_byte_identical_across_runs_and_queryable() {
         )
         .unwrap();
     assert!(plan.contains("INDEX"), "{plan}");
+    // The views read their text tables only for the columns kept there.
+    let plans = |q: &str| -> Vec<String> {
+        let mut st = db.prepare(&format!("EXPLAIN QUERY PLAN {q}")).unwrap();
+        st.query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let narrow = plans("SELECT n FROM operations WHERE correlation_id = 'x'");
+    assert_eq!(narrow.len(), 1, "{narrow:?}");
+    let wide = plans("SELECT json FROM activity WHERE event_id = 'x'");
+    assert_eq!(wide.len(), 2, "{wide:?}");
+    assert!(wide.iter().all(|p| p.starts_with("SEARCH")), "{wide:?}");
+    let (json, source): (String, String) = db
+        .query_row(
+            "SELECT json, source_file FROM activity ORDER BY rowid LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["source"]["file"], source.as_str(), "{json}");
+    let (statement, line): (String, String) = db
+        .query_row(
+            "SELECT statement, json FROM operations WHERE n = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let first = std::fs::read_to_string(d.path().join("a/findings/operations.jsonl")).unwrap();
+    assert_eq!(first.lines().next(), Some(line.as_str()));
+    assert!(!statement.is_empty());
 }
 
 #[test]
