@@ -124,7 +124,8 @@ fn join(h: std::thread::ScopedJoinHandle<'_, Done>) -> Done {
 
 /// `timeline.md`, `timeline.csv` and `timeline.jsonl`.
 fn timelines(b: &Bundle, o: &Outputs<'_>) -> Done {
-    let entries = timeline::entries(o.findings, &o.index.all, o.audit);
+    // Rows are built as they are written (only their order is held).
+    let rows = timeline::Timeline::new(o.findings, &o.index.all, o.audit);
     let identities: BTreeSet<String> = o
         .interest
         .iter()
@@ -139,21 +140,23 @@ fn timelines(b: &Bundle, o: &Outputs<'_>) -> Done {
         set.extend(f.sign_in.as_ref().map(|s| s.id.to_string()));
         set.extend(f.session_origin.as_ref().map(|s| s.id.clone()));
     }
+    let md = b.write_with("timeline.md", |w| {
+        timeline::markdown_to(w, &rows, &identities, &linked_signins)
+    })?;
+    // timeline.csv and timeline.jsonl are written in one pass, each row built once for both.
+    let mut jsonl = None;
+    let csv = b.write_with("timeline.csv", |csv| {
+        let written = b.write_with("timeline.jsonl", |jsonl| {
+            timeline::csv_and_jsonl_to(Some(csv), Some(jsonl), &rows)
+        });
+        jsonl = Some(written.map_err(std::io::Error::other)?);
+        Ok(())
+    })?;
+    let jsonl = jsonl.ok_or_else(|| anyhow::anyhow!("timeline.jsonl was not written"))?;
     Ok(vec![
-        (
-            "timeline.md",
-            b.write_with("timeline.md", |w| {
-                timeline::markdown_to(w, &entries, &identities, &linked_signins)
-            })?,
-        ),
-        (
-            "timeline.csv",
-            b.write_with("timeline.csv", |w| timeline::csv_to(w, &entries))?,
-        ),
-        (
-            "timeline.jsonl",
-            b.write_with("timeline.jsonl", |w| timeline::jsonl_to(w, &entries))?,
-        ),
+        ("timeline.md", md),
+        ("timeline.csv", csv),
+        ("timeline.jsonl", jsonl),
     ])
 }
 
