@@ -141,18 +141,18 @@ fn digest(parts: &[&str]) -> Digest {
     out
 }
 
-/// Groups events into operations in a stable order (by start time, then key).
-///
-/// Events are first de-duplicated by event id and by content (so the same event from a
-/// REST export and a diagnostic export counts once). They are grouped by correlation id,
-/// operation and resource; a group holding several operation ids is split by operation id,
-/// and an event without one joins the split group that started last before it.
-///
-/// Events are taken as [`SlimEvent`]s (full events are converted), one at a time.
-pub fn group<E: Into<SlimEvent>>(events: impl IntoIterator<Item = E>) -> Grouped {
+/// De-duplicates events (see [`group`]) and puts each in the bucket of its grouping key,
+/// in arrival order; buckets come in key order.
+fn buckets<E: Into<SlimEvent>>(
+    events: impl IntoIterator<Item = E>,
+) -> (Vec<(String, Vec<SlimEvent>)>, u64) {
     let mut seen_ids: foldhash::HashSet<Digest> = Default::default();
     let mut seen_content: foldhash::HashSet<Digest> = Default::default();
-    let mut by_key: BTreeMap<String, Vec<SlimEvent>> = BTreeMap::new();
+    // First pass: each fresh event with the number of its group (numbered as they first
+    // appear), in arrival order, in chunks; and how many events each group has.
+    let mut numbers: BTreeMap<String, u32> = BTreeMap::new();
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut chunks: Vec<Vec<(u32, SlimEvent)>> = Vec::new();
     let mut duplicates = 0;
     for e in events {
         let e: SlimEvent = e.into();
@@ -171,8 +171,59 @@ pub fn group<E: Into<SlimEvent>>(events: impl IntoIterator<Item = E>) -> Grouped
                 lower(e.resource.id.as_deref())
             )
         };
-        by_key.entry(k).or_default().push(e);
+        let n = match numbers.get(&k) {
+            Some(&n) => n,
+            None => {
+                let n = sizes.len() as u32;
+                numbers.insert(k, n);
+                sizes.push(0);
+                n
+            }
+        };
+        sizes[n as usize] += 1;
+        match chunks.last_mut().filter(|c| c.len() < CHUNK) {
+            Some(c) => c.push((n, e)),
+            None => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push((n, e));
+                chunks.push(c);
+            }
+        }
     }
+    // Second pass: each group gets exactly the room it needs when its first event comes,
+    // and each chunk is freed once its events have moved. (Pushing into a list per group
+    // as events arrive left most groups of one to three events with room for four, and
+    // the events twice in memory until the last one had moved: 0.8 GB at 1M events.)
+    let mut groups: Vec<Vec<SlimEvent>> = sizes.iter().map(|_| Vec::new()).collect();
+    for chunk in chunks {
+        for (n, e) in chunk {
+            let g = &mut groups[n as usize];
+            if g.capacity() == 0 {
+                g.reserve_exact(sizes[n as usize]);
+            }
+            g.push(e);
+        }
+    }
+    let by_key = numbers
+        .into_iter()
+        .map(|(key, n)| (key, std::mem::take(&mut groups[n as usize])))
+        .collect();
+    (by_key, duplicates)
+}
+
+/// Events per chunk while grouping (see [`group`]).
+const CHUNK: usize = 4096;
+
+/// Groups events into operations in a stable order (by start time, then key).
+///
+/// Events are first de-duplicated by event id and by content (so the same event from a
+/// REST export and a diagnostic export counts once). They are grouped by correlation id,
+/// operation and resource; a group holding several operation ids is split by operation id,
+/// and an event without one joins the split group that started last before it.
+///
+/// Events are taken as [`SlimEvent`]s (full events are converted), one at a time.
+pub fn group<E: Into<SlimEvent>>(events: impl IntoIterator<Item = E>) -> Grouped {
+    let (by_key, duplicates) = buckets(events);
     let mut operations: Vec<Operation> = Vec::new();
     for (key, mut events) in by_key {
         events.sort_by(|a, b| {
@@ -228,5 +279,76 @@ pub fn group<E: Into<SlimEvent>>(events: impl IntoIterator<Item = E>) -> Grouped
     Grouped {
         operations,
         duplicates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokentrail_model::ActivityEvent;
+
+    fn event(id: &str, correlation: Option<&str>, second: i64) -> SlimEvent {
+        let mut e: ActivityEvent = serde_json::from_value(serde_json::json!({
+            "event_id": id, "operation": {"name": "Microsoft.Compute/virtualMachines/write"},
+            "status": {"kind": "succeeded"},
+            "time": {"utc": jiff::Timestamp::from_second(second).unwrap().to_string(), "raw": "t"},
+            "resource": {"id": "/subscriptions/s/vm1"}, "source": {"file": "f", "record": 0}
+        }))
+        .unwrap();
+        e.correlation_id = correlation.map(str::to_string);
+        SlimEvent::from(e)
+    }
+
+    /// The definition: one list per key, pushed to as events arrive.
+    fn naive(events: &[SlimEvent]) -> (Vec<(String, Vec<String>)>, u64) {
+        let (mut ids, mut contents) = (BTreeSet::new(), BTreeSet::new());
+        let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut duplicates = 0;
+        for e in events {
+            if !ids.insert(e.event_id.clone()) || !contents.insert(content_key(e)) {
+                duplicates += 1;
+                continue;
+            }
+            let k = match &e.correlation_id {
+                None => format!("event|{}", e.event_id),
+                Some(c) => format!(
+                    "{}|{}|{}",
+                    c.to_ascii_lowercase(),
+                    e.operation.name.to_ascii_lowercase(),
+                    lower(e.resource.id.as_deref())
+                ),
+            };
+            by_key.entry(k).or_default().push(e.event_id.clone());
+        }
+        (by_key.into_iter().collect(), duplicates)
+    }
+
+    #[test]
+    fn buckets_match_one_list_per_key_across_many_chunks() {
+        // Interleaved groups spanning several chunks, repeated ids and repeated contents,
+        // and events without a correlation id (a group each).
+        let mut events = Vec::new();
+        for i in 0..(3 * CHUNK as i64 + 17) {
+            let correlation = format!("C{}", (i * 7919) % 1500);
+            let corr = (i % 11 != 0).then_some(correlation.as_str());
+            events.push(event(&format!("e{i}"), corr, i));
+            if i % 97 == 0 {
+                events.push(event(&format!("e{i}"), corr, i + 1));
+            }
+            if i % 89 == 0 {
+                events.push(event(&format!("again{i}"), corr, i));
+            }
+        }
+        let (want, want_duplicates) = naive(&events);
+        let (got, duplicates) = buckets(events);
+        assert_eq!(duplicates, want_duplicates);
+        assert!(duplicates > 0);
+        let got_ids: Vec<(String, Vec<String>)> = got
+            .iter()
+            .map(|(k, v)| (k.clone(), v.iter().map(|e| e.event_id.clone()).collect()))
+            .collect();
+        assert_eq!(got_ids, want);
+        // Each bucket has exactly the room it needs.
+        assert!(got.iter().all(|(_, v)| v.capacity() == v.len()));
     }
 }

@@ -228,11 +228,11 @@ pub fn build(
                 .into_iter()
                 .map(|e| tokentrail_analyze::slim::slim(*e, &mut shared))
                 .collect();
-            (Writer::Later(db), events)
+            (Writer::Later(db), vec![events])
         }
     };
     progress.step("attributing operations to sign-ins");
-    let n_activity = events.len();
+    let n_activity = events.iter().map(Vec::len).sum();
     let n_audit = c.audit.len();
     let ranges = source_ranges(&c, &events);
     let table = match &opts.ranges {
@@ -242,7 +242,8 @@ pub fn build(
         None => None,
     };
     let mut a = tokentrail_analyze::attribute_with(
-        events,
+        // Chunk by chunk: each is freed once grouping has moved its events.
+        events.into_iter().flatten(),
         std::mem::take(&mut c.signins),
         &tokentrail_analyze::Context {
             ranges: table
@@ -384,8 +385,10 @@ const ROW_QUEUE: usize = 1024 / super::collect::SEND_BATCH;
 #[allow(clippy::vec_box)] // the readers' boxes, moved on
 type Events = Vec<Box<tokentrail_model::ActivityEvent>>;
 
-/// The events as analysis keeps them.
-type Slim = Vec<tokentrail_analyze::slim::SlimEvent>;
+/// The events as analysis keeps them, in arrival order, in chunks (one per batch written):
+/// no list of a million events is grown by copying, and grouping frees each chunk once it
+/// has moved its events.
+type Slim = Vec<Vec<tokentrail_analyze::slim::SlimEvent>>;
 
 /// The trimmed events, handed back by the writer thread once their rows are in.
 type Kept = std::sync::mpsc::Receiver<rusqlite::Result<Slim>>;
@@ -438,14 +441,15 @@ fn write_activity(
     let mut shared = tokentrail_analyze::slim::Shared::default();
     let done = db.activity_inserter().and_then(|mut ins| {
         for Serialized { events, json, ends } in rx.iter() {
-            kept.reserve(events.len());
+            let mut chunk = Vec::with_capacity(events.len());
             let mut start = 0;
             for (e, end) in events.into_iter().zip(ends) {
                 let text = json.get(start..end).unwrap_or_default();
                 start = end;
                 ins.insert_with_json(&e, text)?;
-                kept.push(tokentrail_analyze::slim::slim(*e, &mut shared));
+                chunk.push(tokentrail_analyze::slim::slim(*e, &mut shared));
             }
+            kept.push(chunk);
         }
         Ok(())
     });
@@ -456,13 +460,13 @@ fn write_activity(
 fn source_ranges(c: &Collected, events: &Slim) -> Vec<SourceRange> {
     let mut out = Vec::new();
     let (mut from, mut to) = (None::<jiff::Timestamp>, None::<jiff::Timestamp>);
-    for e in events {
+    for e in events.iter().flatten() {
         from = Some(from.map_or(e.time.utc, |f| f.min(e.time.utc)));
         to = Some(to.map_or(e.time.utc, |t| t.max(e.time.utc)));
     }
     out.push(SourceRange {
         source: "Activity Log".into(),
-        records: events.len() as u64,
+        records: events.iter().map(Vec::len).sum::<usize>() as u64,
         from: from.map(|t| t.to_string()),
         to: to.map(|t| t.to_string()),
     });
