@@ -602,28 +602,27 @@ fn normalize_general(s: &str) -> String {
     collapsed.trim_end_matches('.').trim().to_lowercase()
 }
 
-/// Glob match with `*` (any run of characters) on normalized names.
+/// Glob match with `*` (any run of characters) on normalized names. Run for every rule
+/// on every operation, so it allocates nothing: the text before the first `*` is a
+/// prefix, the text after the last a suffix, and the parts between are found left to right.
 pub fn glob(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    let Some((first, tail)) = pattern.split_once('*') else {
         return pattern == name;
-    }
-    let mut rest = name;
-    for (i, p) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(p) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.len() >= p.len() && rest.ends_with(p);
-        } else if let Some(at) = rest.find(p) {
-            rest = &rest[at + p.len()..];
-        } else {
-            return false;
+    };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let (middle, last) = match tail.rsplit_once('*') {
+        Some((middle, last)) => (Some(middle), last),
+        None => (None, tail),
+    };
+    for part in middle.into_iter().flat_map(|m| m.split('*')) {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
         }
     }
-    true
+    rest.ends_with(last)
 }
 
 #[cfg(test)]
@@ -683,6 +682,52 @@ mod tests {
         ));
         assert!(!glob("*/delete", "microsoft.x/write"));
         assert!(glob("a*b*c", "axxbyyc"));
+        // Against the definition (split on `*`, first part a prefix, last a suffix, the
+        // others found in order) on every pattern and name of up to five characters.
+        fn reference(pattern: &str, name: &str) -> bool {
+            let parts: Vec<&str> = pattern.split('*').collect();
+            if parts.len() == 1 {
+                return pattern == name;
+            }
+            let mut rest = name;
+            for (i, p) in parts.iter().enumerate() {
+                if i == 0 {
+                    match rest.strip_prefix(p) {
+                        Some(r) => rest = r,
+                        None => return false,
+                    }
+                } else if i == parts.len() - 1 {
+                    return rest.ends_with(p);
+                } else if let Some(at) = rest.find(p) {
+                    rest = &rest[at + p.len()..];
+                } else {
+                    return false;
+                }
+            }
+            true
+        }
+        fn words(alphabet: &[char], max: usize) -> Vec<String> {
+            let mut all = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        }
+        let names = words(&['a', 'b'], 5);
+        for pattern in words(&['a', 'b', '*'], 5) {
+            for name in &names {
+                assert_eq!(
+                    glob(&pattern, name),
+                    reference(&pattern, name),
+                    "{pattern} {name}"
+                );
+            }
+        }
         assert!(!glob("a*b*c", "ac"));
     }
 
