@@ -154,6 +154,20 @@ fn redaction_pseudonymizes_every_output_but_not_the_exports_and_verify_needs_the
         ops.contains("@redacted") && ops.contains("ip-"),
         "pseudonyms present"
     );
+    // Redacted Activity rows are written after reading (another path): both halves of each
+    // row are there, pseudonymized.
+    let rows = |dir: &str| -> (i64, String) {
+        let db = rusqlite::Connection::open(d.path().join(dir).join("case.sqlite")).unwrap();
+        db.query_row(
+            "SELECT count(*), group_concat(json, ' ') FROM activity",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let ((plain_n, _), (red_n, red_json)) = (rows("plain"), rows("red"));
+    assert_eq!(plain_n, red_n);
+    assert!(red_n > 0 && red_json.contains("@redacted"), "{red_json}");
     let notes = std::fs::read_to_string(d.path().join("red/notes.md")).unwrap();
     assert!(
         notes.contains("byte-identical"),
