@@ -191,9 +191,19 @@ pub fn md_into(o: &mut String, s: &str) {
         return;
     }
     o.reserve(s.len() + 8);
-    // `w`/`W` and `/` are ASCII, so looking at neighbouring bytes is looking at
-    // neighbouring characters.
-    for (i, c) in s.char_indices() {
+    // Runs of ASCII bytes that need nothing are copied whole; a byte that may need an
+    // escape, and every non-ASCII character, is looked at on its own. `w`/`W` and `/` are
+    // ASCII, so looking at neighbouring bytes is looking at neighbouring characters.
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 && !md_special(b) {
+            i += 1;
+            continue;
+        }
+        o.push_str(&s[run..i]);
+        let c = s[i..].chars().next().unwrap_or('\u{fffd}');
         match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '!' | '|' | '<' | '>'
             | '~' | '&' | '@' => {
@@ -211,7 +221,38 @@ pub fn md_into(o: &mut String, s: &str) {
             }
             c => o.push(c),
         }
+        i += c.len_utf8().max(1);
+        run = i;
     }
+    o.push_str(&s[run..]);
+}
+
+/// An ASCII byte [`md_into`] may have to change: Markdown syntax, `:` and `.` (autolink
+/// triggers), and control characters.
+fn md_special(b: u8) -> bool {
+    b.is_ascii_control()
+        || matches!(
+            b,
+            b'\\'
+                | b'`'
+                | b'*'
+                | b'_'
+                | b'{'
+                | b'}'
+                | b'['
+                | b']'
+                | b'('
+                | b')'
+                | b'!'
+                | b'|'
+                | b'<'
+                | b'>'
+                | b'~'
+                | b'&'
+                | b'@'
+                | b':'
+                | b'.'
+        )
 }
 
 /// Markdown code span: for identifiers (GUIDs, IPs, UPNs, operation names). Backticks and
@@ -284,6 +325,59 @@ pub fn terminal(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`md_into`] as it was first written: character by character.
+    fn md_reference(s: &str) -> String {
+        let mut o = String::new();
+        let bytes = s.as_bytes();
+        let www_before =
+            |i: usize| i >= 3 && bytes[i - 3..i].iter().all(|b| matches!(b, b'w' | b'W'));
+        for (i, c) in s.char_indices() {
+            match c {
+                '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '!' | '|' | '<'
+                | '>' | '~' | '&' | '@' => {
+                    o.push('\\');
+                    o.push(c);
+                }
+                ':' if bytes[i + 1..].starts_with(b"//") => o.push_str("\\:"),
+                '.' if www_before(i) => o.push_str("\\."),
+                '\n' | '\r' => o.push(' '),
+                c if c.is_control() => o.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                    o.push_str(&format!("\\u{{{:x}}}", c as u32))
+                }
+                c => o.push(c),
+            }
+        }
+        o
+    }
+
+    #[test]
+    fn markdown_escape_matches_the_character_by_character_definition() {
+        // Every pair and triple of characters from a set that covers each branch, and
+        // longer mixed texts.
+        let alphabet = [
+            "a", "w", "W", ".", ":", "/", "@", "[", "`", "\\", "\n", "\r", "\t", "\u{7f}",
+            "\u{85}", "\u{202e}", "\u{2067}", "é", "😀", " ", "-", "|",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for a in alphabet {
+            for b in alphabet {
+                texts.push(format!("{a}{b}"));
+                for c in alphabet {
+                    texts.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        texts.push("see www.evil.example or https://x.example/a_b (click) [me]".into());
+        texts.push("by dana.ops@fabrikam.example [Interactive] from 198.51.100.23".into());
+        texts.push("plain text with no specials 2026-02-01T00:00:00Z".into());
+        for t in &texts {
+            let mut got = String::from("prefix|");
+            md_into(&mut got, t);
+            assert_eq!(got, format!("prefix|{}", md_reference(t)), "{t:?}");
+        }
+    }
 
     #[test]
     fn streamed_json_escape_matches_the_whole_text_escape() {
