@@ -165,6 +165,12 @@ const READ_CLAIMS: [&str; 21] = [
     "xms_mirid",
 ];
 
+/// Whether analysis reads claim `k` (`READ_CLAIMS` is sorted: a binary search, for the
+/// thirty-odd claims of each of a million events).
+fn read_claim(k: &str) -> bool {
+    READ_CLAIMS.binary_search(&k).is_ok()
+}
+
 /// What trimmed events share: every event made with one token carries the same claims
 /// (a token serves many calls for up to an hour), so identical claim maps are kept once.
 #[derive(Default)]
@@ -192,8 +198,8 @@ impl Shared {
 pub fn for_analysis(e: &mut ActivityEvent) {
     // Whether an event has claims at all matters too (see `Operation::claims`), so one
     // claim stays when none of them is read.
-    if e.claims.iter().any(|(k, _)| READ_CLAIMS.contains(&k)) {
-        e.claims.retain(|k| READ_CLAIMS.contains(&k));
+    if e.claims.iter().any(|(k, _)| read_claim(k)) {
+        e.claims.retain(read_claim);
     } else {
         let first = e.claims.iter().next().map(|(k, _)| k.to_string());
         e.claims.retain(|k| first.as_deref() == Some(k));
@@ -224,6 +230,13 @@ pub fn for_analysis(e: &mut ActivityEvent) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_claims_are_sorted_for_the_binary_search() {
+        assert!(READ_CLAIMS.windows(2).all(|w| w[0] < w[1]));
+        assert!(READ_CLAIMS.iter().all(|k| read_claim(k)));
+        assert!(!read_claim("name") && !read_claim("aio") && !read_claim("zzz"));
+    }
 
     #[test]
     fn events_with_the_same_token_share_one_claims_map() {

@@ -267,7 +267,10 @@ pub fn md_code(s: &str) -> String {
 
 /// [`md_code`], appended to `o`.
 pub fn md_code_into(o: &mut String, s: &str) {
-    if s.contains(['<', '>', '[', ']', '(', ')']) {
+    // Bytes, not characters: each of these is ASCII.
+    if s.bytes()
+        .any(|b| matches!(b, b'<' | b'>' | b'[' | b']' | b'(' | b')'))
+    {
         return md_into(o, s);
     }
     o.push('`');
@@ -300,8 +303,9 @@ pub fn csv_cell(s: &str) -> String {
 
 /// [`csv_cell`] without a copy when the cell needs no change.
 pub fn csv_cell_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => format!("'{s}").into(),
+    // The first byte is the first character whenever it is one of these (all ASCII).
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\n') => format!("'{s}").into(),
         _ => s.into(),
     }
 }
