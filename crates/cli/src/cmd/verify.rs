@@ -90,6 +90,16 @@ pub fn run(dir: &Path, redact_key: Option<&str>) -> anyhow::Result<ExitCode> {
             "re-run: produced {rel}, which the manifest does not list"
         ));
     }
+    let rerun_differs = problems.iter().any(|p| p.starts_with("re-run:"));
+    let ours = env!("CARGO_PKG_VERSION");
+    if rerun_differs && m.version != ours {
+        // Not a difference in itself, but the likeliest cause of the re-run ones.
+        println!(
+            "tokentrail: note: this bundle was written by tokentrail {} and is verified with tokentrail {ours}; output formats change between versions, so verify with tokentrail {} to re-run like with like (the input and output hashes are checked the same way by any version)",
+            clean(&m.version),
+            clean(&m.version)
+        );
+    }
     if problems.is_empty() {
         println!(
             "tokentrail: verified {}: {} inputs and {} outputs match their SHA-256, and re-running the analysis gives identical outputs",

@@ -121,6 +121,44 @@ fn verify_names_any_changed_export_or_output() {
 }
 
 #[test]
+fn verify_says_when_the_bundle_was_written_by_another_version() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(investigate(d.path(), &[&json_dir(), "--out", "case"])
+        .status
+        .success());
+    let case = d.path().join("case");
+    let mpath = case.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    // As if an older version had written it, with a timeline in an older format.
+    m["version"] = "0.0.1".into();
+    m["outputs"]["timeline.csv"]["sha256"] = "0".repeat(64).into();
+    let mut perm = std::fs::metadata(&mpath).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&mpath, perm).unwrap();
+    std::fs::write(&mpath, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let v = tokentrail().arg("verify").arg(&case).output().unwrap();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(1), "{text}");
+    assert!(text.contains("re-run: timeline.csv differs"), "{text}");
+    assert!(
+        text.contains("written by tokentrail 0.0.1")
+            && text.contains(&format!(
+                "verified with tokentrail {}",
+                env!("CARGO_PKG_VERSION")
+            )),
+        "{text}"
+    );
+    // Same version: no such note.
+    m["version"] = env!("CARGO_PKG_VERSION").into();
+    std::fs::write(&mpath, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let v = tokentrail().arg("verify").arg(&case).output().unwrap();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(1), "{text}");
+    assert!(!text.contains("note:"), "{text}");
+}
+
+#[test]
 fn two_runs_are_byte_identical() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
