@@ -150,7 +150,7 @@ fn buckets<E: Into<SlimEvent>>(
     let mut seen_content: foldhash::HashSet<Digest> = Default::default();
     // First pass: each fresh event with the number of its group (numbered as they first
     // appear), in arrival order, in chunks; and how many events each group has.
-    let mut numbers: BTreeMap<String, u32> = BTreeMap::new();
+    let mut numbers: foldhash::HashMap<String, u32> = Default::default();
     let mut sizes: Vec<usize> = Vec::new();
     let mut chunks: Vec<Vec<(u32, SlimEvent)>> = Vec::new();
     let mut duplicates = 0;
@@ -205,6 +205,9 @@ fn buckets<E: Into<SlimEvent>>(
             g.push(e);
         }
     }
+    // Keys are distinct: sorted once here rather than kept sorted while counting.
+    let mut numbers: Vec<(String, u32)> = numbers.into_iter().collect();
+    numbers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let by_key = numbers
         .into_iter()
         .map(|(key, n)| (key, std::mem::take(&mut groups[n as usize])))

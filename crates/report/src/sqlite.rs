@@ -258,10 +258,28 @@ impl CaseDb {
         let mut st = self.c.prepare(
             "INSERT INTO signins VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
         )?;
+        // Text made for each row is written into buffers reused from row to row.
+        let (mut time, mut token, mut methods) = (String::new(), String::new(), String::new());
         for s in signins {
+            use std::fmt::Write as _;
+            time.clear();
+            if let Some(t) = s.time {
+                let _ = write!(time, "{t}");
+            }
+            token.clear();
+            if let Some(g) = &s.token_guid {
+                let _ = write!(token, "{g}");
+            }
+            methods.clear();
+            for (k, m) in s.auth_methods.iter().enumerate() {
+                if k > 0 {
+                    methods.push(',');
+                }
+                methods.push_str(m);
+            }
             st.execute(params![
                 s.id,
-                s.time.map(|t| t.to_string()),
+                s.time.map(|_| time.as_str()),
                 s.kind().label(),
                 s.success,
                 s.object_id.as_deref(),
@@ -271,14 +289,14 @@ impl CaseDb {
                 s.resource_id.as_deref(),
                 s.ip.as_deref(),
                 s.session_id.as_deref(),
-                s.token_guid.as_ref().map(|g| g.to_string()),
+                s.token_guid.map(|_| token.as_str()),
                 s.user_agent.as_deref(),
                 s.client_app_used.as_deref(),
                 s.location.as_deref(),
                 s.device.as_deref(),
                 s.mfa,
                 s.auth_requirement.as_deref(),
-                s.auth_methods.join(","),
+                methods.as_str(),
                 s.conditional_access.as_deref(),
                 s.credential_type.as_deref(),
                 s.federated_credential_id.as_deref(),
