@@ -115,6 +115,10 @@ pub struct ActivityInserter<'c> {
     json: rusqlite::Statement<'c>,
     /// Scratch space for the JSON text, reused across rows.
     buf: Vec<u8>,
+    /// Scratch text for the status, time and lower-cased resource id, reused across rows.
+    status: String,
+    time: String,
+    resource_lc: String,
 }
 
 impl ActivityInserter<'_> {
@@ -131,18 +135,29 @@ impl ActivityInserter<'_> {
     /// Inserts the row of `e` with `json`, its JSON as [`append_activity_json`] wrote it
     /// (serialized ahead, e.g. on another thread).
     pub fn insert_with_json(&mut self, e: &ActivityEvent, json: &str) -> rusqlite::Result<()> {
+        use std::fmt::Write as _;
+        self.status.clear();
+        let _ = write!(self.status, "{:?}", e.status.kind);
+        self.status.make_ascii_lowercase();
+        self.time.clear();
+        let _ = write!(self.time, "{}", e.time.utc);
+        self.resource_lc.clear();
+        if let Some(r) = &e.resource.id {
+            self.resource_lc.push_str(r);
+            self.resource_lc.make_ascii_lowercase();
+        }
         let rowid = self.st.insert(params![
             e.event_id,
             e.correlation_id,
             e.operation_id,
             e.operation.name,
             e.category,
-            format!("{:?}", e.status.kind).to_lowercase(),
-            e.time.utc.to_string(),
+            self.status.as_str(),
+            self.time.as_str(),
             e.caller,
             e.caller_ip,
             e.resource.id,
-            lc(e.resource.id.as_deref()),
+            e.resource.id.as_ref().map(|_| self.resource_lc.as_str()),
             e.tenant_id,
             &*e.source.file,
             e.source.record as i64,
@@ -230,6 +245,9 @@ impl CaseDb {
                 .c
                 .prepare("INSERT INTO activity_json VALUES (?1, ?2)")?,
             buf: Vec::new(),
+            status: String::new(),
+            time: String::new(),
+            resource_lc: String::new(),
         })
     }
 
