@@ -93,10 +93,7 @@ fn verify_names_any_changed_export_or_output() {
     ] {
         let p = case.join(rel);
         let orig = std::fs::read(&p).unwrap();
-        let mut perm = std::fs::metadata(&p).unwrap().permissions();
-        #[allow(clippy::permissions_set_readonly_false)]
-        perm.set_readonly(false);
-        std::fs::set_permissions(&p, perm).unwrap();
+        crate::util::make_writable(&p);
         let mut changed = orig.clone();
         let k = changed.len() / 2;
         changed[k] ^= 0x01;
@@ -132,10 +129,7 @@ fn verify_says_when_the_bundle_was_written_by_another_version() {
     // As if an older version had written it, with a timeline in an older format.
     m["version"] = "0.0.1".into();
     m["outputs"]["timeline.csv"]["sha256"] = "0".repeat(64).into();
-    let mut perm = std::fs::metadata(&mpath).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perm.set_readonly(false);
-    std::fs::set_permissions(&mpath, perm).unwrap();
+    crate::util::make_writable(&mpath);
     std::fs::write(&mpath, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
     let v = tokentrail().arg("verify").arg(&case).output().unwrap();
     let text = String::from_utf8_lossy(&v.stdout);
@@ -328,10 +322,7 @@ fn ranges_file_replaces_the_bundled_table_travels_with_the_bundle_and_is_verifie
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
     // A changed range file is named by verify.
     let p = case.join(rel);
-    let mut perm = std::fs::metadata(&p).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perm.set_readonly(false);
-    std::fs::set_permissions(&p, perm).unwrap();
+    crate::util::make_writable(&p);
     std::fs::write(&p, "# test\n203.0.0.0/8\tOther\tx\n").unwrap();
     let v = tokentrail().arg("verify").arg(&case).output().unwrap();
     assert_eq!(v.status.code(), Some(1));

@@ -48,3 +48,11 @@ pub fn counts(summary: &str) -> Option<(u64, u64, u64)> {
 pub fn assert_success(o: &Output) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Makes a bundle file (written read-only) writable, so a test can tamper with it.
+pub fn make_writable(p: &std::path::Path) {
+    let mut perm = std::fs::metadata(p).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(p, perm).unwrap();
+}
