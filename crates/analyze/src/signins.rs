@@ -6,6 +6,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
+use std::sync::Arc;
 use tokentrail_model::Guid;
 
 /// The kind of sign-in, as the matcher and the gap diagnosis see it.
@@ -37,18 +38,32 @@ impl Kind {
 /// sign-ins, so each distinct value is stored once (see [`Interner`]).
 pub use crate::text::Text;
 
-/// Hands out one shared [`Text`] per distinct string.
+/// Hands out one shared [`Text`] per distinct string, and one shared [`Authn`] per
+/// distinct value.
 #[derive(Default)]
-pub struct Interner(foldhash::HashSet<Text>);
+pub struct Interner {
+    texts: foldhash::HashSet<Text>,
+    authns: foldhash::HashSet<Arc<Authn>>,
+}
 
 impl Interner {
     pub fn text(&mut self, s: &str) -> Text {
-        if let Some(t) = self.0.get(s) {
+        if let Some(t) = self.texts.get(s) {
             return t.clone();
         }
         let t: Text = s.into();
-        self.0.insert(t.clone());
+        self.texts.insert(t.clone());
         t
+    }
+
+    /// `a`, or an earlier value equal to it.
+    pub fn authn(&mut self, a: Authn) -> Arc<Authn> {
+        if let Some(known) = self.authns.get(&a) {
+            return known.clone();
+        }
+        let a = Arc::new(a);
+        self.authns.insert(a.clone());
+        a
     }
 
     pub fn opt(&mut self, s: Option<&str>) -> Option<Text> {
@@ -57,7 +72,11 @@ impl Interner {
 }
 
 /// What correlation needs to know about one sign-in.
-#[derive(Clone, Debug, Default, Serialize)]
+///
+/// The fields that vary from sign-in to sign-in (ids, time, identity, app, address,
+/// session, client) are held here; how it authenticated and what came of it is held in a
+/// shared [`Authn`], whose fields read through this struct (`s.mfa`, `s.error_code`).
+#[derive(Clone, Debug, Default)]
 pub struct SignInFacts {
     /// Position in the caller's sign-in list.
     pub index: usize,
@@ -77,18 +96,28 @@ pub struct SignInFacts {
     pub ip: Option<Text>,
     pub session_id: Option<Text>,
     pub user_agent: Option<Text>,
-    pub client_app_used: Option<Text>,
     pub location: Option<Text>,
     pub device: Option<Text>,
+    pub federated_credential_id: Option<Text>,
+    pub msi_resource_id: Option<Text>,
+    /// Shared with every sign-in that authenticated the same way (see [`Interner::authn`]).
+    pub authn: Arc<Authn>,
+}
+
+/// How a sign-in authenticated and what came of it: twenty fields of few distinct values
+/// (methods, requirement, Conditional Access, protocol, status, risk, device trust). Two
+/// million sign-ins share a few thousand of these, so each distinct one is held once and
+/// a sign-in holds a pointer (8 bytes instead of about 150, plus the method lists).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Authn {
+    pub client_app_used: Option<Text>,
     pub mfa: Option<bool>,
     pub auth_requirement: Option<Text>,
     pub auth_methods: Vec<Text>,
     pub conditional_access: Option<Text>,
     pub credential_type: Option<Text>,
-    pub federated_credential_id: Option<Text>,
     pub incoming_token_type: Option<Text>,
     pub risk_level: Option<Text>,
-    pub msi_resource_id: Option<Text>,
     pub is_interactive: Option<bool>,
     // Read only by detections (`detect::records::signin_view`); trimmed, never empty.
     /// `status.errorCode` as text.
@@ -102,6 +131,14 @@ pub struct SignInFacts {
     pub risk_event_types: Vec<Text>,
     pub device_compliant: Option<bool>,
     pub device_trust_type: Option<Text>,
+}
+
+/// The shared [`Authn`] fields read as if they were the sign-in's own.
+impl std::ops::Deref for SignInFacts {
+    type Target = Authn;
+    fn deref(&self) -> &Authn {
+        &self.authn
+    }
 }
 
 impl SignInFacts {
@@ -364,6 +401,35 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
         .collect();
     let events: Vec<Text> = s.risk.event_types.iter().map(|e| it.text(e)).collect();
     let mut t = |o: Option<String>| it.opt(o.as_deref());
+    let authn = Authn {
+        client_app_used: t(s.client.client_app_used.clone()),
+        mfa: s.authentication.mfa_satisfied,
+        auth_requirement: t(s.authentication.requirement.clone()),
+        auth_methods: methods,
+        conditional_access: t(s.conditional_access.status.clone()),
+        credential_type: t(s
+            .credential
+            .as_ref()
+            .and_then(|c| c.client_credential_type.clone())),
+        incoming_token_type: t(s.incoming_token_type.clone()),
+        risk_level: t(s
+            .risk
+            .level_during_sign_in
+            .clone()
+            .or_else(|| s.risk.level_aggregated.clone())),
+        is_interactive: s.is_interactive,
+        error_code: t(s.status.error_code.map(|c| c.to_string())),
+        result_description: t(text(s.status.failure_reason.as_deref())),
+        authentication_protocol: t(text(s.authentication_protocol.as_deref())),
+        original_transfer_method: t(text(s.original_transfer_method.as_deref())),
+        resource_display_name: t(text(s.resource.as_ref().and_then(|r| r.name.as_deref()))),
+        risk_state: t(text(s.risk.state.as_deref())),
+        risk_event_types: events,
+        device_compliant: s.device.as_ref().and_then(|d| d.is_compliant),
+        device_trust_type: t(text(
+            s.device.as_ref().and_then(|d| d.trust_type.as_deref()),
+        )),
+    };
     SignInFacts {
         index: 0,
         id: s.id.clone(),
@@ -388,45 +454,19 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
         ip: t(s.client.ip.clone().filter(|i| !i.is_empty())),
         session_id: t(s.session_id.clone().filter(|x| !x.is_empty())),
         user_agent: t(s.client.user_agent.clone().filter(|x| !x.is_empty())),
-        client_app_used: t(s.client.client_app_used.clone()),
         location: t(location.filter(|l| !l.is_empty())),
         device: t(device.filter(|d| !d.is_empty())),
-        mfa: s.authentication.mfa_satisfied,
-        auth_requirement: t(s.authentication.requirement.clone()),
-        auth_methods: methods,
-        conditional_access: t(s.conditional_access.status.clone()),
-        credential_type: t(s
-            .credential
-            .as_ref()
-            .and_then(|c| c.client_credential_type.clone())),
         federated_credential_id: t(s
             .credential
             .as_ref()
             .and_then(|c| c.federated_credential_id.clone())
             .filter(|x| !x.is_empty())),
-        incoming_token_type: t(s.incoming_token_type.clone()),
-        risk_level: t(s
-            .risk
-            .level_during_sign_in
-            .clone()
-            .or_else(|| s.risk.level_aggregated.clone())),
         msi_resource_id: t(s
             .managed_identity
             .as_ref()
             .and_then(|m| m.associated_resource_id.clone())
             .filter(|x| !x.is_empty())),
-        is_interactive: s.is_interactive,
-        error_code: t(s.status.error_code.map(|c| c.to_string())),
-        result_description: t(text(s.status.failure_reason.as_deref())),
-        authentication_protocol: t(text(s.authentication_protocol.as_deref())),
-        original_transfer_method: t(text(s.original_transfer_method.as_deref())),
-        resource_display_name: t(text(s.resource.as_ref().and_then(|r| r.name.as_deref()))),
-        risk_state: t(text(s.risk.state.as_deref())),
-        risk_event_types: events,
-        device_compliant: s.device.as_ref().and_then(|d| d.is_compliant),
-        device_trust_type: t(text(
-            s.device.as_ref().and_then(|d| d.trust_type.as_deref()),
-        )),
+        authn: it.authn(authn),
     }
 }
 

@@ -8,7 +8,7 @@ use tokentrail_analyze::detect::rules::{RulePack, Severity, Source};
 use tokentrail_analyze::detect::{
     self, chains, cond::Facts, eval_rule, records, sigma, Detection, Extra, Subject, View,
 };
-use tokentrail_analyze::signins::{Kind, SignInFacts};
+use tokentrail_analyze::signins::{Authn, Kind, SignInFacts};
 use tokentrail_analyze::{attribute, Attribution};
 use tokentrail_model::{ActivityEvent, Guid};
 
@@ -387,16 +387,19 @@ fn every_produced_fact_is_in_the_catalog() {
         );
     }
     let f = records::signin_view(&SignInFacts {
-        mfa: Some(true),
-        error_code: Some("50126".into()),
-        result_description: Some("Invalid username or password".into()),
-        authentication_protocol: Some("deviceCode".into()),
-        original_transfer_method: Some("deviceCodeFlow".into()),
-        resource_display_name: Some("Windows Azure Service Management API".into()),
-        risk_state: Some("atRisk".into()),
-        risk_event_types: vec!["unfamiliarFeatures".into()],
-        device_compliant: Some(false),
-        device_trust_type: Some("Azure AD joined".into()),
+        authn: std::sync::Arc::new(Authn {
+            mfa: Some(true),
+            error_code: Some("50126".into()),
+            result_description: Some("Invalid username or password".into()),
+            authentication_protocol: Some("deviceCode".into()),
+            original_transfer_method: Some("deviceCodeFlow".into()),
+            resource_display_name: Some("Windows Azure Service Management API".into()),
+            risk_state: Some("atRisk".into()),
+            risk_event_types: vec!["unfamiliarFeatures".into()],
+            device_compliant: Some(false),
+            device_trust_type: Some("Azure AD joined".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     });
     for k in f.keys() {
@@ -714,7 +717,10 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-003",
             signin_facts(
                 SignInFacts {
-                    risk_level: Some("High".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        risk_level: Some("High".into()),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({}),
@@ -725,7 +731,10 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-003",
             signin_facts(
                 SignInFacts {
-                    risk_level: Some("high".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        risk_level: Some("high".into()),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({"risk_state": "remediated"}),
@@ -736,7 +745,10 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-003",
             signin_facts(
                 SignInFacts {
-                    risk_level: Some("low".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        risk_level: Some("low".into()),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({}),
@@ -753,8 +765,11 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-004",
             signin_facts(
                 SignInFacts {
-                    auth_requirement: Some("singleFactorAuthentication".into()),
                     app_id: Some("c44b4083-3bb0-49c1-b47d-974e53cbdf3c".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        auth_requirement: Some("singleFactorAuthentication".into()),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({}),
@@ -765,9 +780,12 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-004",
             signin_facts(
                 SignInFacts {
-                    auth_requirement: Some("multiFactorAuthentication".into()),
-                    mfa: Some(true),
                     app_id: Some("c44b4083-3bb0-49c1-b47d-974e53cbdf3c".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        auth_requirement: Some("multiFactorAuthentication".into()),
+                        mfa: Some(true),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({}),
@@ -778,7 +796,10 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-005",
             signin_facts(
                 SignInFacts {
-                    client_app_used: Some("IMAP4".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        client_app_used: Some("IMAP4".into()),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({}),
@@ -800,7 +821,10 @@ fn every_signin_rule_fires_and_does_not_fire() {
             "AZ-SIG-005",
             signin_facts(
                 SignInFacts {
-                    client_app_used: Some("Browser".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        client_app_used: Some("Browser".into()),
+                        ..(*(ok()).authn).clone()
+                    }),
                     ..ok()
                 },
                 json!({}),
@@ -1123,7 +1147,10 @@ fn weak_signin_new_location_correlator() {
         object_id: Some(USER_OID.into()),
         upn: Some("mallory@contoso.example".into()),
         ip: Some(ip.into()),
-        mfa: Some(true),
+        authn: std::sync::Arc::new(Authn {
+            mfa: Some(true),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let signins = vec![
@@ -1228,7 +1255,10 @@ fn sigma_rules_written_for_tests() {
         vec![SignInFacts {
             id: "s1".into(),
             success: true,
-            auth_requirement: Some("singleFactorAuthentication".into()),
+            authn: std::sync::Arc::new(Authn {
+                auth_requirement: Some("singleFactorAuthentication".into()),
+                ..Default::default()
+            }),
             ..Default::default()
         }],
     );
@@ -1680,8 +1710,11 @@ fn signin_chunking_does_not_change_any_hit() {
         success: ok,
         upn: Some(upn.into()),
         ip: Some(ip.into()),
-        error_code: (!ok).then(|| "50126".into()),
-        auth_requirement: Some("singleFactorAuthentication".into()),
+        authn: std::sync::Arc::new(Authn {
+            error_code: (!ok).then(|| "50126".into()),
+            auth_requirement: Some("singleFactorAuthentication".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let mut signins = Vec::new();

@@ -227,8 +227,11 @@ fn refresh_token_signin_leads_back_to_interactive_origin_hours_earlier() {
     let refresh = "77777777-0000-4000-8000-000000000007";
     let mut origin = signin(root, "2024-06-10T03:00:00Z", Kind::Interactive, PORTAL);
     origin.session_id = Some("sess-1".into());
-    origin.mfa = Some(true);
-    origin.auth_methods = vec!["Password".into(), "Microsoft Authenticator app".into()];
+    origin.authn = std::sync::Arc::new(tokentrail_analyze::signins::Authn {
+        mfa: Some(true),
+        auth_methods: vec!["Password".into(), "Microsoft Authenticator app".into()],
+        ..(*origin.authn).clone()
+    });
     let mut nonint = signin(refresh, "2024-06-10T09:00:00Z", Kind::NonInteractive, CLI);
     nonint.session_id = Some("sess-1".into());
     let ev = event(

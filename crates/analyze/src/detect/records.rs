@@ -493,7 +493,8 @@ pub fn signin_view_into(s: &SignInFacts, f: &mut Facts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signins::Kind;
+    use crate::signins::{Authn, Kind};
+    use std::sync::Arc;
 
     #[test]
     fn kind_names_are_the_serialized_names() {
@@ -522,23 +523,26 @@ mod tests {
             app_name: Some("n".into()),
             resource_id: Some("r".into()),
             user_agent: Some("ua".into()),
-            client_app_used: Some("c".into()),
-            auth_requirement: Some("singleFactorAuthentication".into()),
-            conditional_access: Some("success".into()),
-            risk_level: Some("HIGH".into()),
-            credential_type: Some("clientSecret".into()),
-            incoming_token_type: Some("primaryRefreshToken".into()),
             location: Some("NL".into()),
-            mfa: Some(false),
-            error_code: Some("50126".into()),
-            authentication_protocol: Some("ropc".into()),
-            original_transfer_method: Some("deviceCodeFlow".into()),
-            result_description: Some("bad".into()),
-            resource_display_name: Some("Azure Resource Manager".into()),
-            risk_state: Some("atRisk".into()),
-            device_compliant: Some(true),
-            device_trust_type: Some("Hybrid".into()),
-            risk_event_types: vec!["unfamiliarFeatures".into()],
+            authn: Arc::new(Authn {
+                client_app_used: Some("c".into()),
+                auth_requirement: Some("singleFactorAuthentication".into()),
+                conditional_access: Some("success".into()),
+                risk_level: Some("HIGH".into()),
+                credential_type: Some("clientSecret".into()),
+                incoming_token_type: Some("primaryRefreshToken".into()),
+                mfa: Some(false),
+                error_code: Some("50126".into()),
+                authentication_protocol: Some("ropc".into()),
+                original_transfer_method: Some("deviceCodeFlow".into()),
+                result_description: Some("bad".into()),
+                resource_display_name: Some("Azure Resource Manager".into()),
+                risk_state: Some("atRisk".into()),
+                device_compliant: Some(true),
+                device_trust_type: Some("Hybrid".into()),
+                risk_event_types: vec!["unfamiliarFeatures".into()],
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let bare = SignInFacts {
@@ -547,9 +551,12 @@ mod tests {
         };
         let other = SignInFacts {
             kind: Some(Kind::Interactive),
-            mfa: Some(true),
             upn: Some("x@y".into()),
-            device_compliant: Some(false),
+            authn: Arc::new(Authn {
+                mfa: Some(true),
+                device_compliant: Some(false),
+                ..Default::default()
+            }),
             ..bare.clone()
         };
         let mut f = Facts::new();
@@ -616,7 +623,10 @@ mod tests {
     #[test]
     fn signin_view_flags_single_factor() {
         let s = SignInFacts {
-            auth_requirement: Some("singleFactorAuthentication".into()),
+            authn: Arc::new(Authn {
+                auth_requirement: Some("singleFactorAuthentication".into()),
+                ..Default::default()
+            }),
             success: true,
             ..Default::default()
         };

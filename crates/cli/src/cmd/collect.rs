@@ -152,7 +152,9 @@ impl Collected {
         for s in &mut self.signins {
             if s.auth_methods.is_empty() {
                 if let Some(m) = by_id.get(&s.id.to_ascii_lowercase()) {
-                    s.auth_methods = m.iter().map(|x| x.as_str().into()).collect();
+                    let mut authn = (*s.authn).clone();
+                    authn.auth_methods = m.iter().map(|x| self.interner.text(x)).collect();
+                    s.authn = self.interner.authn(authn);
                 }
             }
         }
