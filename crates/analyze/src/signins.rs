@@ -183,19 +183,31 @@ impl<K: Ord + Copy> Postings<K> {
 
 /// Postings keyed by case-insensitive text: each distinct text gets a number.
 struct TextPostings {
-    ids: foldhash::HashMap<Box<str>, u32>,
+    /// Lower-case key to number. A key already in lower case (session ids, object ids,
+    /// most UPNs) shares the sign-in's text: a million sessions cost no allocation each.
+    ids: foldhash::HashMap<Text, u32>,
     postings: Postings<u32>,
 }
 
 impl TextPostings {
-    fn build<'a>(keys: impl Iterator<Item = (Option<&'a str>, u32)>) -> Self {
-        let mut ids: foldhash::HashMap<Box<str>, u32> = Default::default();
-        let mut v = Vec::new();
+    fn build<'a>(keys: impl Iterator<Item = (Option<&'a Text>, u32)>) -> Self {
+        let mut ids: foldhash::HashMap<Text, u32> = Default::default();
+        let mut v = Vec::with_capacity(keys.size_hint().0);
         for (k, i) in keys {
             let Some(k) = k else { continue };
-            let lower = k.to_ascii_lowercase();
             let n = ids.len() as u32;
-            let id = *ids.entry(lower.into_boxed_str()).or_insert(n);
+            let id = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                let lower = k.to_ascii_lowercase();
+                match ids.get(lower.as_str()) {
+                    Some(&id) => id,
+                    None => *ids.entry(Text::from(lower)).or_insert(n),
+                }
+            } else {
+                match ids.get(k.as_str()) {
+                    Some(&id) => id,
+                    None => *ids.entry(k.clone()).or_insert(n),
+                }
+            };
             v.push((id, i));
         }
         TextPostings {
@@ -233,36 +245,26 @@ impl SignInIndex {
             s.index = i;
         }
         let pos = |s: &SignInFacts| s.index as u32;
-        let text = |f: fn(&SignInFacts) -> Option<&str>| {
+        let text = |f: fn(&SignInFacts) -> Option<&Text>| {
             TextPostings::build(all.iter().map(|s| (f(s), pos(s))))
+        };
+        // Guid keys, collected into a list of the exact length (growing one would leave
+        // up to twice the room, which the allocator keeps when it is shrunk).
+        let guids = |f: fn(&SignInFacts) -> Option<Guid>| {
+            let mut v = Vec::with_capacity(all.iter().filter(|s| f(s).is_some()).count());
+            v.extend(all.iter().filter_map(|s| f(s).map(|g| (g, pos(s)))));
+            Postings::build(v)
         };
         // The five lists are independent: built side by side.
         let ((by_token, by_request), (by_session, (by_object, by_upn))) = rayon::join(
+            || rayon::join(|| guids(|s| s.token_guid), || guids(|s| s.request_guid)),
             || {
                 rayon::join(
-                    || {
-                        Postings::build(
-                            all.iter()
-                                .filter_map(|s| s.token_guid.map(|g| (g, pos(s))))
-                                .collect(),
-                        )
-                    },
-                    || {
-                        Postings::build(
-                            all.iter()
-                                .filter_map(|s| s.request_guid.map(|g| (g, pos(s))))
-                                .collect(),
-                        )
-                    },
-                )
-            },
-            || {
-                rayon::join(
-                    || text(|s| s.session_id.as_deref()),
+                    || text(|s| s.session_id.as_ref()),
                     || {
                         rayon::join(
-                            || text(|s| s.object_id.as_deref()),
-                            || text(|s| s.upn.as_deref()),
+                            || text(|s| s.object_id.as_ref()),
+                            || text(|s| s.upn.as_ref()),
                         )
                     },
                 )
