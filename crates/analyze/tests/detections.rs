@@ -719,7 +719,7 @@ fn every_signin_rule_fires_and_does_not_fire() {
                 SignInFacts {
                     authn: std::sync::Arc::new(Authn {
                         risk_level: Some("High".into()),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
                     }),
                     ..ok()
                 },
@@ -733,7 +733,7 @@ fn every_signin_rule_fires_and_does_not_fire() {
                 SignInFacts {
                     authn: std::sync::Arc::new(Authn {
                         risk_level: Some("high".into()),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
                     }),
                     ..ok()
                 },
@@ -747,7 +747,7 @@ fn every_signin_rule_fires_and_does_not_fire() {
                 SignInFacts {
                     authn: std::sync::Arc::new(Authn {
                         risk_level: Some("low".into()),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
                     }),
                     ..ok()
                 },
@@ -768,7 +768,56 @@ fn every_signin_rule_fires_and_does_not_fire() {
                     app_id: Some("c44b4083-3bb0-49c1-b47d-974e53cbdf3c".into()),
                     authn: std::sync::Arc::new(Authn {
                         auth_requirement: Some("singleFactorAuthentication".into()),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
+                    }),
+                    ..ok()
+                },
+                json!({}),
+            ),
+            true,
+        ),
+        // Workload identities sign in with one factor by nature: not this rule's subject.
+        (
+            "AZ-SIG-004",
+            signin_facts(
+                SignInFacts {
+                    kind: Some(Kind::ServicePrincipal),
+                    resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        auth_requirement: Some("singleFactorAuthentication".into()),
+                        ..Default::default()
+                    }),
+                    ..ok()
+                },
+                json!({}),
+            ),
+            false,
+        ),
+        (
+            "AZ-SIG-004",
+            signin_facts(
+                SignInFacts {
+                    kind: Some(Kind::ManagedIdentity),
+                    resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        auth_requirement: Some("singleFactorAuthentication".into()),
+                        ..Default::default()
+                    }),
+                    ..ok()
+                },
+                json!({}),
+            ),
+            false,
+        ),
+        (
+            "AZ-SIG-004",
+            signin_facts(
+                SignInFacts {
+                    kind: Some(Kind::NonInteractive),
+                    resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
+                    authn: std::sync::Arc::new(Authn {
+                        auth_requirement: Some("singleFactorAuthentication".into()),
+                        ..Default::default()
                     }),
                     ..ok()
                 },
@@ -784,7 +833,7 @@ fn every_signin_rule_fires_and_does_not_fire() {
                     authn: std::sync::Arc::new(Authn {
                         auth_requirement: Some("multiFactorAuthentication".into()),
                         mfa: Some(true),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
                     }),
                     ..ok()
                 },
@@ -798,7 +847,7 @@ fn every_signin_rule_fires_and_does_not_fire() {
                 SignInFacts {
                     authn: std::sync::Arc::new(Authn {
                         client_app_used: Some("IMAP4".into()),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
                     }),
                     ..ok()
                 },
@@ -823,7 +872,7 @@ fn every_signin_rule_fires_and_does_not_fire() {
                 SignInFacts {
                     authn: std::sync::Arc::new(Authn {
                         client_app_used: Some("Browser".into()),
-                        ..(*(ok()).authn).clone()
+                        ..Default::default()
                     }),
                     ..ok()
                 },
