@@ -95,10 +95,10 @@ CREATE INDEX detections_n ON detections(n);
 CREATE INDEX detections_rule ON detections(rule);
 ";
 
-/// The page cache while rows are inserted: a large one (not stored in the file, so the
-/// bytes are unchanged) keeps index pages in memory instead of spilling them while the
-/// transaction grows.
-const ROW_CACHE: &str = "PRAGMA cache_size=-65536;";
+/// The page cache while rows are inserted (not stored in the file, so the bytes are
+/// unchanged). Every index is built after its rows, so inserts only append pages and
+/// 16 MB is as fast as 64 MB was (100k: 8.4–9.4 s either way), for 48 MB less memory.
+const ROW_CACHE: &str = "PRAGMA cache_size=-16384;";
 
 /// The page cache while indexes are built (SQLite's default, 2 MB). The cache size is also
 /// the size of the sorted runs `CREATE INDEX` merges: runs this small are sorted within
