@@ -44,7 +44,7 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
         let id = guid(i, 2);
         // The sign-in that issued this operation's token, and a failed and an unrelated one.
         let mut s = SignInFacts {
-            id: id.to_string(),
+            id: id.to_string().into(),
             request_guid: Some(id),
             token_guid: Some(id),
             time: Some(issued + SignedDuration::from_secs(300)),
@@ -64,12 +64,12 @@ fn build(n: u64) -> (Vec<ActivityEvent>, Vec<SignInFacts>) {
         if way >= 6 {
             s.token_guid = None;
             s.request_guid = Some(guid(i, 3));
-            s.id = guid(i, 3).to_string();
+            s.id = guid(i, 3).to_string().into();
         }
         signins.push(s);
         let extra = guid(i, 4);
         signins.push(SignInFacts {
-            id: extra.to_string(),
+            id: extra.to_string().into(),
             request_guid: Some(extra),
             token_guid: Some(extra),
             time: Some(at - SignedDuration::from_secs(45)),

@@ -119,7 +119,7 @@ pub fn link(op: &Operation, ix: &SignInIndex) -> Option<Link> {
                 encoding: enc,
                 guid: g,
                 unique_token_identifier: s.token_guid == Some(g),
-                signin: crate::finding::shared_text(&s.id),
+                signin: crate::finding::shared_text(&s.id.text()),
             }];
             let mut conf = 0.99;
             if same(c.oid(), s.object_id.as_deref()) == Some(false) {

@@ -178,7 +178,7 @@ fn explain(
         sign_in: lk.as_ref().map(|l| {
             let s = ix.get(l.signin);
             SignInRef {
-                id: shared_text(&s.id),
+                id: shared_text(&s.id.text()),
                 kind: s.kind(),
                 time: s.time.map(|t| shared_text(&t.to_string())),
                 ip: s.ip.clone(),
@@ -189,7 +189,7 @@ fn explain(
         }),
         session_origin: origin.map(|o| {
             crate::finding::shared_origin(SessionOrigin {
-                id: o.id.clone(),
+                id: o.id.to_string(),
                 time: o.time.map(|t| t.to_string()),
                 ip: o.ip.clone(),
                 mfa: o.mfa,

@@ -20,6 +20,7 @@ pub mod lineage;
 pub mod netblocks;
 pub mod operations;
 pub mod permute;
+pub mod sign_in_id;
 pub mod signins;
 pub mod slim;
 pub mod statement;

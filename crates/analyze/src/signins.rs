@@ -9,6 +9,8 @@ use serde::Serialize;
 use std::sync::Arc;
 use tokentrail_model::Guid;
 
+pub use crate::sign_in_id::SignInId;
+
 /// The kind of sign-in, as the matcher and the gap diagnosis see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,7 +83,7 @@ pub struct SignInFacts {
     /// Position in the caller's sign-in list.
     pub index: usize,
     /// Request ID, lower-case GUID text (or the raw id when it is not a GUID).
-    pub id: String,
+    pub id: SignInId,
     pub request_guid: Option<Guid>,
     pub token_guid: Option<Guid>,
     pub time: Option<Timestamp>,
@@ -229,10 +231,10 @@ impl SignInIndex {
         // the stable sort this replaces did. Small keys are sorted and the sign-ins moved
         // once, so no second copy of them is allocated.
         let order: Vec<usize> = {
-            let mut keyed: Vec<(Option<Timestamp>, &str, usize)> = all
+            let mut keyed: Vec<(Option<Timestamp>, &SignInId, usize)> = all
                 .par_iter()
                 .enumerate()
-                .map(|(i, s)| (s.time, s.id.as_str(), i))
+                .map(|(i, s)| (s.time, &s.id, i))
                 .collect();
             keyed.par_sort_unstable();
             keyed.into_iter().map(|k| k.2).collect()
@@ -434,7 +436,7 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
     };
     SignInFacts {
         index: 0,
-        id: s.id.clone(),
+        id: SignInId::new(&s.id),
         request_guid: s.request_guid(),
         token_guid: s.token_guid(),
         time: Some(s.time.utc),

@@ -1565,7 +1565,7 @@ fn threshold_correlations_spray_guessing_mfa_and_failure_burst() {
     let p = pack();
     let fail = |i: usize, upn: &str, ip: &str, code: &str| {
         let s = SignInFacts {
-            id: format!("f{i}"),
+            id: format!("f{i}").into(),
             success: false,
             upn: Some(upn.into()),
             ip: Some(ip.into()),
@@ -1753,7 +1753,7 @@ fn signin_chunking_does_not_change_any_hit() {
     claims["uti"] = json!(g.to_uti());
     let s = |id: String, at: String, ip: &str, upn: &str, ok: bool| SignInFacts {
         request_guid: Guid::parse(&id),
-        id,
+        id: id.into(),
         time: Some(at.parse().unwrap()),
         kind: Some(Kind::Interactive),
         success: ok,

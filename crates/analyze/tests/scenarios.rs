@@ -81,7 +81,7 @@ fn baseline(at: Timestamp, signins: &[SignInFacts]) -> Option<String> {
             .filter(|s| s.time.unwrap().duration_since(at).as_secs().abs() <= m * 60)
             .min_by_key(|s| s.time.unwrap().duration_since(at).as_secs().abs())
         {
-            return Some(s.id.clone());
+            return Some(s.id.to_string());
         }
     }
     None

@@ -128,9 +128,10 @@ fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
     ((h | l) & 0xf0 == 0).then_some((h << 4) | l)
 }
 
-impl fmt::Display for Guid {
-    /// Lower-case hyphenated form (`8-4-4-4-12`), written without per-byte formatting.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Guid {
+    /// The lower-case hyphenated text (`8-4-4-4-12`) as ASCII bytes, written without
+    /// per-byte formatting.
+    pub fn canonical_bytes(self) -> [u8; 36] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 36];
         let mut i = 0;
@@ -143,8 +144,15 @@ impl fmt::Display for Guid {
             out[i + 1] = HEX[usize::from(b & 0xf)];
             i += 2;
         }
+        out
+    }
+}
+
+impl fmt::Display for Guid {
+    /// Lower-case hyphenated form (`8-4-4-4-12`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Only ASCII hex digits and hyphens were written.
-        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+        f.write_str(std::str::from_utf8(&self.canonical_bytes()).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -119,8 +119,8 @@ fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
         .collect();
     let mut by_id: HashMap<&str, &SignInFacts> = HashMap::with_capacity(wanted.len());
     for s in r.signins {
-        if wanted.contains(s.id.as_str()) {
-            by_id.insert(s.id.as_str(), s);
+        if let Some(&id) = wanted.get(&*s.id.text()) {
+            by_id.insert(id, s);
         }
     }
     let mut linked: BTreeMap<String, Value> = BTreeMap::new();

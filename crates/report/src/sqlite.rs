@@ -296,7 +296,7 @@ impl CaseDb {
                 methods.push_str(m);
             }
             st.execute(params![
-                s.id,
+                &*s.id.text(),
                 s.time.map(|_| time.as_str()),
                 s.kind().label(),
                 s.success,

@@ -166,7 +166,7 @@ impl Rows for Timeline<'_> {
             From::Activity => f(&self.findings[i].identity.display, "activity", ""),
             From::SignIn => {
                 let sign_in = &self.signins[i];
-                f(signin_who(sign_in), "signin", &sign_in.id)
+                f(signin_who(sign_in), "signin", &sign_in.id.text())
             }
             From::Audit => self.with(k, |e| f(&e.identity, e.source, &e.sign_in_id)),
         }
@@ -236,7 +236,7 @@ fn signin_entry(s: &SignInFacts, t: jiff::Timestamp) -> Entry<'_> {
         operation: format!("sign-in ({})", s.kind().label()).into(),
         resource_id: opt(s.resource_id.as_deref()),
         status: Cow::Borrowed(if s.success { "success" } else { "failure" }),
-        sign_in_id: Cow::Borrowed(&s.id),
+        sign_in_id: s.id.to_cow(),
         correlation_id: Cow::Borrowed(""),
         verdict: Cow::Borrowed(""),
     }

@@ -199,7 +199,7 @@ impl SigninNeeds {
                 .filter_map(|v| s(&v.facts, "signin.id"))
                 .map(str::to_string)
                 .collect();
-            for x in all.iter().filter(|x| ids.contains(x.id.as_str())) {
+            for x in all.iter().filter(|x| ids.contains(&*x.id.text())) {
                 who.extend(who_keys(&super::records::signin_view(x)));
             }
         }

@@ -307,7 +307,7 @@ fn signin_view(s: &SignInFacts) -> View {
 fn signin_subject(s: &SignInFacts) -> Subject {
     Subject {
         kind: "signin",
-        id: s.id.clone(),
+        id: s.id.to_string(),
         name: format!("{} sign-in", s.kind().label()),
         time: s.time.map(|t| t.to_string()).unwrap_or_default(),
         identity: s
@@ -519,7 +519,7 @@ fn run_inner(
             .map_init(Facts::new, |f, s| {
                 records::signin_view_into(s, f);
                 let hits = hits_in(pack, f, &base, &after);
-                let keep = extra.sigma.is_some() || !prune || needs.wants_facts(&s.id, f);
+                let keep = extra.sigma.is_some() || !prune || needs.wants_facts(&s.id.text(), f);
                 if hits.is_empty() && !keep {
                     return (hits, None);
                 }

@@ -151,7 +151,7 @@ impl Collected {
         }
         for s in &mut self.signins {
             if s.auth_methods.is_empty() {
-                if let Some(m) = by_id.get(&s.id.to_ascii_lowercase()) {
+                if let Some(m) = by_id.get(&s.id.text().to_ascii_lowercase()) {
                     let mut authn = (*s.authn).clone();
                     authn.auth_methods = m.iter().map(|x| self.interner.text(x)).collect();
                     s.authn = self.interner.authn(authn);
