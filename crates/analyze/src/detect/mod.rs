@@ -86,6 +86,18 @@ pub struct View {
     pub op: Option<usize>,
 }
 
+impl View {
+    /// The view with its facts rebuilt from their sorted entries: a map filled one insert
+    /// at a time leaves its nodes part empty, one built from sorted entries fills them.
+    /// For the views held until the correlators run (a hundred thousand at 1M events).
+    fn packed(self) -> View {
+        View {
+            facts: self.facts.into_iter().collect(),
+            ..self
+        }
+    }
+}
+
 fn norm_status(s: &str) -> String {
     match s.to_ascii_lowercase().as_str() {
         "success" => "succeeded".into(),
@@ -502,7 +514,8 @@ fn run_inner(
         ops.extend(
             views
                 .into_iter()
-                .filter(|v| !prune || op_needs.wants(v, v.op.and_then(|i| top.get(&i).copied()))),
+                .filter(|v| !prune || op_needs.wants(v, v.op.and_then(|i| top.get(&i).copied())))
+                .map(View::packed),
         );
     }
     out.extend(hits_of(pack, &audits, Source::Audit));
