@@ -8,9 +8,9 @@ use crate::signins::{Kind, SignInFacts, SignInIndex};
 /// id is absent or the export holds no interactive sign-in for it. The issuer itself is
 /// its own origin when it is interactive and nothing earlier exists.
 pub fn session_origin<'a>(issuer: &SignInFacts, ix: &'a SignInIndex) -> Option<&'a SignInFacts> {
-    let sid = issuer.session_id.as_deref()?;
+    let sid = issuer.session_id.as_ref()?;
     let t = issuer.time?;
-    ix.by_session(sid)
+    ix.by_session(&sid.text())
         .filter(|s| s.success && s.kind() == Kind::Interactive && s.time.is_some_and(|x| x <= t))
         .min_by_key(|s| (s.time, s.index))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::sync::Arc;
 use tokentrail_model::Guid;
 
-pub use crate::sign_in_id::SignInId;
+pub use crate::guid_text::GuidText;
 
 /// The kind of sign-in, as the matcher and the gap diagnosis see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -83,7 +83,7 @@ pub struct SignInFacts {
     /// Position in the caller's sign-in list.
     pub index: usize,
     /// Request ID, lower-case GUID text (or the raw id when it is not a GUID).
-    pub id: SignInId,
+    pub id: GuidText,
     pub request_guid: Option<Guid>,
     pub token_guid: Option<Guid>,
     pub time: Option<Timestamp>,
@@ -96,7 +96,8 @@ pub struct SignInFacts {
     pub app_name: Option<Text>,
     pub resource_id: Option<Text>,
     pub ip: Option<Text>,
-    pub session_id: Option<Text>,
+    /// Nearly unique to each sign-in, so held without an allocation (see [`GuidText`]).
+    pub session_id: Option<GuidText>,
     pub user_agent: Option<Text>,
     pub location: Option<Text>,
     pub device: Option<Text>,
@@ -157,7 +158,8 @@ pub struct SignInIndex {
     pub all: Vec<SignInFacts>,
     by_token: Postings<Guid>,
     by_request: Postings<Guid>,
-    by_session: TextPostings,
+    /// Keyed by the lower-cased session id itself (a GUID's 16 bytes, mostly).
+    by_session: Postings<GuidText>,
     by_object: TextPostings,
     by_upn: TextPostings,
 }
@@ -165,7 +167,7 @@ pub struct SignInIndex {
 /// Positions per key, as one vector sorted by (key, position).
 struct Postings<K>(Vec<(K, u32)>);
 
-impl<K: Ord + Copy> Postings<K> {
+impl<K: Ord + Clone> Postings<K> {
     fn build(mut v: Vec<(K, u32)>) -> Self {
         v.sort_unstable();
         v.shrink_to_fit();
@@ -174,7 +176,7 @@ impl<K: Ord + Copy> Postings<K> {
 
     /// Positions under `k`, in increasing order (that is, by time).
     fn get(&self, k: &K) -> impl Iterator<Item = usize> + '_ {
-        let k = *k;
+        let k = k.clone();
         let start = self.0.partition_point(|(x, _)| *x < k);
         self.0[start..]
             .iter()
@@ -231,7 +233,7 @@ impl SignInIndex {
         // the stable sort this replaces did. Small keys are sorted and the sign-ins moved
         // once, so no second copy of them is allocated.
         let order: Vec<usize> = {
-            let mut keyed: Vec<(Option<Timestamp>, &SignInId, usize)> = all
+            let mut keyed: Vec<(Option<Timestamp>, &GuidText, usize)> = all
                 .par_iter()
                 .enumerate()
                 .map(|(i, s)| (s.time, &s.id, i))
@@ -262,7 +264,17 @@ impl SignInIndex {
             || rayon::join(|| guids(|s| s.token_guid), || guids(|s| s.request_guid)),
             || {
                 rayon::join(
-                    || text(|s| s.session_id.as_ref()),
+                    || {
+                        let mut v = Vec::with_capacity(
+                            all.iter().filter(|s| s.session_id.is_some()).count(),
+                        );
+                        v.extend(all.iter().filter_map(|s| {
+                            s.session_id
+                                .as_ref()
+                                .map(|g| (g.to_ascii_lowercase(), pos(s)))
+                        }));
+                        Postings::build(v)
+                    },
                     || {
                         rayon::join(
                             || text(|s| s.object_id.as_ref()),
@@ -291,7 +303,8 @@ impl SignInIndex {
     pub fn drop_lookups(&mut self) {
         self.by_token = Postings(Vec::new());
         self.by_request = Postings(Vec::new());
-        for t in [&mut self.by_session, &mut self.by_object, &mut self.by_upn] {
+        self.by_session = Postings(Vec::new());
+        for t in [&mut self.by_object, &mut self.by_upn] {
             *t = TextPostings {
                 ids: Default::default(),
                 postings: Postings(Vec::new()),
@@ -306,7 +319,9 @@ impl SignInIndex {
         self.by_request.get(g).map(|i| &self.all[i])
     }
     pub fn by_session<'a>(&'a self, sid: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
-        self.by_session.get(sid).map(|i| &self.all[i])
+        self.by_session
+            .get(&GuidText::new(&sid.to_ascii_lowercase()))
+            .map(|i| &self.all[i])
     }
     pub fn by_object<'a>(&'a self, oid: &str) -> impl Iterator<Item = &'a SignInFacts> + 'a {
         self.by_object.get(oid).map(|i| &self.all[i])
@@ -436,7 +451,7 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
     };
     SignInFacts {
         index: 0,
-        id: SignInId::new(&s.id),
+        id: GuidText::new(&s.id),
         request_guid: s.request_guid(),
         token_guid: s.token_guid(),
         time: Some(s.time.utc),
@@ -456,7 +471,11 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
             .or_else(|| s.service_principal.as_ref().and_then(|p| p.name.clone()))),
         resource_id: t(s.resource.as_ref().and_then(|r| r.id.clone())),
         ip: t(s.client.ip.clone().filter(|i| !i.is_empty())),
-        session_id: t(s.session_id.clone().filter(|x| !x.is_empty())),
+        session_id: s
+            .session_id
+            .as_deref()
+            .filter(|x| !x.is_empty())
+            .map(GuidText::new),
         user_agent: t(s.client.user_agent.clone().filter(|x| !x.is_empty())),
         location: t(location.filter(|l| !l.is_empty())),
         device: t(device.filter(|d| !d.is_empty())),

@@ -7,7 +7,7 @@ use crate::html::severity;
 use rusqlite::{params, Connection};
 use std::path::Path;
 use tokentrail_analyze::finding::OperationFinding;
-use tokentrail_analyze::signins::SignInFacts;
+use tokentrail_analyze::signins::{GuidText, SignInFacts};
 use tokentrail_model::{ActivityEvent, AuditEvent};
 
 /// The schema, applied to a new file. The long text of Activity events and operations (their
@@ -306,7 +306,7 @@ impl CaseDb {
                 s.app_name.as_deref(),
                 s.resource_id.as_deref(),
                 s.ip.as_deref(),
-                s.session_id.as_deref(),
+                s.session_id.as_ref().map(GuidText::to_cow),
                 s.token_guid.map(|_| token.as_str()),
                 s.user_agent.as_deref(),
                 s.client_app_used.as_deref(),

@@ -1,8 +1,9 @@
-//! [`SignInId`]: a sign-in's Request ID without an allocation when it is a GUID.
+//! [`GuidText`]: an id that is nearly always a GUID, without an allocation when it is.
 //!
-//! Nearly every Request ID is a GUID in its canonical text. Held as a `String`, each of
-//! millions of sign-ins paid 24 bytes plus a 48-byte allocation for it; a `SignInId` holds
-//! the GUID's 16 bytes and writes its text when read. Any other id is kept as it came.
+//! A sign-in's Request ID and session id are GUIDs in canonical text, and almost every
+//! sign-in has ids of its own. Held as text, each of millions of sign-ins paid a pointer or
+//! string plus an allocation of about 48 bytes for each; a `GuidText` holds the GUID's 16
+//! bytes and writes its text when read. Any other id is kept as it came.
 
 use serde::{Serialize, Serializer};
 use std::cmp::Ordering;
@@ -10,9 +11,9 @@ use std::fmt;
 use std::ops::Deref;
 use tokentrail_model::Guid;
 
-/// A Request ID: compares, orders, prints and serializes exactly as its text.
+/// An id: compares, orders, prints and serializes exactly as its text.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SignInId(Repr);
+pub struct GuidText(Repr);
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Repr {
@@ -21,13 +22,23 @@ enum Repr {
     Raw(Box<str>),
 }
 
-impl SignInId {
+impl GuidText {
     /// The id `s`, stored as a GUID when it is one's canonical text (and so reads back
     /// byte for byte as `s`).
-    pub fn new(s: &str) -> SignInId {
+    pub fn new(s: &str) -> GuidText {
         match Guid::is_canonical(s).then(|| Guid::parse(s)).flatten() {
-            Some(g) => SignInId(Repr::Guid(g)),
-            None => SignInId(Repr::Raw(s.into())),
+            Some(g) => GuidText(Repr::Guid(g)),
+            None => GuidText(Repr::Raw(s.into())),
+        }
+    }
+
+    /// The id with ASCII letters in lower case (a canonical GUID already is).
+    pub fn to_ascii_lowercase(&self) -> GuidText {
+        match &self.0 {
+            Repr::Raw(s) if s.bytes().any(|b| b.is_ascii_uppercase()) => {
+                GuidText::new(&s.to_ascii_lowercase())
+            }
+            _ => self.clone(),
         }
     }
 
@@ -48,25 +59,25 @@ impl SignInId {
     }
 }
 
-impl Default for SignInId {
+impl Default for GuidText {
     fn default() -> Self {
-        SignInId(Repr::Raw("".into()))
+        GuidText(Repr::Raw("".into()))
     }
 }
 
-impl From<&str> for SignInId {
+impl From<&str> for GuidText {
     fn from(s: &str) -> Self {
-        SignInId::new(s)
+        GuidText::new(s)
     }
 }
 
-impl From<String> for SignInId {
+impl From<String> for GuidText {
     fn from(s: String) -> Self {
-        SignInId::new(&s)
+        GuidText::new(&s)
     }
 }
 
-impl Ord for SignInId {
+impl Ord for GuidText {
     /// As the texts order: a canonical GUID's text orders as its bytes do (hex digits in
     /// nibble order, hyphens at the same places), so two GUIDs compare without writing out.
     fn cmp(&self, other: &Self) -> Ordering {
@@ -77,37 +88,37 @@ impl Ord for SignInId {
     }
 }
 
-impl PartialOrd for SignInId {
+impl PartialOrd for GuidText {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl PartialEq<str> for SignInId {
+impl PartialEq<str> for GuidText {
     fn eq(&self, other: &str) -> bool {
         *self.text() == *other
     }
 }
 
-impl fmt::Display for SignInId {
+impl fmt::Display for GuidText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text())
     }
 }
 
-impl fmt::Debug for SignInId {
+impl fmt::Debug for GuidText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&*self.text(), f)
     }
 }
 
-impl Serialize for SignInId {
+impl Serialize for GuidText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.text())
     }
 }
 
-/// The text of a [`SignInId`], borrowed or written out on the stack.
+/// The text of a [`GuidText`], borrowed or written out on the stack.
 pub enum IdText<'a> {
     Guid([u8; 36]),
     Raw(&'a str),
@@ -126,7 +137,7 @@ impl Deref for IdText<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::SignInId;
+    use super::GuidText;
 
     #[test]
     fn reads_back_as_given_and_orders_as_text() {
@@ -143,7 +154,7 @@ mod tests {
             "0a1b2c3d-0000-4000-8000-00000000000f ",
         ];
         for a in ids {
-            let ia = SignInId::new(a);
+            let ia = GuidText::new(a);
             assert_eq!(&*ia.text(), a);
             assert_eq!(ia.to_string(), a);
             assert_eq!(
@@ -152,15 +163,21 @@ mod tests {
             );
             assert!(ia == *a);
             for b in ids {
-                let ib = SignInId::new(b);
+                let ib = GuidText::new(b);
                 assert_eq!(ia.cmp(&ib), a.cmp(b), "{a} vs {b}");
                 assert_eq!(ia == ib, a == b);
             }
         }
         assert!(matches!(
-            SignInId::new("0a1b2c3d-0000-4000-8000-00000000000f").0,
+            GuidText::new("0a1b2c3d-0000-4000-8000-00000000000f").0,
             super::Repr::Guid(_)
         ));
-        assert_eq!(std::mem::size_of::<SignInId>(), 24);
+        assert_eq!(std::mem::size_of::<GuidText>(), 24);
+        assert_eq!(std::mem::size_of::<Option<GuidText>>(), 24);
+        for a in ids {
+            let lower = GuidText::new(a).to_ascii_lowercase();
+            assert_eq!(lower, GuidText::new(&a.to_ascii_lowercase()));
+            assert_eq!(&*lower.text(), a.to_ascii_lowercase());
+        }
     }
 }
