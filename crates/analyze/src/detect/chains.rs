@@ -102,6 +102,46 @@ fn new_hit(
 }
 
 /// Runs every correlation in the pack. `base` holds the single-record hits.
+/// The operation facts [`run`] reads by name (besides those the pack's conditions name).
+const OP_FACTS: [&str; 14] = [
+    "caller",
+    "identity.app_id",
+    "identity.object_id",
+    "identity.type",
+    "identity.upn",
+    "op",
+    "role.scope_level",
+    "signin.id",
+    "signin.ip",
+    "signin.risky",
+    "signin.single_factor",
+    "status",
+    "storage.key_action",
+    "token.mfa",
+];
+
+/// Every operation fact [`run`] can read, with the noise caps its hits get
+/// ([`apply_noise`]): [`OP_FACTS`] and the names in the pack's threshold conditions
+/// (`when`, `group_by`, `distinct`) and noise conditions. Operation views held for the
+/// correlators keep only these (checked against views kept whole by the detection tests).
+pub fn op_fact_names(pack: &RulePack) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = OP_FACTS.iter().map(|k| k.to_string()).collect();
+    for t in pack
+        .correlations
+        .iter()
+        .filter(|c| c.kind == CorrelatorKind::Threshold)
+        .filter_map(|c| ThresholdSpec::from(c).ok())
+    {
+        names.extend(t.when.keys().cloned());
+        names.insert(t.group_by.clone());
+        names.extend(t.distinct.clone());
+    }
+    for n in &pack.noise {
+        names.extend(n.when_any.iter().flat_map(|c| c.keys().cloned()));
+    }
+    names
+}
+
 pub fn run(
     pack: &RulePack,
     ops: &[View],

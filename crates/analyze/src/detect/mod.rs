@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use rules::{glob, Rule, RulePack, Severity, Source};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tokentrail_model::AuditEvent;
 
 /// What a detection is about.
@@ -87,12 +87,17 @@ pub struct View {
 }
 
 impl View {
-    /// The view with its facts rebuilt from their sorted entries: a map filled one insert
-    /// at a time leaves its nodes part empty, one built from sorted entries fills them.
-    /// For the views held until the correlators run (a hundred thousand at 1M events).
-    fn packed(self) -> View {
+    /// The view with only the facts named in `keep` (all of them when `keep` is `None`),
+    /// rebuilt from their sorted entries: a map filled one insert at a time leaves its
+    /// nodes part empty, one built from sorted entries fills them. For the views held until
+    /// the correlators run (a hundred thousand at 1M events).
+    fn packed(self, keep: Option<&BTreeSet<String>>) -> View {
         View {
-            facts: self.facts.into_iter().collect(),
+            facts: self
+                .facts
+                .into_iter()
+                .filter(|(k, _)| keep.is_none_or(|names| names.contains(k.as_ref())))
+                .collect(),
             ..self
         }
     }
@@ -474,6 +479,8 @@ fn run_inner(
     // those a correlator may read are kept.
     let audits = audit_views(extra);
     let op_needs = chains::OpNeeds::new(pack, &audits, signins);
+    // A kept operation view needs only the facts the correlators and noise caps read.
+    let op_facts = chains::op_fact_names(pack);
     let (mut out, mut sigma_act) = (Vec::new(), Vec::new());
     let mut ops: Vec<View> = Vec::new();
     let step = chunk.max(1);
@@ -515,7 +522,7 @@ fn run_inner(
             views
                 .into_iter()
                 .filter(|v| !prune || op_needs.wants(v, v.op.and_then(|i| top.get(&i).copied())))
-                .map(View::packed),
+                .map(|v| v.packed(prune.then_some(&op_facts))),
         );
     }
     out.extend(hits_of(pack, &audits, Source::Audit));
