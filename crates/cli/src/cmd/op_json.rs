@@ -8,8 +8,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Bytes gathered before a block is written and handed over.
 const BLOCK: usize = 1 << 16;
-/// Blocks written but not yet taken by case.sqlite (the writer waits beyond this).
-const QUEUE: usize = 256;
+/// Blocks written but not yet taken by case.sqlite (the writer waits beyond this). The
+/// case.sqlite thread is the slower one, so a longer queue only held more lines in memory
+/// (256 blocks, up to 20 MB, before).
+const QUEUE: usize = 32;
 
 /// A block of JSON lines and the end offset of each line.
 type Block = (Vec<u8>, Vec<usize>);
