@@ -113,10 +113,19 @@ fn rollback_for(f: &OperationFinding) -> Vec<String> {
     v
 }
 
-/// `commands/rollback.md`: suggestions per operation of interest.
-pub fn rollback(findings: &[OperationFinding], interest: &[usize]) -> String {
+/// Writes `commands/rollback.md`, suggestions per operation of interest, to `w` a block at
+/// a time (tens of MB at 1M events).
+pub fn rollback_to(
+    w: &mut dyn std::io::Write,
+    findings: &[OperationFinding],
+    interest: &[usize],
+) -> std::io::Result<()> {
     let mut o = String::from("# Rollback suggestions\n\nWritten out for review, never run. Resource ids come from the logs and are shell-quoted.\n");
     for &i in interest {
+        if o.len() >= 1 << 16 {
+            w.write_all(o.as_bytes())?;
+            o.clear();
+        }
         let f = &findings[i];
         let cmds = rollback_for(f);
         if cmds.is_empty() {
@@ -132,5 +141,5 @@ pub fn rollback(findings: &[OperationFinding], interest: &[usize]) -> String {
         );
         let _ = writeln!(o, "```sh\n{}\n```", cmds.join("\n").replace("```", "'''"));
     }
-    o
+    w.write_all(o.as_bytes())
 }

@@ -35,7 +35,12 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map(md_code).unwrap_or_else(|| "(none)".into())
 }
 
-pub fn render(n: &NotesInput<'_>) -> String {
+/// Bytes of text gathered before they are written out.
+const FLUSH_AT: usize = 1 << 16;
+
+/// Writes `notes.md` to `w` section by section: at 1M events it is hundreds of MB, which
+/// were held whole in memory before being written.
+pub fn render_to(w: &mut dyn std::io::Write, n: &NotesInput<'_>) -> std::io::Result<()> {
     let mut o = String::new();
     let _ = writeln!(o, "# Investigation notes\n");
     let _ = writeln!(o, "Written by tokentrail {}. All times are UTC. Every value quoted from the logs is shown as code or escaped text.\n", n.version);
@@ -129,9 +134,13 @@ pub fn render(n: &NotesInput<'_>) -> String {
     }
     for (k, &i) in n.interest.iter().enumerate() {
         operation(&mut o, k + 1, &f[i]);
+        if o.len() >= FLUSH_AT {
+            w.write_all(o.as_bytes())?;
+            o.clear();
+        }
     }
     coverage(&mut o, n);
-    o
+    w.write_all(o.as_bytes())
 }
 
 fn operation(o: &mut String, k: usize, x: &OperationFinding) {

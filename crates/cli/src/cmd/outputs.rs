@@ -196,7 +196,7 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
         put("findings/sigma-report.json", &|w| w.write_all(&r))?;
     }
     put("findings/skipped.jsonl", &|w| jsonl(w, o.skips))?;
-    let notes_md = notes::render(&NotesInput {
+    let notes_in = NotesInput {
         version,
         findings: o.findings,
         interest: o.interest,
@@ -207,9 +207,8 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
         ranges: o.ranges,
         skipped: o.total_skipped,
         redacted: o.redacted,
-    });
-    put("notes.md", &|w| w.write_all(notes_md.as_bytes()))?;
-    drop(notes_md);
+    };
+    put("notes.md", &|w| notes::render_to(w, &notes_in))?;
     put("commands/tokentrail.md", &|w| {
         w.write_all(commands::tokentrail(o.command_line).as_bytes())
     })?;
@@ -217,7 +216,7 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
         w.write_all(commands::collect(o.findings).as_bytes())
     })?;
     put("commands/rollback.md", &|w| {
-        w.write_all(commands::rollback(o.findings, o.interest).as_bytes())
+        commands::rollback_to(w, o.findings, o.interest)
     })?;
     Ok(out)
 }
