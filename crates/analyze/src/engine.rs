@@ -13,6 +13,9 @@ use rayon::prelude::*;
 /// Everything attribution produced.
 pub struct Attribution {
     pub findings: Vec<OperationFinding>,
+    /// The operations, in finding order. Their events' ids have moved to the findings'
+    /// `event_ids` (a million of them would otherwise be held twice): an event's
+    /// `event_id` is empty here.
     pub operations: Vec<Operation>,
     pub index: SignInIndex,
     /// Activity events dropped as duplicates of events already read.
@@ -60,14 +63,21 @@ pub fn attribute_with<E: Into<crate::slim::SlimEvent>>(
     });
     let ips = anomalies::token_ips(&grouped.operations);
     // Operations are explained independently: in parallel, collected in input order.
-    let findings = grouped
-        .operations
+    let mut operations = grouped.operations;
+    let mut findings: Vec<OperationFinding> = operations
         .par_iter()
         .map(|op| explain(op, &index, &ips, cx))
         .collect();
+    for (f, op) in findings.iter_mut().zip(operations.iter_mut()) {
+        f.event_ids = op
+            .events
+            .iter_mut()
+            .map(|e| std::mem::take(&mut e.event_id))
+            .collect();
+    }
     Attribution {
         findings,
-        operations: grouped.operations,
+        operations,
         index,
         duplicate_events: grouped.duplicates,
     }
@@ -211,7 +221,8 @@ fn explain(
         caller_ip: op.caller_ip().map(shared_text),
         subscription_id: op.subscription_id().map(shared_text),
         duration_ms: op.duration_ms(),
-        event_ids: op.events.iter().map(|e| e.event_id.clone()).collect(),
+        // Moved in from the events by the caller.
+        event_ids: Vec::new(),
         sources: op
             .events
             .iter()
