@@ -702,6 +702,21 @@ fn every_signin_rule_fires_and_does_not_fire() {
         upn: Some("u@contoso.example".into()),
         ..Default::default()
     };
+    // A successful single-factor sign-in of `kind` to Azure Resource Manager.
+    let single_factor_to_arm = |kind| {
+        signin_facts(
+            SignInFacts {
+                kind: Some(kind),
+                resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
+                authn: std::sync::Arc::new(Authn {
+                    auth_requirement: Some("singleFactorAuthentication".into()),
+                    ..Default::default()
+                }),
+                ..ok()
+            },
+            json!({}),
+        )
+    };
     let cases: Vec<(&str, Facts, bool)> = vec![
         (
             "AZ-SIG-002",
@@ -779,50 +794,17 @@ fn every_signin_rule_fires_and_does_not_fire() {
         // Workload identities sign in with one factor by nature: not this rule's subject.
         (
             "AZ-SIG-004",
-            signin_facts(
-                SignInFacts {
-                    kind: Some(Kind::ServicePrincipal),
-                    resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
-                    authn: std::sync::Arc::new(Authn {
-                        auth_requirement: Some("singleFactorAuthentication".into()),
-                        ..Default::default()
-                    }),
-                    ..ok()
-                },
-                json!({}),
-            ),
+            single_factor_to_arm(Kind::ServicePrincipal),
             false,
         ),
         (
             "AZ-SIG-004",
-            signin_facts(
-                SignInFacts {
-                    kind: Some(Kind::ManagedIdentity),
-                    resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
-                    authn: std::sync::Arc::new(Authn {
-                        auth_requirement: Some("singleFactorAuthentication".into()),
-                        ..Default::default()
-                    }),
-                    ..ok()
-                },
-                json!({}),
-            ),
+            single_factor_to_arm(Kind::ManagedIdentity),
             false,
         ),
         (
             "AZ-SIG-004",
-            signin_facts(
-                SignInFacts {
-                    kind: Some(Kind::NonInteractive),
-                    resource_id: Some("797f4846-ba00-4fd7-ba43-dac1f8f63013".into()),
-                    authn: std::sync::Arc::new(Authn {
-                        auth_requirement: Some("singleFactorAuthentication".into()),
-                        ..Default::default()
-                    }),
-                    ..ok()
-                },
-                json!({}),
-            ),
+            single_factor_to_arm(Kind::NonInteractive),
             true,
         ),
         (
