@@ -525,7 +525,7 @@ fn detections_are_attached_to_findings_with_evidence() {
     let h = hits.iter().find(|h| h.rule == "AZ-ACT-011").unwrap();
     assert_eq!(h.matched["nsg.exposed"], json!(true));
     assert_eq!(h.evidence["nsg.exposed_admin_ports"], json!([22]));
-    assert!(h.evidence.contains_key("nsg.exposing_rules"));
+    assert!(h.evidence.get("nsg.exposing_rules").is_some());
     let line = serde_json::to_value(h).unwrap();
     assert_eq!(line["subject"]["kind"], json!("operation"));
     assert_eq!(line["attack_version"], json!("18.1"));

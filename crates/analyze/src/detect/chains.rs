@@ -92,8 +92,8 @@ fn new_hit(
             .unwrap_or_else(|| super::rules::DEFAULT_ATTACK_VERSION.into()),
         source: "correlation",
         subject: v.subject.clone(),
-        matched: BTreeMap::new(),
-        evidence,
+        matched: Default::default(),
+        evidence: evidence.into(),
         notes,
         op: v.op,
     };

@@ -8,11 +8,14 @@ pub mod catalog;
 pub mod chains;
 pub mod cond;
 pub mod decode;
+pub mod fact_map;
 pub mod facts;
 pub mod json;
 pub mod records;
 pub mod rules;
 pub mod sigma;
+
+use fact_map::FactMap;
 
 use crate::engine::Attribution;
 use crate::finding::{DetectionRef, OperationFinding};
@@ -55,9 +58,9 @@ pub struct Detection {
     pub source: &'static str,
     pub subject: Subject,
     /// The facts the rule's conditions matched, with their values.
-    pub matched: BTreeMap<String, Value>,
+    pub matched: FactMap,
     /// Decoded body facts and other context.
-    pub evidence: BTreeMap<String, Value>,
+    pub evidence: FactMap,
     /// Escalations, severity caps and correlation steps, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -213,8 +216,8 @@ pub fn eval_rule(r: &Rule, facts: &Facts, pack: &RulePack) -> Option<Detection> 
             identity: None,
             resource_id: None,
         },
-        matched,
-        evidence,
+        matched: matched.into(),
+        evidence: evidence.into(),
         notes,
         op: None,
     };

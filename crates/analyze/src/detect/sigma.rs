@@ -497,8 +497,8 @@ pub fn run_service(
                     attack_version: "sigma tags".into(),
                     source: "sigma",
                     subject: v.subject.clone(),
-                    matched,
-                    evidence: BTreeMap::new(),
+                    matched: matched.into(),
+                    evidence: Default::default(),
                     notes: vec![format!(
                         "Sigma rule evaluated unmodified over the {service:?} alias view"
                     )],
