@@ -71,6 +71,17 @@ impl Interner {
     pub fn opt(&mut self, s: Option<&str>) -> Option<Text> {
         s.map(|s| self.text(s))
     }
+
+    /// `s` in ASCII lower case, shared (lower-cased into a new string only when it has an
+    /// upper-case letter).
+    pub fn lower(&mut self, s: Option<&str>) -> Option<Text> {
+        let s = s?;
+        Some(if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.text(&s.to_ascii_lowercase())
+        } else {
+            self.text(s)
+        })
+    }
 }
 
 /// What correlation needs to know about one sign-in.
@@ -374,8 +385,9 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
         K::Unknown => Kind::Unknown,
     };
     let workload = matches!(kind, Kind::ServicePrincipal | Kind::ManagedIdentity);
-    let user_id = s.user.as_ref().and_then(|u| u.id.clone());
-    let sp_id = s.service_principal.as_ref().and_then(|p| p.id.clone());
+    // Fields are interned from borrowed text: a string is allocated only when it is new.
+    let user_id = s.user.as_ref().and_then(|u| u.id.as_deref());
+    let sp_id = s.service_principal.as_ref().and_then(|p| p.id.as_deref());
     let object_id = if workload {
         sp_id.or(user_id)
     } else {
@@ -390,24 +402,24 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
             .join(", ")
     });
     let device = s.device.as_ref().map(|d| {
-        let mut parts: Vec<String> = Vec::new();
+        let mut parts: Vec<&str> = Vec::new();
         if let Some(n) = d.display_name.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(n.to_string());
+            parts.push(n);
         }
         if let Some(o) = d.operating_system.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(o.to_string());
+            parts.push(o);
         }
         if let Some(b) = d.browser.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(b.to_string());
+            parts.push(b);
         }
         if d.is_compliant == Some(true) {
-            parts.push("compliant".into());
+            parts.push("compliant");
         }
         if d.is_managed == Some(true) {
-            parts.push("managed".into());
+            parts.push("managed");
         }
         if let Some(t) = d.trust_type.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(t.to_string());
+            parts.push(t);
         }
         parts.join(", ")
     });
@@ -419,33 +431,34 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
         .map(|m| it.text(m))
         .collect();
     let events: Vec<Text> = s.risk.event_types.iter().map(|e| it.text(e)).collect();
-    let mut t = |o: Option<String>| it.opt(o.as_deref());
     let authn = Authn {
-        client_app_used: t(s.client.client_app_used.clone()),
+        client_app_used: it.opt(s.client.client_app_used.as_deref()),
         mfa: s.authentication.mfa_satisfied,
-        auth_requirement: t(s.authentication.requirement.clone()),
+        auth_requirement: it.opt(s.authentication.requirement.as_deref()),
         auth_methods: methods,
-        conditional_access: t(s.conditional_access.status.clone()),
-        credential_type: t(s
-            .credential
-            .as_ref()
-            .and_then(|c| c.client_credential_type.clone())),
-        incoming_token_type: t(s.incoming_token_type.clone()),
-        risk_level: t(s
-            .risk
-            .level_during_sign_in
-            .clone()
-            .or_else(|| s.risk.level_aggregated.clone())),
+        conditional_access: it.opt(s.conditional_access.status.as_deref()),
+        credential_type: it.opt(
+            s.credential
+                .as_ref()
+                .and_then(|c| c.client_credential_type.as_deref()),
+        ),
+        incoming_token_type: it.opt(s.incoming_token_type.as_deref()),
+        risk_level: it.opt(
+            s.risk
+                .level_during_sign_in
+                .as_deref()
+                .or(s.risk.level_aggregated.as_deref()),
+        ),
         is_interactive: s.is_interactive,
-        error_code: t(s.status.error_code.map(|c| c.to_string())),
-        result_description: t(text(s.status.failure_reason.as_deref())),
-        authentication_protocol: t(text(s.authentication_protocol.as_deref())),
-        original_transfer_method: t(text(s.original_transfer_method.as_deref())),
-        resource_display_name: t(text(s.resource.as_ref().and_then(|r| r.name.as_deref()))),
-        risk_state: t(text(s.risk.state.as_deref())),
+        error_code: it.opt(s.status.error_code.map(|c| c.to_string()).as_deref()),
+        result_description: it.opt(text(s.status.failure_reason.as_deref())),
+        authentication_protocol: it.opt(text(s.authentication_protocol.as_deref())),
+        original_transfer_method: it.opt(text(s.original_transfer_method.as_deref())),
+        resource_display_name: it.opt(text(s.resource.as_ref().and_then(|r| r.name.as_deref()))),
+        risk_state: it.opt(text(s.risk.state.as_deref())),
         risk_event_types: events,
         device_compliant: s.device.as_ref().and_then(|d| d.is_compliant),
-        device_trust_type: t(text(
+        device_trust_type: it.opt(text(
             s.device.as_ref().and_then(|d| d.trust_type.as_deref()),
         )),
     };
@@ -457,45 +470,42 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
         time: Some(s.time.utc),
         kind: Some(kind),
         success,
-        object_id: t(object_id.map(|o| o.to_ascii_lowercase())),
-        upn: t(s.user.as_ref().and_then(|u| u.upn.clone())),
-        app_id: t(s
-            .app
-            .as_ref()
-            .and_then(|a| a.id.clone())
-            .map(|a| a.to_ascii_lowercase())),
-        app_name: t(s
-            .app
-            .as_ref()
-            .and_then(|a| a.name.clone())
-            .or_else(|| s.service_principal.as_ref().and_then(|p| p.name.clone()))),
-        resource_id: t(s.resource.as_ref().and_then(|r| r.id.clone())),
-        ip: t(s.client.ip.clone().filter(|i| !i.is_empty())),
+        object_id: it.lower(object_id),
+        upn: it.opt(s.user.as_ref().and_then(|u| u.upn.as_deref())),
+        app_id: it.lower(s.app.as_ref().and_then(|a| a.id.as_deref())),
+        app_name: it.opt(
+            s.app
+                .as_ref()
+                .and_then(|a| a.name.as_deref())
+                .or_else(|| s.service_principal.as_ref().and_then(|p| p.name.as_deref())),
+        ),
+        resource_id: it.opt(s.resource.as_ref().and_then(|r| r.id.as_deref())),
+        ip: it.opt(s.client.ip.as_deref().filter(|i| !i.is_empty())),
         session_id: s
             .session_id
             .as_deref()
             .filter(|x| !x.is_empty())
             .map(GuidText::new),
-        user_agent: t(s.client.user_agent.clone().filter(|x| !x.is_empty())),
-        location: t(location.filter(|l| !l.is_empty())),
-        device: t(device.filter(|d| !d.is_empty())),
-        federated_credential_id: t(s
-            .credential
-            .as_ref()
-            .and_then(|c| c.federated_credential_id.clone())
-            .filter(|x| !x.is_empty())),
-        msi_resource_id: t(s
-            .managed_identity
-            .as_ref()
-            .and_then(|m| m.associated_resource_id.clone())
-            .filter(|x| !x.is_empty())),
+        user_agent: it.opt(s.client.user_agent.as_deref().filter(|x| !x.is_empty())),
+        location: it.opt(location.as_deref().filter(|l| !l.is_empty())),
+        device: it.opt(device.as_deref().filter(|d| !d.is_empty())),
+        federated_credential_id: it.opt(
+            s.credential
+                .as_ref()
+                .and_then(|c| c.federated_credential_id.as_deref())
+                .filter(|x| !x.is_empty()),
+        ),
+        msi_resource_id: it.opt(
+            s.managed_identity
+                .as_ref()
+                .and_then(|m| m.associated_resource_id.as_deref())
+                .filter(|x| !x.is_empty()),
+        ),
         authn: it.authn(authn),
     }
 }
 
 /// A text field trimmed, absent when empty.
-fn text(v: Option<&str>) -> Option<String> {
-    v.map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
+fn text(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|x| !x.is_empty())
 }
