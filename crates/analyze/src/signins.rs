@@ -119,9 +119,9 @@ pub struct SignInFacts {
 }
 
 /// How a sign-in authenticated and what came of it: twenty fields of few distinct values
-/// (methods, requirement, Conditional Access, protocol, status, risk, device trust). Two
-/// million sign-ins share a few thousand of these, so each distinct one is held once and
-/// a sign-in holds a pointer (8 bytes instead of about 150, plus the method lists).
+/// (methods, requirement, Conditional Access, protocol, status, risk, device trust). Sign-ins
+/// repeat the same combinations, so each distinct one is held once and a sign-in holds a
+/// pointer (8 bytes instead of about 150, plus the method lists).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Authn {
     pub client_app_used: Option<Text>,
