@@ -2,7 +2,7 @@
 //! gap, and rollback suggestions per finding. These are written out, never run.
 
 use crate::escape::{md, md_code, sh};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::identity::IdentityType;
@@ -14,18 +14,24 @@ pub fn tokentrail(command_line: &str) -> String {
     )
 }
 
-/// `commands/collect.md`: each distinct collection command, grouped by tool.
-pub fn collect(findings: &[OperationFinding]) -> String {
-    let mut by_tool: BTreeMap<&str, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+/// Writes `commands/collect.md`, each distinct collection command grouped by tool, to `w` a
+/// block at a time (with no sign-in export, hundreds of MB at 1M events).
+pub fn collect_to(
+    w: &mut dyn std::io::Write,
+    findings: &[OperationFinding],
+) -> std::io::Result<()> {
+    // Borrowed and de-duplicated as they are gathered: with no sign-in export, every one of
+    // a million operations has gaps, and copying each command and reason held gigabytes.
+    let mut by_tool: BTreeMap<&str, BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
     for f in findings {
         for g in &f.gaps {
             for c in &g.commands {
                 by_tool
                     .entry(c.tool)
                     .or_default()
-                    .entry(c.command.clone())
+                    .entry(c.command.as_str())
                     .or_default()
-                    .push(g.detail.clone());
+                    .insert(g.detail.as_str());
             }
         }
     }
@@ -35,10 +41,12 @@ pub fn collect(findings: &[OperationFinding]) -> String {
     }
     for (tool, cmds) in by_tool {
         let _ = writeln!(o, "\n## {tool}\n");
-        for (cmd, why) in cmds {
-            let mut reasons: Vec<String> = why;
-            reasons.sort();
-            reasons.dedup();
+        for (cmd, reasons) in cmds {
+            if o.len() >= 1 << 16 {
+                w.write_all(o.as_bytes())?;
+                o.clear();
+            }
+            let reasons: Vec<&str> = reasons.into_iter().collect();
             let _ = writeln!(o, "Why: {}\n", md(&reasons.join("; ")));
             let fence = if tool == "KQL" {
                 "kusto"
@@ -50,7 +58,7 @@ pub fn collect(findings: &[OperationFinding]) -> String {
             let _ = writeln!(o, "```{fence}\n{}\n```\n", cmd.replace("```", "'''"));
         }
     }
-    o
+    w.write_all(o.as_bytes())
 }
 
 fn rollback_for(f: &OperationFinding) -> Vec<String> {

@@ -213,7 +213,7 @@ fn findings_notes_commands(b: &Bundle, o: &Outputs<'_>, version: &str) -> Done {
         w.write_all(commands::tokentrail(o.command_line).as_bytes())
     })?;
     put("commands/collect.md", &|w| {
-        w.write_all(commands::collect(o.findings).as_bytes())
+        commands::collect_to(w, o.findings)
     })?;
     put("commands/rollback.md", &|w| {
         commands::rollback_to(w, o.findings, o.interest)
