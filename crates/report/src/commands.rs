@@ -42,10 +42,7 @@ pub fn collect_to(
     for (tool, cmds) in by_tool {
         let _ = writeln!(o, "\n## {tool}\n");
         for (cmd, reasons) in cmds {
-            if o.len() >= 1 << 16 {
-                w.write_all(o.as_bytes())?;
-                o.clear();
-            }
+            crate::blocks::spill(w, &mut o)?;
             let reasons: Vec<&str> = reasons.into_iter().collect();
             let _ = writeln!(o, "Why: {}\n", md(&reasons.join("; ")));
             let fence = if tool == "KQL" {
@@ -130,10 +127,7 @@ pub fn rollback_to(
 ) -> std::io::Result<()> {
     let mut o = String::from("# Rollback suggestions\n\nWritten out for review, never run. Resource ids come from the logs and are shell-quoted.\n");
     for &i in interest {
-        if o.len() >= 1 << 16 {
-            w.write_all(o.as_bytes())?;
-            o.clear();
-        }
+        crate::blocks::spill(w, &mut o)?;
         let f = &findings[i];
         let cmds = rollback_for(f);
         if cmds.is_empty() {

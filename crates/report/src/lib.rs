@@ -5,6 +5,7 @@
 //! refuses to write outside it; [`manifest`] records inputs, outputs and options;
 //! [`notes`], [`timeline`] and [`commands`] write the human-readable artifacts.
 
+pub mod blocks;
 pub mod bundle;
 pub mod commands;
 pub mod demo;

@@ -35,9 +35,6 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map(md_code).unwrap_or_else(|| "(none)".into())
 }
 
-/// Bytes of text gathered before they are written out.
-const FLUSH_AT: usize = 1 << 16;
-
 /// Writes `notes.md` to `w` section by section: at 1M events it is hundreds of MB, which
 /// were held whole in memory before being written.
 pub fn render_to(w: &mut dyn std::io::Write, n: &NotesInput<'_>) -> std::io::Result<()> {
@@ -134,10 +131,7 @@ pub fn render_to(w: &mut dyn std::io::Write, n: &NotesInput<'_>) -> std::io::Res
     }
     for (k, &i) in n.interest.iter().enumerate() {
         operation(&mut o, k + 1, &f[i]);
-        if o.len() >= FLUSH_AT {
-            w.write_all(o.as_bytes())?;
-            o.clear();
-        }
+        crate::blocks::spill(w, &mut o)?;
     }
     coverage(&mut o, n);
     w.write_all(o.as_bytes())
