@@ -21,15 +21,6 @@ impl FactMap {
             .ok()
             .map(|i| &self.0[i].1)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The entries in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
 }
 
 impl From<BTreeMap<String, Value>> for FactMap {
@@ -74,14 +65,12 @@ mod tests {
                 serde_json::to_string(&f).unwrap(),
                 serde_json::to_string(&m).unwrap()
             );
-            assert_eq!(f.is_empty(), m.is_empty());
             for (k, v) in &m {
                 assert_eq!(f.get(k), Some(v));
                 assert_eq!(&f[k.as_str()], v);
             }
             assert_eq!(f.get("k9"), None);
             assert_eq!(f["k9"], Value::Null);
-            assert!(f.iter().map(|(k, _)| k).eq(m.keys().map(String::as_str)));
         }
     }
 }
