@@ -179,6 +179,18 @@ pub struct SignInIndex {
 struct Postings<K>(Vec<(K, u32)>);
 
 impl<K: Ord + Clone> Postings<K> {
+    /// The postings of the key `key` gives each sign-in (positioned by `index`), collected
+    /// at their exact length: growing a list would leave up to twice the room, which the
+    /// allocator keeps when it is shrunk.
+    fn of(all: &[SignInFacts], key: impl Fn(&SignInFacts) -> Option<K>) -> Self {
+        let mut v = Vec::with_capacity(all.iter().filter(|s| key(s).is_some()).count());
+        v.extend(
+            all.iter()
+                .filter_map(|s| key(s).map(|k| (k, s.index as u32))),
+        );
+        Self::build(v)
+    }
+
     fn build(mut v: Vec<(K, u32)>) -> Self {
         v.sort_unstable();
         v.shrink_to_fit();
@@ -263,28 +275,20 @@ impl SignInIndex {
         let text = |f: fn(&SignInFacts) -> Option<&Text>| {
             TextPostings::build(all.iter().map(|s| (f(s), pos(s))))
         };
-        // Guid keys, collected into a list of the exact length (growing one would leave
-        // up to twice the room, which the allocator keeps when it is shrunk).
-        let guids = |f: fn(&SignInFacts) -> Option<Guid>| {
-            let mut v = Vec::with_capacity(all.iter().filter(|s| f(s).is_some()).count());
-            v.extend(all.iter().filter_map(|s| f(s).map(|g| (g, pos(s)))));
-            Postings::build(v)
-        };
         // The five lists are independent: built side by side.
         let ((by_token, by_request), (by_session, (by_object, by_upn))) = rayon::join(
-            || rayon::join(|| guids(|s| s.token_guid), || guids(|s| s.request_guid)),
+            || {
+                rayon::join(
+                    || Postings::of(&all, |s| s.token_guid),
+                    || Postings::of(&all, |s| s.request_guid),
+                )
+            },
             || {
                 rayon::join(
                     || {
-                        let mut v = Vec::with_capacity(
-                            all.iter().filter(|s| s.session_id.is_some()).count(),
-                        );
-                        v.extend(all.iter().filter_map(|s| {
-                            s.session_id
-                                .as_ref()
-                                .map(|g| (g.to_ascii_lowercase(), pos(s)))
-                        }));
-                        Postings::build(v)
+                        Postings::of(&all, |s| {
+                            s.session_id.as_ref().map(GuidText::to_ascii_lowercase)
+                        })
                     },
                     || {
                         rayon::join(
