@@ -31,8 +31,25 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tokentrail: error: {}", term::clean(&format!("{e:#}")));
+            eprintln!("tokentrail: error: {}", term::clean(&one_line(&e)));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, `: `-separated. A cause whose text the line already
+/// ends with (an error that prints its own source) is not repeated.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }

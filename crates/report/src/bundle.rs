@@ -2,7 +2,7 @@
 //! outside the directory, never overwrites, and hashes everything it writes.
 
 use crate::hash;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +76,40 @@ pub fn safe_rel(rel: &str) -> Result<PathBuf, BundleError> {
         return Err(BundleError::Escape(rel.to_string()));
     }
     Ok(p.to_path_buf())
+}
+
+/// Gives every copy a name of its own. Sanitizing can give two sources one name (`a b.json`
+/// and `a_b.json`, `.x.json` and `x.json`, or two long names cut to the same 120
+/// characters), and a bundle on a case-insensitive file system cannot hold names that
+/// differ in case only. The first (in sorted order) keeps the name; each later one gets
+/// `-2`, `-3`… before its extension, skipping names already in use. The manifest records
+/// which source each copy came from.
+fn unique_names(files: &mut [(PathBuf, String)]) {
+    let all: HashSet<String> = files.iter().map(|f| f.1.to_lowercase()).collect();
+    let mut used: HashSet<String> = HashSet::with_capacity(files.len());
+    for (_, rel) in files.iter_mut() {
+        if used.insert(rel.to_lowercase()) {
+            continue;
+        }
+        let (dir, name) = match rel.rfind('/') {
+            Some(k) => rel.split_at(k + 1),
+            None => ("", rel.as_str()),
+        };
+        let (stem, ext) = match name.find('.') {
+            Some(k) if k > 0 => name.split_at(k),
+            _ => (name, ""),
+        };
+        let mut n = 2u64;
+        let renamed = loop {
+            let candidate = format!("{dir}{stem}-{n}{ext}");
+            let key = candidate.to_lowercase();
+            if !all.contains(&key) && used.insert(key) {
+                break candidate;
+            }
+            n += 1;
+        };
+        *rel = renamed;
+    }
 }
 
 /// A file-name component made of safe characters only.
@@ -259,6 +293,9 @@ impl Bundle {
                     }
                 }
             }
+            // By copy name, then by source path: two sources can share a copy name.
+            files.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+            unique_names(&mut files);
             files.sort_by(|a, b| a.1.cmp(&b.1));
         } else {
             files.push((src.to_path_buf(), top));
@@ -377,5 +414,51 @@ mod tests {
             Err(BundleError::NotEmpty(_))
         ));
         assert_eq!(sanitize("../../evil name.json"), "_.._evil_name.json");
+    }
+
+    #[test]
+    fn sources_that_sanitize_alike_get_copies_of_their_own() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in");
+        std::fs::create_dir_all(src.join("sub")).unwrap();
+        // Four sources whose names sanitize to `a_b.json` (`A_B.json` only case-insensitively),
+        // one already named like the first renamed copy, and two in a subdirectory. The
+        // first in sorted order (`A_B.json`) keeps its name; the others, by source path,
+        // get the free numbers.
+        for (name, body) in [
+            ("a b.json", "1"),
+            ("a_b.json", "2"),
+            (".a_b.json", "3"),
+            ("A_B.json", "4"),
+            ("a_b-2.json", "5"),
+            ("sub/x y", "6"),
+            ("sub/x_y", "7"),
+        ] {
+            std::fs::write(src.join(name), body).unwrap();
+        }
+        let mut b = Bundle::create(&d.path().join("case")).unwrap();
+        let copied = b.copy_input(1, &src).unwrap();
+        let got: Vec<(String, String)> = copied
+            .iter()
+            .map(|c| {
+                let body =
+                    std::fs::read_to_string(d.path().join("case").join(&c.bundle_path)).unwrap();
+                (c.bundle_path.clone(), body)
+            })
+            .collect();
+        let want = [
+            ("exports/01-in/A_B.json", "4"),
+            ("exports/01-in/a_b-2.json", "5"),
+            ("exports/01-in/a_b-3.json", "3"),
+            ("exports/01-in/a_b-4.json", "1"),
+            ("exports/01-in/a_b-5.json", "2"),
+            ("exports/01-in/sub/x_y", "6"),
+            ("exports/01-in/sub/x_y-2", "7"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

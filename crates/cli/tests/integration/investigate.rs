@@ -190,6 +190,52 @@ fn refuses_a_non_empty_output_directory() {
 }
 
 #[test]
+fn inputs_whose_names_sanitize_alike_are_all_copied_and_read() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir(&src).unwrap();
+    let one = std::fs::read_dir(fixtures().join("activity/json"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .min()
+        .unwrap();
+    // Both names become `a_b.json` in the bundle; neither may be lost or stop the run.
+    for name in ["a b.json", "a_b.json"] {
+        std::fs::copy(&one, src.join(name)).unwrap();
+    }
+    let out = investigate(d.path(), &["in", "--out", "case"]);
+    assert_success(&out);
+    let exports = files(&d.path().join("case/exports"));
+    assert_eq!(
+        exports.keys().cloned().collect::<Vec<_>>(),
+        ["01-in/a_b-2.json", "01-in/a_b.json"]
+    );
+    let manifest = std::fs::read_to_string(d.path().join("case/manifest.json")).unwrap();
+    assert!(manifest.contains("a b.json") && manifest.contains("a_b-2.json"));
+    let v = tokentrail()
+        .arg("verify")
+        .arg(d.path().join("case"))
+        .output()
+        .unwrap();
+    assert_success(&v);
+}
+
+#[test]
+fn a_missing_input_is_one_line_naming_it_once() {
+    let d = tempfile::tempdir().unwrap();
+    let out = investigate(d.path(), &["no-such-export.json", "--out", "case"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no-such-export.json"), "{err}");
+    // The reason the OS gave ends the line, once (not once per layer of the error).
+    let reason = err.rsplit(": ").next().unwrap_or_default().trim();
+    assert!(!reason.is_empty(), "{err}");
+    assert_eq!(err.matches(reason).count(), 1, "{err}");
+}
+
+#[test]
 fn filters_narrow_findings_not_hashing() {
     let d = tempfile::tempdir().unwrap();
     assert!(investigate(d.path(), &[&json_dir(), "--out", "all"])
