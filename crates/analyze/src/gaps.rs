@@ -6,22 +6,110 @@ use crate::signins::{Kind, SignInIndex};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-/// One reason a sign-in is missing, with a collection command for each tool.
+/// One reason a sign-in is missing, with what would collect it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Gap {
     /// `platform_action`, `kind_not_provided`, `outside_coverage`, `no_token_ids`, `not_in_export`.
     pub reason: &'static str,
     pub detail: String,
-    /// Collection commands (az, PowerShell, KQL) that would fill the gap; empty when
-    /// nothing can.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub commands: Vec<Command>,
+    /// What would fill the gap, one query per sign-in kind; serialized as its collection
+    /// commands (az, PowerShell, KQL), and empty when nothing can. The commands are written
+    /// when needed, not held: with no sign-in export every operation has gaps.
+    #[serde(
+        rename = "commands",
+        serialize_with = "serialize_commands",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub queries: Vec<Query>,
+}
+
+impl Gap {
+    /// The collection commands, in order: az, PowerShell, KQL for each query.
+    pub fn commands(&self) -> Vec<Command> {
+        self.queries.iter().flat_map(Query::commands).collect()
+    }
+}
+
+fn serialize_commands<S: serde::Serializer>(q: &[Query], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(q.iter().flat_map(Query::commands))
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Command {
     pub tool: &'static str,
     pub command: String,
+}
+
+/// Sign-ins of one kind for one identity (any identity when `who` is `None`) in a UTC
+/// window: what one set of collection commands fetches.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Query {
+    pub kind: Kind,
+    /// A GUID or plain UPN only ([`safe_identity`]).
+    pub who: Option<Box<str>>,
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+impl Query {
+    /// Sign-ins of `kind` for `who` from `hours` before `at` to an hour after it. An identity
+    /// that is not safe to put in a command is left out (the query is then tenant-wide).
+    pub fn around(kind: Kind, who: Option<&str>, at: Timestamp, hours: i64) -> Query {
+        Query {
+            kind,
+            who: who.and_then(safe_identity).map(String::into_boxed_str),
+            from: at - SignedDuration::from_hours(hours),
+            to: at + SignedDuration::from_hours(1),
+        }
+    }
+
+    /// The az, PowerShell and KQL commands that fetch these sign-ins.
+    pub fn commands(&self) -> [Command; 3] {
+        let kind = self.kind;
+        let who = self.who.as_deref();
+        let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let (f, t) = (fmt(self.from), fmt(self.to));
+        let et = graph_event_type(kind);
+        let id_filter = who.map(|w| {
+            if w.contains('@') {
+                format!(" and userPrincipalName eq '{w}'")
+            } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
+                format!(" and servicePrincipalId eq '{w}'")
+            } else {
+                format!(" and userId eq '{w}'")
+            }
+        });
+        let idf = id_filter.unwrap_or_default();
+        let kql_id = who
+            .map(|w| {
+                if w.contains('@') {
+                    format!("\n| where UserPrincipalName =~ \"{w}\"")
+                } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
+                    format!("\n| where ServicePrincipalId == \"{w}\"")
+                } else {
+                    format!("\n| where UserId == \"{w}\"")
+                }
+            })
+            .unwrap_or_default();
+        [
+            Command {
+                tool: "az",
+                command: format!(
+                    "az rest --method get --url \"https://graph.microsoft.com/beta/auditLogs/signIns?\\$filter=signInEventTypes/any(t: t eq '{et}') and createdDateTime ge {f} and createdDateTime le {t}{idf}\" > signins-{et}.json"
+                ),
+            },
+            Command {
+                tool: "PowerShell",
+                command: format!(
+                    "Get-MgBetaAuditLogSignIn -All -Filter \"signInEventTypes/any(t: t eq '{et}') and createdDateTime ge {f} and createdDateTime le {t}{idf}\" | ConvertTo-Json -Depth 20 | Out-File -Encoding utf8 signins-{et}.json"
+                ),
+            },
+            Command {
+                tool: "KQL",
+                command: format!("{}\n| where TimeGenerated between (datetime({f}) .. datetime({t})){kql_id}", la_table(kind)),
+            },
+        ]
+    }
 }
 
 fn graph_event_type(k: Kind) -> &'static str {
@@ -60,52 +148,7 @@ pub fn safe_identity(who: &str) -> Option<String> {
 
 /// Commands that fetch sign-ins of `kind` for `who` around `at` (±`hours`).
 pub fn commands(kind: Kind, who: Option<&str>, at: Timestamp, hours: i64) -> Vec<Command> {
-    let who_owned = who.and_then(safe_identity);
-    let who = who_owned.as_deref();
-    let from = at - SignedDuration::from_hours(hours);
-    let to = at + SignedDuration::from_hours(1);
-    let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let (f, t) = (fmt(from), fmt(to));
-    let et = graph_event_type(kind);
-    let id_filter = who.map(|w| {
-        if w.contains('@') {
-            format!(" and userPrincipalName eq '{w}'")
-        } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
-            format!(" and servicePrincipalId eq '{w}'")
-        } else {
-            format!(" and userId eq '{w}'")
-        }
-    });
-    let idf = id_filter.unwrap_or_default();
-    let kql_id = who
-        .map(|w| {
-            if w.contains('@') {
-                format!("\n| where UserPrincipalName =~ \"{w}\"")
-            } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
-                format!("\n| where ServicePrincipalId == \"{w}\"")
-            } else {
-                format!("\n| where UserId == \"{w}\"")
-            }
-        })
-        .unwrap_or_default();
-    vec![
-        Command {
-            tool: "az",
-            command: format!(
-                "az rest --method get --url \"https://graph.microsoft.com/beta/auditLogs/signIns?\\$filter=signInEventTypes/any(t: t eq '{et}') and createdDateTime ge {f} and createdDateTime le {t}{idf}\" > signins-{et}.json"
-            ),
-        },
-        Command {
-            tool: "PowerShell",
-            command: format!(
-                "Get-MgBetaAuditLogSignIn -All -Filter \"signInEventTypes/any(t: t eq '{et}') and createdDateTime ge {f} and createdDateTime le {t}{idf}\" | ConvertTo-Json -Depth 20 | Out-File -Encoding utf8 signins-{et}.json"
-            ),
-        },
-        Command {
-            tool: "KQL",
-            command: format!("{}\n| where TimeGenerated between (datetime({f}) .. datetime({t})){kql_id}", la_table(kind)),
-        },
-    ]
+    Query::around(kind, who, at, hours).commands().into()
 }
 
 /// The sign-in kinds that could have issued a token for this identity.
@@ -136,7 +179,7 @@ pub fn diagnose(
             reason: "platform_action",
             detail: "a platform action: the Azure platform acted, so no tenant sign-in is expected"
                 .into(),
-            commands: vec![],
+            queries: vec![],
         }];
     }
     let who = identity.object_id.as_deref().or(identity.upn.as_deref());
@@ -156,7 +199,7 @@ pub fn diagnose(
             None => gaps.push(Gap {
                 reason: "kind_not_provided",
                 detail: format!("no {} sign-ins were provided", k.label()),
-                commands: commands(k, who, at, lookback),
+                queries: vec![Query::around(k, who, at, lookback)],
             }),
             Some((_, from, to, _)) => {
                 let slack = SignedDuration::from_mins(15);
@@ -167,7 +210,7 @@ pub fn diagnose(
                             "the token was issued around {issued}, outside the {} sign-in coverage ({from} to {to}); retention (7 days Free, 30 days P1/P2) may have removed it",
                             k.label()
                         ),
-                        commands: commands(k, who, issued, lookback),
+                        queries: vec![Query::around(k, who, issued, lookback)],
                     });
                 }
             }
@@ -178,13 +221,13 @@ pub fn diagnose(
             gaps.push(Gap {
                 reason: "no_token_ids",
                 detail: "the sign-in export carries no uniqueTokenIdentifier or sessionId (Graph v1.0 or a trimmed CSV), so the token cannot be tied to a sign-in; export from Graph beta".into(),
-                commands: needed_kinds(identity).into_iter().flat_map(|k| commands(k, who, at, lookback)).collect(),
+                queries: needed_kinds(identity).into_iter().map(|k| Query::around(k, who, at, lookback)).collect(),
             });
         } else {
             gaps.push(Gap {
                 reason: "not_in_export",
                 detail: "the sign-in logs cover this time but hold no matching successful sign-in: the export may be filtered, the portal's aggregated view, or missing this identity".into(),
-                commands: needed_kinds(identity).into_iter().flat_map(|k| commands(k, who, issued, lookback)).collect(),
+                queries: needed_kinds(identity).into_iter().map(|k| Query::around(k, who, issued, lookback)).collect(),
             });
         }
     }

@@ -361,11 +361,11 @@ fn missing_signin_kind_gives_a_collection_command() {
         .unwrap();
     assert!(g.detail.contains("non-interactive"));
     assert!(g
-        .commands
+        .commands()
         .iter()
         .any(|c| c.tool == "az" && c.command.contains("nonInteractiveUser")));
     assert!(g
-        .commands
+        .commands()
         .iter()
         .any(|c| c.tool == "KQL" && c.command.starts_with("AADNonInteractiveUserSignInLogs")));
 }

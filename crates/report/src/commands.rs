@@ -2,10 +2,13 @@
 //! gap, and rollback suggestions per finding. These are written out, never run.
 
 use crate::escape::{md, md_code, sh};
+use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use tokentrail_analyze::finding::OperationFinding;
+use tokentrail_analyze::gaps::Query;
 use tokentrail_analyze::identity::IdentityType;
+use tokentrail_analyze::signins::Kind;
 
 /// `commands/tokentrail.md`.
 pub fn tokentrail(command_line: &str) -> String {
@@ -14,48 +17,102 @@ pub fn tokentrail(command_line: &str) -> String {
     )
 }
 
-/// Writes `commands/collect.md`, each distinct collection command grouped by tool, to `w` a
-/// block at a time (with no sign-in export, hundreds of MB at 1M events).
+/// Gap windows of one identity and sign-in kind less than this apart are collected with one
+/// query: one broader fetch is easier to run and review than one per operation.
+const MERGE_WITHIN: SignedDuration = SignedDuration::from_hours(24);
+
+/// One operation's gap window: from, to, and why it is needed.
+type Window<'a> = (Timestamp, Timestamp, &'a str);
+
+/// Distinct reasons listed for one query; the rest are counted.
+const REASONS_SHOWN: usize = 3;
+
+/// Writes `commands/collect.md` to `w` a block at a time: for each sign-in kind and identity
+/// the gaps name, one set of commands (az, PowerShell, KQL) per stretch of time, the gap
+/// windows of its operations merged where they overlap or lie less than [`MERGE_WITHIN`]
+/// apart. (Each operation's own window stays in `findings/operations.jsonl`.)
 pub fn collect_to(
     w: &mut dyn std::io::Write,
     findings: &[OperationFinding],
 ) -> std::io::Result<()> {
-    // Borrowed and de-duplicated as they are gathered: with no sign-in export, every one of
-    // a million operations has gaps, and copying each command and reason held gigabytes.
-    let mut by_tool: BTreeMap<&str, BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
+    // Borrowed as they are gathered: with no sign-in export, every one of a million
+    // operations has gaps.
+    // By identity, then sign-in kind: one identity's queries are listed together.
+    let mut wanted: BTreeMap<(Option<&str>, Kind), Vec<Window<'_>>> = BTreeMap::new();
     for f in findings {
         for g in &f.gaps {
-            for c in &g.commands {
-                by_tool
-                    .entry(c.tool)
-                    .or_default()
-                    .entry(c.command.as_str())
-                    .or_default()
-                    .insert(g.detail.as_str());
+            for q in &g.queries {
+                wanted.entry((q.who.as_deref(), q.kind)).or_default().push((
+                    q.from,
+                    q.to,
+                    g.detail.as_str(),
+                ));
             }
         }
     }
-    let mut o = String::from("# Collection commands\n\nEach command fetches evidence this bundle is missing. Review before running; time windows are UTC.\n");
-    if by_tool.is_empty() {
+    // One query per stretch, with its distinct reasons and how many operations it serves.
+    let mut merged: Vec<(Query, BTreeSet<&str>, usize)> = Vec::new();
+    for ((who, kind), mut windows) in wanted {
+        windows.sort_unstable();
+        let mut cur: Option<(Query, BTreeSet<&str>, usize)> = None;
+        for (from, to, why) in windows {
+            match &mut cur {
+                Some((q, reasons, n)) if from < q.to + MERGE_WITHIN => {
+                    q.to = q.to.max(to);
+                    reasons.insert(why);
+                    *n += 1;
+                }
+                _ => {
+                    merged.extend(cur.take());
+                    let q = Query {
+                        kind,
+                        who: who.map(Into::into),
+                        from,
+                        to,
+                    };
+                    cur = Some((q, BTreeSet::from([why]), 1));
+                }
+            }
+        }
+        merged.extend(cur);
+    }
+    let mut o = String::from("# Collection commands\n\nEach command fetches evidence this bundle is missing: the sign-ins of one kind for one identity (for every identity when its id cannot safely go into a command). The gap windows of that identity's operations are merged where they overlap or lie less than 24 hours apart; each operation's own window is in `findings/operations.jsonl`. Review before running; times are UTC.\n");
+    if merged.is_empty() {
         o.push_str("\nNothing is missing: every operation was linked to a sign-in or is a platform action.\n");
     }
-    for (tool, cmds) in by_tool {
+    for (tool, fence) in [("KQL", "kusto"), ("PowerShell", "powershell"), ("az", "sh")] {
+        if merged.is_empty() {
+            break;
+        }
         let _ = writeln!(o, "\n## {tool}\n");
-        for (cmd, reasons) in cmds {
+        for (q, reasons, n) in &merged {
             crate::blocks::spill(w, &mut o)?;
-            let reasons: Vec<&str> = reasons.into_iter().collect();
-            let _ = writeln!(o, "Why: {}\n", md(&reasons.join("; ")));
-            let fence = if tool == "KQL" {
-                "kusto"
-            } else if tool == "PowerShell" {
-                "powershell"
-            } else {
-                "sh"
-            };
-            let _ = writeln!(o, "```{fence}\n{}\n```\n", cmd.replace("```", "'''"));
+            let mut why: Vec<&str> = reasons.iter().take(REASONS_SHOWN).copied().collect();
+            let more = reasons.len() - why.len();
+            let more = (more > 0).then(|| format!("and {more} more"));
+            why.extend(more.as_deref());
+            let ops = if *n == 1 { "operation" } else { "operations" };
+            let whom = q.who.as_deref().map_or("any identity".into(), md_code);
+            let _ = writeln!(
+                o,
+                "{} sign-ins of {whom} for {n} {ops}. Why: {}\n",
+                capitalized(q.kind.label()),
+                md(&why.join("; "))
+            );
+            for c in q.commands().iter().filter(|c| c.tool == tool) {
+                let _ = writeln!(o, "```{fence}\n{}\n```\n", c.command.replace("```", "'''"));
+            }
         }
     }
     w.write_all(o.as_bytes())
+}
+
+/// `s` with its first letter in upper case.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn rollback_for(f: &OperationFinding) -> Vec<String> {
@@ -144,4 +201,105 @@ pub fn rollback_to(
         let _ = writeln!(o, "```sh\n{}\n```", cmds.join("\n").replace("```", "'''"));
     }
     w.write_all(o.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokentrail_analyze::gaps::Gap;
+
+    fn with_gaps(gaps: Vec<Gap>) -> OperationFinding {
+        let mut f = crate::demo::demo_case().0.remove(0);
+        f.gaps = gaps;
+        f
+    }
+
+    fn gap(kind: Kind, who: Option<&str>, at: &str, detail: &str) -> Gap {
+        Gap {
+            reason: "kind_not_provided",
+            detail: detail.into(),
+            queries: vec![Query::around(kind, who, at.parse().unwrap(), 2)],
+        }
+    }
+
+    #[test]
+    fn collection_windows_merge_per_identity_and_kind_when_less_than_a_day_apart() {
+        let a = Some("alice@contoso.example");
+        let b = Some("0b0e54c4-4d3f-4f59-9c1a-8b9f0e3c2d11");
+        let findings: Vec<OperationFinding> = [
+            // Alice: 06:00 and 20:00 merge (windows 04:00–07:00 and 18:00–21:00); 01:00 two
+            // days later (window from 23:00 the next day, 26 h after 21:00) is a query of
+            // its own.
+            gap(
+                Kind::Interactive,
+                a,
+                "2024-06-10T06:00:00Z",
+                "no interactive",
+            ),
+            gap(
+                Kind::Interactive,
+                a,
+                "2024-06-10T20:00:00Z",
+                "no interactive",
+            ),
+            gap(
+                Kind::Interactive,
+                a,
+                "2024-06-12T01:00:00Z",
+                "outside coverage",
+            ),
+            // Same time, another kind: its own query.
+            gap(
+                Kind::NonInteractive,
+                a,
+                "2024-06-10T06:00:00Z",
+                "no non-interactive",
+            ),
+            // Another identity, and one whose id cannot go into a command.
+            gap(Kind::ServicePrincipal, b, "2024-06-10T06:00:00Z", "no sp"),
+            gap(
+                Kind::Interactive,
+                Some("x\"; rm -rf ~; \"@a"),
+                "2024-06-10T06:00:00Z",
+                "no interactive",
+            ),
+        ]
+        .into_iter()
+        .map(|g| with_gaps(vec![g]))
+        .collect();
+        let mut out = Vec::new();
+        collect_to(&mut out, &findings).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        let kql: Vec<&str> = md
+            .split("\n## ")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                l.starts_with("| where TimeGenerated")
+                    || l.ends_with(". Why: no interactive")
+                    || l.contains(" for ")
+            })
+            .collect();
+        assert_eq!(
+            kql,
+            [
+                "Interactive user sign-ins of any identity for 1 operation. Why: no interactive",
+                "| where TimeGenerated between (datetime(2024-06-10T04:00:00Z) .. datetime(2024-06-10T07:00:00Z))",
+                "Service principal sign-ins of `0b0e54c4-4d3f-4f59-9c1a-8b9f0e3c2d11` for 1 operation. Why: no sp",
+                "| where TimeGenerated between (datetime(2024-06-10T04:00:00Z) .. datetime(2024-06-10T07:00:00Z))",
+                "Interactive user sign-ins of `alice@contoso.example` for 2 operations. Why: no interactive",
+                "| where TimeGenerated between (datetime(2024-06-10T04:00:00Z) .. datetime(2024-06-10T21:00:00Z))",
+                "Interactive user sign-ins of `alice@contoso.example` for 1 operation. Why: outside coverage",
+                "| where TimeGenerated between (datetime(2024-06-11T23:00:00Z) .. datetime(2024-06-12T02:00:00Z))",
+                "Non-interactive user sign-ins of `alice@contoso.example` for 1 operation. Why: no non-interactive",
+                "| where TimeGenerated between (datetime(2024-06-10T04:00:00Z) .. datetime(2024-06-10T07:00:00Z))",
+            ]
+        );
+        // Every tool lists the same queries, and nothing hostile reached a command.
+        assert_eq!(md.matches("```kusto").count(), 5);
+        assert_eq!(md.matches("```powershell").count(), 5);
+        assert_eq!(md.matches("```sh").count(), 5);
+        assert!(!md.contains("rm -rf"));
+    }
 }

@@ -68,7 +68,7 @@ pub fn explain(f: &OperationFinding) -> String {
     }
     for g in &f.gaps {
         s.push_str(&format!("    gap ({}): {}\n", g.reason, g.detail));
-        for c in &g.commands {
+        for c in g.commands() {
             s.push_str(&format!(
                 "      {}: {}\n",
                 c.tool,

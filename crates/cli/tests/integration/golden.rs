@@ -1,5 +1,6 @@
 //! Golden snapshots of the bundle's text outputs on one small fixed fixture: notes.md,
-//! timeline.md, timeline.csv, timeline.jsonl and findings/operations.jsonl. Review changes
+//! timeline.md, timeline.csv, timeline.jsonl, findings/operations.jsonl and the collection
+//! and rollback commands. Review changes
 //! with `cargo insta review`.
 
 use crate::util::{fixtures, tokentrail};
@@ -21,6 +22,8 @@ fn bundle_text_outputs_match_their_snapshots() {
         ("timeline_csv", "timeline.csv"),
         ("timeline_jsonl", "timeline.jsonl"),
         ("operations_jsonl", "findings/operations.jsonl"),
+        ("collect_md", "commands/collect.md"),
+        ("rollback_md", "commands/rollback.md"),
     ] {
         let text = std::fs::read_to_string(case.join(rel)).unwrap();
         insta::assert_snapshot!(name, text);
