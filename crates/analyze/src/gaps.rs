@@ -70,26 +70,20 @@ impl Query {
         let fmt = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         let (f, t) = (fmt(self.from), fmt(self.to));
         let et = graph_event_type(kind);
-        let id_filter = who.map(|w| {
-            if w.contains('@') {
-                format!(" and userPrincipalName eq '{w}'")
-            } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
-                format!(" and servicePrincipalId eq '{w}'")
-            } else {
-                format!(" and userId eq '{w}'")
+        // The identity's field in Graph's filter and in the Log Analytics table (and the KQL
+        // operator: UPNs compare case-insensitively).
+        let (graph_field, kql_field, kql_op) = match who {
+            Some(w) if w.contains('@') => ("userPrincipalName", "UserPrincipalName", "=~"),
+            _ if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity => {
+                ("servicePrincipalId", "ServicePrincipalId", "==")
             }
-        });
-        let idf = id_filter.unwrap_or_default();
+            _ => ("userId", "UserId", "=="),
+        };
+        let idf = who
+            .map(|w| format!(" and {graph_field} eq '{w}'"))
+            .unwrap_or_default();
         let kql_id = who
-            .map(|w| {
-                if w.contains('@') {
-                    format!("\n| where UserPrincipalName =~ \"{w}\"")
-                } else if kind == Kind::ServicePrincipal || kind == Kind::ManagedIdentity {
-                    format!("\n| where ServicePrincipalId == \"{w}\"")
-                } else {
-                    format!("\n| where UserId == \"{w}\"")
-                }
-            })
+            .map(|w| format!("\n| where {kql_field} {kql_op} \"{w}\""))
             .unwrap_or_default();
         [
             Command {

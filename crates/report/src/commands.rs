@@ -301,5 +301,14 @@ mod tests {
         assert_eq!(md.matches("```powershell").count(), 5);
         assert_eq!(md.matches("```sh").count(), 5);
         assert!(!md.contains("rm -rf"));
+        // Each identity is filtered on its own field.
+        for field in [
+            "| where UserPrincipalName =~ \"alice@contoso.example\"",
+            "and userPrincipalName eq 'alice@contoso.example'",
+            "| where ServicePrincipalId == \"0b0e54c4-4d3f-4f59-9c1a-8b9f0e3c2d11\"",
+            "and servicePrincipalId eq '0b0e54c4-4d3f-4f59-9c1a-8b9f0e3c2d11'",
+        ] {
+            assert!(md.contains(field), "{field}");
+        }
     }
 }
