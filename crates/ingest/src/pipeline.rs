@@ -14,6 +14,7 @@ use crate::stats::{excerpt, FileStats, Outcome, Sink, Skip};
 use serde_json::{Map, Value};
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokentrail_model::{Provenance, Record};
 
@@ -74,20 +75,30 @@ pub fn read_stream(
         encoding: encoding.to_string(),
         ..Default::default()
     };
+    // Bytes handed out so far, so a read error can say where it happened (in the decoded
+    // stream: after decompression and transcoding).
+    let delivered = Arc::new(AtomicU64::new(0));
+    let mut reader = Counted {
+        inner: reader,
+        n: Arc::clone(&delivered),
+    };
     let mut head = Vec::with_capacity(64 << 10);
-    let mut reader = reader;
-    (&mut reader)
-        .take(64 << 10)
-        .read_to_end(&mut head)
-        .map_err(|source| IngestError::Read {
-            name: name.clone(),
-            offset: 0,
-            source,
-        })?;
+    // A read error here (a truncated gzip, say) keeps what was read before it: those
+    // records are read, then the error is reported where it happened.
+    let head_err = (&mut reader).take(64 << 10).read_to_end(&mut head).err();
     if head.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
-        stats.shape("empty");
+        let Some(source) = head_err else {
+            stats.shape("empty");
+            sink.file_done(stats);
+            return Ok(());
+        };
+        stats.error = Some(format!("read stopped after 0 records: {source}"));
         sink.file_done(stats);
-        return Ok(());
+        return Err(IngestError::Read {
+            name,
+            offset: delivered.load(Ordering::Relaxed),
+            source,
+        });
     }
     let Some(kind) = sniff_stream(&head) else {
         let why = format!(
@@ -98,7 +109,11 @@ pub fn read_stream(
         sink.file_done(stats);
         return Err(IngestError::Unrecognized { name, reason: why });
     };
-    let full: Box<dyn Read + '_> = Box::new(io::Cursor::new(head).chain(reader));
+    let rest: Box<dyn Read + '_> = match head_err {
+        Some(e) => Box::new(FailOnce(Some(e))),
+        None => Box::new(reader),
+    };
+    let full: Box<dyn Read + '_> = Box::new(io::Cursor::new(head).chain(rest));
     let ctx = StreamCtx {
         file: Arc::from(name.as_str()),
         options,
@@ -114,7 +129,7 @@ pub fn read_stream(
             stats.error = Some(format!("read stopped after {} records: {e}", stats.read));
             Some(IngestError::Read {
                 name: name.clone(),
-                offset: 0,
+                offset: delivered.load(Ordering::Relaxed),
                 source: e,
             })
         }
@@ -122,6 +137,29 @@ pub fn read_stream(
     stats.finish();
     sink.file_done(stats);
     err.map_or(Ok(()), Err)
+}
+
+/// Counts the bytes a reader hands out.
+struct Counted<R> {
+    inner: R,
+    n: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+}
+
+/// A reader whose input ended in an error: it fails once with that error.
+struct FailOnce(Option<io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
 }
 
 fn read_json(

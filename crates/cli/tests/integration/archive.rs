@@ -88,3 +88,39 @@ fn nested_archives_are_read() {
     crate::util::assert_success(&out);
     assert_eq!(stdout(&out).lines().count(), 1);
 }
+
+#[test]
+fn a_truncated_gzip_keeps_the_records_before_the_cut_and_says_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<String> = (0..2000)
+        .map(|i| {
+            format!(
+                "{{\"eventDataId\":\"e{i}\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"eventTimestamp\":\"2024-06-10T06:{:02}:{:02}Z\"}}",
+                i / 60 % 60,
+                i % 60
+            )
+        })
+        .collect();
+    let page = format!("{{\"value\":[{}]}}", records.join(","));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(page.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let cut = dir.path().join("page.json.gz");
+    // A cut inside the first 64 KiB of text: the part read before format detection.
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let out = tokentrail().args(["parse"]).arg(&cut).output().unwrap();
+    let kept = stdout(&out).lines().count();
+    assert!(kept > 100 && kept < 2000, "{kept} records kept");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let at: u64 = err
+        .split("read error at byte ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no error position in {err}"));
+    assert!(at > 0, "{err}");
+    assert!(
+        err.contains(&format!("read stopped after {kept} records")),
+        "{err}"
+    );
+}
