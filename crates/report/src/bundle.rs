@@ -2,7 +2,7 @@
 //! outside the directory, never overwrites, and hashes everything it writes.
 
 use crate::hash;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,8 @@ pub struct CopiedInput {
 pub struct Bundle {
     root: PathBuf,
     pub outputs: BTreeMap<String, Written>,
+    /// Entries of input directories that are not copied (and so not read), with why.
+    pub not_copied: Vec<crate::tree::NotCopied>,
     /// Copies not yet flushed to stable storage (see [`Bundle::defer_sync`]).
     unsynced: Option<Vec<PathBuf>>,
 }
@@ -76,40 +78,6 @@ pub fn safe_rel(rel: &str) -> Result<PathBuf, BundleError> {
         return Err(BundleError::Escape(rel.to_string()));
     }
     Ok(p.to_path_buf())
-}
-
-/// Gives every copy a name of its own. Sanitizing can give two sources one name (`a b.json`
-/// and `a_b.json`, `.x.json` and `x.json`, or two long names cut to the same 120
-/// characters), and a bundle on a case-insensitive file system cannot hold names that
-/// differ in case only. The first (in sorted order) keeps the name; each later one gets
-/// `-2`, `-3`… before its extension, skipping names already in use. The manifest records
-/// which source each copy came from.
-fn unique_names(files: &mut [(PathBuf, String)]) {
-    let all: HashSet<String> = files.iter().map(|f| f.1.to_lowercase()).collect();
-    let mut used: HashSet<String> = HashSet::with_capacity(files.len());
-    for (_, rel) in files.iter_mut() {
-        if used.insert(rel.to_lowercase()) {
-            continue;
-        }
-        let (dir, name) = match rel.rfind('/') {
-            Some(k) => rel.split_at(k + 1),
-            None => ("", rel.as_str()),
-        };
-        let (stem, ext) = match name.find('.') {
-            Some(k) if k > 0 => name.split_at(k),
-            _ => (name, ""),
-        };
-        let mut n = 2u64;
-        let renamed = loop {
-            let candidate = format!("{dir}{stem}-{n}{ext}");
-            let key = candidate.to_lowercase();
-            if !all.contains(&key) && used.insert(key) {
-                break candidate;
-            }
-            n += 1;
-        };
-        *rel = renamed;
-    }
 }
 
 /// A file-name component made of safe characters only.
@@ -146,6 +114,7 @@ impl Bundle {
         Ok(Bundle {
             root: root.to_path_buf(),
             outputs: BTreeMap::new(),
+            not_copied: Vec::new(),
             unsynced: None,
         })
     }
@@ -273,33 +242,13 @@ impl Bundle {
         );
         let top = format!("{area}/{n:02}-{base}");
         let meta = std::fs::metadata(src).map_err(io(src))?;
-        let mut files: Vec<(PathBuf, String)> = Vec::new();
-        if meta.is_dir() {
-            let mut stack = vec![src.to_path_buf()];
-            while let Some(d) = stack.pop() {
-                for e in std::fs::read_dir(&d).map_err(io(&d))? {
-                    let e = e.map_err(io(&d))?;
-                    let p = e.path();
-                    let ft = e.file_type().map_err(io(&p))?;
-                    if ft.is_dir() {
-                        stack.push(p);
-                    } else if ft.is_file() {
-                        let rel = p.strip_prefix(src).unwrap_or(&p);
-                        let rel_s: Vec<String> = rel
-                            .components()
-                            .map(|c| sanitize(&c.as_os_str().to_string_lossy()))
-                            .collect();
-                        files.push((p.clone(), format!("{top}/{}", rel_s.join("/"))));
-                    }
-                }
-            }
-            // By copy name, then by source path: two sources can share a copy name.
-            files.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-            unique_names(&mut files);
-            files.sort_by(|a, b| a.1.cmp(&b.1));
+        let files = if meta.is_dir() {
+            let (files, not_copied) = crate::tree::walk(src, &top).map_err(|(p, e)| io(&p)(e))?;
+            self.not_copied.extend(not_copied);
+            files
         } else {
-            files.push((src.to_path_buf(), top));
-        }
+            vec![(src.to_path_buf(), top)]
+        };
         // Directories first (in order), then the files on a few threads: copying is
         // dominated by I/O and the per-file fsync, which overlap well. Results keep the
         // sorted order whatever the threads' timing.

@@ -18,6 +18,7 @@ pub mod notes;
 pub mod redact;
 pub mod sqlite;
 pub mod timeline;
+pub mod tree;
 mod words;
 
 pub use bundle::{Bundle, BundleError};

@@ -16,6 +16,10 @@ pub struct Manifest {
     /// SHA-256 of the effective rule pack (empty until detections are configured).
     pub rule_pack_sha256: String,
     pub inputs: Vec<InputEntry>,
+    /// Entries of input directories that were not copied or read (e.g. a symbolic link to
+    /// a directory), with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_copied: Vec<crate::tree::NotCopied>,
     /// Parse statistics per decoded stream (file or archive member).
     pub streams: Vec<serde_json::Value>,
     pub totals: BTreeMap<String, u64>,

@@ -115,6 +115,13 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    for n in &bundle.not_copied {
+        eprintln!(
+            "tokentrail: warning: not copied into the bundle or read: {}: {}",
+            clean(&n.path),
+            clean(&n.reason)
+        );
+    }
     let opts = CaseOptions {
         culture: a.input.culture.clone(),
         max_decompressed: a.input.max_decompressed,

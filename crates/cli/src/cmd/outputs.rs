@@ -245,6 +245,7 @@ fn manifest(bundle: &Bundle, o: &Outputs<'_>, version: &str) -> anyhow::Result<(
             .iter()
             .map(|i| input_entry(i, o.files, &by_input))
             .collect(),
+        not_copied: bundle.not_copied.clone(),
         streams: o
             .files
             .iter()

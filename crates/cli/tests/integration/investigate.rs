@@ -221,6 +221,50 @@ fn inputs_whose_names_sanitize_alike_are_all_copied_and_read() {
     assert_success(&v);
 }
 
+#[cfg(unix)]
+#[test]
+fn linked_files_are_copied_and_other_links_are_listed_not_dropped() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    let one = std::fs::read_dir(fixtures().join("activity/json"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .min()
+        .unwrap();
+    std::fs::copy(&one, src.join("real.json")).unwrap();
+    std::os::unix::fs::symlink(src.join("real.json"), src.join("sub/link.json")).unwrap();
+    std::os::unix::fs::symlink(d.path().join("gone.json"), src.join("dangling.json")).unwrap();
+    std::os::unix::fs::symlink(&src, src.join("sub/loop")).unwrap();
+    let out = investigate(d.path(), &["in", "--out", "case"]);
+    assert_success(&out);
+    let exports = files(&d.path().join("case/exports"));
+    assert_eq!(
+        exports.keys().cloned().collect::<Vec<_>>(),
+        ["01-in/real.json", "01-in/sub/link.json"]
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not copied into the bundle or read") && err.contains("dangling.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("loop: a symbolic link to a directory (not followed)"),
+        "{err}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("case/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["not_copied"].as_array().map(Vec::len), Some(2));
+    let v = tokentrail()
+        .arg("verify")
+        .arg(d.path().join("case"))
+        .output()
+        .unwrap();
+    assert_success(&v);
+}
+
 #[test]
 fn a_missing_input_is_one_line_naming_it_once() {
     let d = tempfile::tempdir().unwrap();
