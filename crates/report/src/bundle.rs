@@ -243,7 +243,8 @@ impl Bundle {
         let top = format!("{area}/{n:02}-{base}");
         let meta = std::fs::metadata(src).map_err(io(src))?;
         let files = if meta.is_dir() {
-            let (files, not_copied) = crate::tree::walk(src, &top).map_err(|(p, e)| io(&p)(e))?;
+            let (files, not_copied) =
+                crate::tree::walk(src, &top, &self.root).map_err(|(p, e)| io(&p)(e))?;
             self.not_copied.extend(not_copied);
             files
         } else {

@@ -17,12 +17,15 @@ pub struct NotCopied {
 
 /// The files under the directory `src`, each with the bundle path of its copy below `top`
 /// (names sanitized, then made unique), sorted by that path; and the entries not copied.
-/// An error names the path it came from.
+/// The directory `bundle` (the run's own output, when it lies inside an input) is not
+/// entered. An error names the path it came from.
 #[allow(clippy::type_complexity)] // a walk result and the path an error is about
 pub fn walk(
     src: &Path,
     top: &str,
+    bundle: &Path,
 ) -> Result<(Vec<(PathBuf, String)>, Vec<NotCopied>), (PathBuf, std::io::Error)> {
+    let bundle = std::fs::canonicalize(bundle).ok();
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut not_copied = Vec::new();
     let mut stack = vec![src.to_path_buf()];
@@ -33,8 +36,12 @@ pub fn walk(
             let p = e.path();
             let ft = e.file_type().map_err(|e| (p.clone(), e))?;
             let why = if ft.is_dir() {
-                stack.push(p);
-                continue;
+                if bundle.is_some() && std::fs::canonicalize(&p).ok() == bundle {
+                    Some("the output directory of this run".to_string())
+                } else {
+                    stack.push(p);
+                    continue;
+                }
             } else if ft.is_file() {
                 None
             } else if ft.is_symlink() {

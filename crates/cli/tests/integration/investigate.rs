@@ -266,6 +266,29 @@ fn linked_files_are_copied_and_other_links_are_listed_not_dropped() {
 }
 
 #[test]
+fn an_output_directory_inside_the_input_is_not_read_as_evidence() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::copy(
+        fixtures().join("activity/json/az_list_array.json"),
+        src.join("az.json"),
+    )
+    .unwrap();
+    // An empty output directory made beforehand inside the input tree.
+    std::fs::create_dir(src.join("case")).unwrap();
+    let out = investigate(d.path(), &["in", "--out", "in/case"]);
+    assert_success(&out);
+    let exports = files(&src.join("case/exports"));
+    assert_eq!(
+        exports.keys().cloned().collect::<Vec<_>>(),
+        ["01-in/az.json"]
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the output directory of this run"), "{err}");
+}
+
+#[test]
 fn a_missing_input_is_one_line_naming_it_once() {
     let d = tempfile::tempdir().unwrap();
     let out = investigate(d.path(), &["no-such-export.json", "--out", "case"]);
