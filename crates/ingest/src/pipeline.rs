@@ -9,6 +9,7 @@ use crate::fields::Fields;
 use crate::frame::json::JsonFramer;
 use crate::frame::{Frame, FrameKind};
 use crate::par::ordered_map;
+use crate::source::decompress::Counting;
 use crate::source::{for_each_stream, Limits, SourceStream};
 use crate::stats::{excerpt, FileStats, Outcome, Sink, Skip};
 use serde_json::{Map, Value};
@@ -78,7 +79,7 @@ pub fn read_stream(
     // Bytes handed out so far, so a read error can say where it happened (in the decoded
     // stream: after decompression and transcoding).
     let delivered = Arc::new(AtomicU64::new(0));
-    let mut reader = Counted {
+    let mut reader = Counting {
         inner: reader,
         n: Arc::clone(&delivered),
     };
@@ -137,20 +138,6 @@ pub fn read_stream(
     stats.finish();
     sink.file_done(stats);
     err.map_or(Ok(()), Err)
-}
-
-/// Counts the bytes a reader hands out.
-struct Counted<R> {
-    inner: R,
-    n: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = self.inner.read(buf)?;
-        self.n.fetch_add(k as u64, Ordering::Relaxed);
-        Ok(k)
-    }
 }
 
 /// A reader whose input ended in an error: it fails once with that error.

@@ -33,6 +33,17 @@ fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
     m
 }
 
+/// The files under `case/exports`, relative to it, sorted.
+fn export_names(case: &Path) -> Vec<String> {
+    files(&case.join("exports")).into_keys().collect()
+}
+
+/// `tokentrail verify` passes on the bundle at `case`.
+fn assert_verifies(case: &Path) {
+    let v = tokentrail().arg("verify").arg(case).output().unwrap();
+    assert_success(&v);
+}
+
 fn json_dir() -> String {
     fixtures().join("activity/json").display().to_string()
 }
@@ -194,31 +205,20 @@ fn inputs_whose_names_sanitize_alike_are_all_copied_and_read() {
     let d = tempfile::tempdir().unwrap();
     let src = d.path().join("in");
     std::fs::create_dir(&src).unwrap();
-    let one = std::fs::read_dir(fixtures().join("activity/json"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .min()
-        .unwrap();
+    let one = fixtures().join("activity/json/az_list_array.json");
     // Both names become `a_b.json` in the bundle; neither may be lost or stop the run.
     for name in ["a b.json", "a_b.json"] {
         std::fs::copy(&one, src.join(name)).unwrap();
     }
     let out = investigate(d.path(), &["in", "--out", "case"]);
     assert_success(&out);
-    let exports = files(&d.path().join("case/exports"));
     assert_eq!(
-        exports.keys().cloned().collect::<Vec<_>>(),
+        export_names(&d.path().join("case")),
         ["01-in/a_b-2.json", "01-in/a_b.json"]
     );
     let manifest = std::fs::read_to_string(d.path().join("case/manifest.json")).unwrap();
     assert!(manifest.contains("a b.json") && manifest.contains("a_b-2.json"));
-    let v = tokentrail()
-        .arg("verify")
-        .arg(d.path().join("case"))
-        .output()
-        .unwrap();
-    assert_success(&v);
+    assert_verifies(&d.path().join("case"));
 }
 
 #[cfg(unix)]
@@ -227,21 +227,15 @@ fn linked_files_are_copied_and_other_links_are_listed_not_dropped() {
     let d = tempfile::tempdir().unwrap();
     let src = d.path().join("in");
     std::fs::create_dir_all(src.join("sub")).unwrap();
-    let one = std::fs::read_dir(fixtures().join("activity/json"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .min()
-        .unwrap();
+    let one = fixtures().join("activity/json/az_list_array.json");
     std::fs::copy(&one, src.join("real.json")).unwrap();
     std::os::unix::fs::symlink(src.join("real.json"), src.join("sub/link.json")).unwrap();
     std::os::unix::fs::symlink(d.path().join("gone.json"), src.join("dangling.json")).unwrap();
     std::os::unix::fs::symlink(&src, src.join("sub/loop")).unwrap();
     let out = investigate(d.path(), &["in", "--out", "case"]);
     assert_success(&out);
-    let exports = files(&d.path().join("case/exports"));
     assert_eq!(
-        exports.keys().cloned().collect::<Vec<_>>(),
+        export_names(&d.path().join("case")),
         ["01-in/real.json", "01-in/sub/link.json"]
     );
     let err = String::from_utf8_lossy(&out.stderr);
@@ -257,12 +251,7 @@ fn linked_files_are_copied_and_other_links_are_listed_not_dropped() {
         serde_json::from_slice(&std::fs::read(d.path().join("case/manifest.json")).unwrap())
             .unwrap();
     assert_eq!(m["not_copied"].as_array().map(Vec::len), Some(2));
-    let v = tokentrail()
-        .arg("verify")
-        .arg(d.path().join("case"))
-        .output()
-        .unwrap();
-    assert_success(&v);
+    assert_verifies(&d.path().join("case"));
 }
 
 #[test]
@@ -279,11 +268,7 @@ fn an_output_directory_inside_the_input_is_not_read_as_evidence() {
     std::fs::create_dir(src.join("case")).unwrap();
     let out = investigate(d.path(), &["in", "--out", "in/case"]);
     assert_success(&out);
-    let exports = files(&src.join("case/exports"));
-    assert_eq!(
-        exports.keys().cloned().collect::<Vec<_>>(),
-        ["01-in/az.json"]
-    );
+    assert_eq!(export_names(&src.join("case")), ["01-in/az.json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the output directory of this run"), "{err}");
 }

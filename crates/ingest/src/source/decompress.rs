@@ -9,10 +9,11 @@ use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Counts bytes read through it (the compressed side of a decompressor).
-struct Counting<R> {
-    inner: R,
-    n: Arc<AtomicU64>,
+/// Counts bytes read through it (the compressed side of a decompressor, or a decoded
+/// stream, so a read error can say where it happened).
+pub(crate) struct Counting<R> {
+    pub(crate) inner: R,
+    pub(crate) n: Arc<AtomicU64>,
 }
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
