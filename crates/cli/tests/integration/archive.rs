@@ -124,3 +124,17 @@ fn a_truncated_gzip_keeps_the_records_before_the_cut_and_says_where_it_stopped()
         "{err}"
     );
 }
+
+#[test]
+fn an_archive_without_files_is_reported_not_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("empty.zip");
+    make_zip(&zip, &[]);
+    let out = tokentrail().args(["parse"]).arg(&zip).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.zip: format zip+empty [] encoding UTF-8: read 0"),
+        "{err}"
+    );
+}

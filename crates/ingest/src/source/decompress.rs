@@ -152,6 +152,7 @@ fn read_zip<R: Read + Seek>(
         .collect();
     order.sort();
     let mut errors: Vec<IngestError> = Vec::new();
+    let mut files = 0usize;
     for (member, i) in order {
         let full = format!("{name}!{member}");
         let entry = match zip.by_index(i) {
@@ -167,6 +168,7 @@ fn read_zip<R: Read + Seek>(
         if entry.is_dir() {
             continue;
         }
+        files += 1;
         if entry.enclosed_name().is_none() || entry.is_symlink() {
             errors.push(IngestError::Refused {
                 name: full,
@@ -182,6 +184,12 @@ fn read_zip<R: Read + Seek>(
         if let Err(e) = open_layers(rdr, full, cs, limits, visit) {
             errors.push(e);
         }
+    }
+    // An archive without files is still reported (as an empty stream), never passed over.
+    if files == 0 {
+        let mut cs = containers.clone();
+        cs.push("zip");
+        open_layers(Box::new(io::empty()), name.clone(), cs, limits, visit)?;
     }
     // Members are independent: report every failure, as one error naming them all.
     match errors.len() {
