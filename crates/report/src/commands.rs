@@ -1,5 +1,6 @@
 //! `commands/`: the exact tokentrail command, the collection commands that would fill each
-//! gap, and rollback suggestions per finding. These are written out, never run.
+//! gap, and rollback suggestions (containment per identity, undo per operation of interest).
+//! These are written out, never run.
 
 use crate::escape::{md, md_code, sh};
 use jiff::{SignedDuration, Timestamp};
@@ -115,6 +116,17 @@ fn capitalized(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// An identity as the Markdown names it: its kind, then its display name in code (the kind
+/// once: the display names of principals already start with it).
+fn named(kind: &str, display: &str) -> String {
+    if display.starts_with(kind) {
+        md_code(display)
+    } else {
+        format!("{kind} {}", md_code(display))
+    }
+}
+
+/// What undoes the change `f` made to its resource.
 fn rollback_for(f: &OperationFinding) -> Vec<String> {
     let op = f.operation.to_ascii_lowercase();
     let id = f.resource_id.as_deref().unwrap_or("");
@@ -145,44 +157,75 @@ fn rollback_for(f: &OperationFinding) -> Vec<String> {
     } else if op.contains("elevateaccess") {
         v.push("az role assignment delete --role 'User Access Administrator' --scope /   # remove the elevated assignment".into());
     }
-    match f.identity.kind {
-        IdentityType::User => {
-            // Only a well-formed GUID goes into a URL.
-            if let Some(oid) = f
-                .identity
-                .object_id
-                .as_deref()
-                .and_then(tokentrail_model::Guid::parse)
-            {
-                v.push(format!("az rest --method post --url https://graph.microsoft.com/v1.0/users/{oid}/revokeSignInSessions   # revoke sessions; then reset the password and re-register MFA"));
-            }
-        }
-        IdentityType::ServicePrincipal => {
-            if let Some(app) = &f.identity.app_id {
-                v.push(format!("az ad app credential list --id {}   # remove unknown credentials; rotate the rest", sh(app)));
-            }
-        }
-        IdentityType::ManagedIdentity => {
-            if let Some(r) = &f.identity.managed_identity_resource {
-                v.push(format!(
-                    "# review role assignments of the managed identity of {}",
-                    sh(r)
-                ));
-            }
-        }
-        _ => {}
-    }
     v
 }
 
-/// Writes `commands/rollback.md`, suggestions per operation of interest, to `w` a block at
-/// a time (tens of MB at 1M events).
+/// The command that contains the identity behind `f`: revoke a user's sessions, review a
+/// service principal's credentials or a managed identity's role assignments.
+fn containment_for(f: &OperationFinding) -> Option<String> {
+    match f.identity.kind {
+        // Only a well-formed GUID goes into a URL.
+        IdentityType::User => f
+            .identity
+            .object_id
+            .as_deref()
+            .and_then(tokentrail_model::Guid::parse)
+            .map(|oid| format!("az rest --method post --url https://graph.microsoft.com/v1.0/users/{oid}/revokeSignInSessions   # revoke sessions; then reset the password and re-register MFA")),
+        IdentityType::ServicePrincipal => f.identity.app_id.as_ref().map(|app| {
+            format!(
+                "az ad app credential list --id {}   # remove unknown credentials; rotate the rest",
+                sh(app)
+            )
+        }),
+        IdentityType::ManagedIdentity => f
+            .identity
+            .managed_identity_resource
+            .as_ref()
+            .map(|r| format!("# review role assignments of the managed identity of {}", sh(r))),
+        _ => None,
+    }
+}
+
+/// Writes `commands/rollback.md` to `w` a block at a time: first what contains each
+/// identity behind an operation of interest (once per identity, however many operations it
+/// did), then what undoes each operation of interest.
 pub fn rollback_to(
     w: &mut dyn std::io::Write,
     findings: &[OperationFinding],
     interest: &[usize],
 ) -> std::io::Result<()> {
     let mut o = String::from("# Rollback suggestions\n\nWritten out for review, never run. Resource ids come from the logs and are shell-quoted.\n");
+    // Containment command (one per identity: it carries the object id, app id or resource)
+    // -> the identity's kind, display names and how many operations of interest it did.
+    let mut contain: BTreeMap<String, (&str, BTreeSet<&str>, usize)> = BTreeMap::new();
+    for &i in interest {
+        let f = &findings[i];
+        if let Some(c) = containment_for(f) {
+            let e = contain
+                .entry(c)
+                .or_insert((f.identity.kind.label(), BTreeSet::new(), 0));
+            e.1.insert(f.identity.display.as_str());
+            e.2 += 1;
+        }
+    }
+    // Listed by display name.
+    let mut contain: Vec<_> = contain.into_iter().collect();
+    contain.sort_by(|a, b| (a.1 .1.first(), &a.0).cmp(&(b.1 .1.first(), &b.0)));
+    if !contain.is_empty() {
+        o.push_str("\n## Contain the identities\n");
+    }
+    for (cmd, (kind, names, n)) in &contain {
+        crate::blocks::spill(w, &mut o)?;
+        let ops = if *n == 1 { "operation" } else { "operations" };
+        let names: Vec<String> = names.iter().map(|d| named(kind, d)).collect();
+        let _ = writeln!(
+            o,
+            "\n### {} ({n} {ops} of interest)\n\n```sh\n{}\n```",
+            names.join(", "),
+            cmd.replace("```", "'''")
+        );
+    }
+    let mut heading = false;
     for &i in interest {
         crate::blocks::spill(w, &mut o)?;
         let f = &findings[i];
@@ -190,13 +233,15 @@ pub fn rollback_to(
         if cmds.is_empty() {
             continue;
         }
+        if !std::mem::replace(&mut heading, true) {
+            o.push_str("\n## Undo the changes\n");
+        }
         let _ = writeln!(
             o,
-            "\n## {} at {}\n\nBy {} {}.\n",
+            "\n### {} at {}\n\nBy {}.\n",
             md_code(&f.operation),
             f.time,
-            f.identity.kind.label(),
-            md_code(&f.identity.display)
+            named(f.identity.kind.label(), &f.identity.display)
         );
         let _ = writeln!(o, "```sh\n{}\n```", cmds.join("\n").replace("```", "'''"));
     }
@@ -310,5 +355,35 @@ mod tests {
         ] {
             assert!(md.contains(field), "{field}");
         }
+    }
+
+    #[test]
+    fn each_identity_is_contained_once_however_many_operations_it_did() {
+        let (mut findings, _) = crate::demo::demo_case();
+        let first = findings[0].clone();
+        findings.extend([first.clone(), first]);
+        let interest: Vec<usize> = (0..findings.len()).collect();
+        let mut out = Vec::new();
+        rollback_to(&mut out, &findings, &interest).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        let contain = md
+            .split("## Undo the changes")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let ids: std::collections::BTreeSet<String> =
+            findings.iter().filter_map(containment_for).collect();
+        for c in &ids {
+            assert_eq!(contain.matches(c.as_str()).count(), 1, "{c}");
+        }
+        assert_eq!(contain.matches("\n### ").count(), ids.len());
+        let n = interest
+            .iter()
+            .filter(|&&i| containment_for(&findings[i]) == containment_for(&findings[0]))
+            .count();
+        assert!(
+            contain.contains(&format!("({n} operations of interest)")),
+            "{contain}"
+        );
     }
 }
