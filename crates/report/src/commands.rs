@@ -36,9 +36,9 @@ pub fn collect_to(
     w: &mut dyn std::io::Write,
     findings: &[OperationFinding],
 ) -> std::io::Result<()> {
-    // Borrowed as they are gathered: with no sign-in export, every one of a million
-    // operations has gaps.
-    // By identity, then sign-in kind: one identity's queries are listed together.
+    // Borrowed as they are gathered (with no sign-in export, every one of a million
+    // operations has gaps), by identity, then sign-in kind: one identity's queries are
+    // listed together.
     let mut wanted: BTreeMap<(Option<&str>, Kind), Vec<Window<'_>>> = BTreeMap::new();
     for f in findings {
         for g in &f.gaps {
@@ -81,10 +81,8 @@ pub fn collect_to(
     if merged.is_empty() {
         o.push_str("\nNothing is missing: every operation was linked to a sign-in or is a platform action.\n");
     }
-    for (tool, fence) in [("KQL", "kusto"), ("PowerShell", "powershell"), ("az", "sh")] {
-        if merged.is_empty() {
-            break;
-        }
+    let tools = [("KQL", "kusto"), ("PowerShell", "powershell"), ("az", "sh")];
+    for (tool, fence) in tools.into_iter().filter(|_| !merged.is_empty()) {
         let _ = writeln!(o, "\n## {tool}\n");
         for (q, reasons, n) in &merged {
             crate::blocks::spill(w, &mut o)?;
