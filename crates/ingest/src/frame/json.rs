@@ -50,6 +50,9 @@ pub struct JsonFramer<R> {
     chunk: usize,
     /// Largest `chunk` grows to.
     max_chunk: usize,
+    /// The read error that ended the input early: the record it cut short is framed as
+    /// broken (and so counted), then [`JsonFramer::next_frame`] returns the error.
+    failed: Option<io::Error>,
 }
 
 /// Buffers up to this capacity are kept for the next framer on the same thread.
@@ -100,6 +103,7 @@ impl<R: Read> JsonFramer<R> {
             pos: 0,
             base: 0,
             eof: false,
+            failed: None,
             line_pos: 0,
             line: 1,
             stack: Vec::new(),
@@ -142,8 +146,11 @@ impl<R: Read> JsonFramer<R> {
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    // The bytes before the error are framed; the input ends here.
                     self.buf.truncate(old + got);
-                    return Err(e);
+                    self.eof = true;
+                    self.failed = Some(e);
+                    return Ok(got > 0);
                 }
             }
             if got >= self.chunk / 4 {
@@ -228,11 +235,12 @@ impl<R: Read> JsonFramer<R> {
         self.stack.clear();
         self.keep_from = None;
         let end = self.buf.len();
-        self.broken_to(
-            start,
-            end,
-            "record truncated at end of input (a file still being written, or cut short)",
-        )
+        let why = if self.failed.is_some() {
+            "record cut short by a read error (see the file's error)"
+        } else {
+            "record truncated at end of input (a file still being written, or cut short)"
+        };
+        self.broken_to(start, end, why)
     }
 
     /// Reads a member key at `pos` (which is a `"`), then the colon; leaves `pos` at the value.
@@ -305,6 +313,14 @@ impl<R: Read> JsonFramer<R> {
 
     /// The next frame, or `None` at the end of input.
     pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        match self.next_frame_or_end()? {
+            Some(f) => Ok(Some(f)),
+            None => self.failed.take().map_or(Ok(None), Err),
+        }
+    }
+
+    /// [`JsonFramer::next_frame`], ending quietly at a read error.
+    fn next_frame_or_end(&mut self) -> io::Result<Option<Frame>> {
         loop {
             let ctx = self.stack.last().copied();
             let commas = matches!(ctx, Some(Ctx::Array { .. }) | Some(Ctx::Tables) | None);
@@ -655,6 +671,41 @@ mod tests {
         assert_eq!(f.len(), 3);
         assert!(matches!(&f[2].0, FrameKind::Broken(r) if r.contains("truncated")));
         assert_eq!(f[2].2, 3);
+    }
+
+    #[test]
+    fn a_read_error_frames_what_came_before_then_is_returned() {
+        /// Hands out its bytes, then fails.
+        struct Cut(std::io::Cursor<Vec<u8>>);
+        impl Read for Cut {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(io::Error::other("incomplete deflate stream")),
+                    k => Ok(k),
+                }
+            }
+        }
+        for chunk in [1, 7, 1 << 16] {
+            let cut = Cut(std::io::Cursor::new(
+                br#"[{"a":1},{"a":2},{"a":3,"b""#.to_vec(),
+            ));
+            let mut fr = JsonFramer::with_chunk(cut, chunk);
+            let mut kinds = Vec::new();
+            let err = loop {
+                match fr.next_frame() {
+                    Ok(Some(f)) => kinds.push(f.kind),
+                    Ok(None) => panic!("the read error was lost (chunk {chunk})"),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(err.to_string(), "incomplete deflate stream");
+            assert_eq!(kinds.len(), 3, "chunk {chunk}: {kinds:?}");
+            assert!(kinds[..2].iter().all(|k| *k == FrameKind::Json));
+            assert!(
+                matches!(&kinds[2], FrameKind::Broken(r) if r.contains("read error")),
+                "{kinds:?}"
+            );
+        }
     }
 
     #[test]
