@@ -208,15 +208,6 @@ impl Bundle {
         Ok(Written { sha256, size })
     }
 
-    /// Records an output written by someone else (e.g. a database) at `rel`.
-    pub fn record_existing(&mut self, rel: &str) -> Result<(), BundleError> {
-        let p = self.root.join(safe_rel(rel)?);
-        let (sha256, size) = hash::file(&p).map_err(io(&p))?;
-        self.outputs
-            .insert(rel.to_string(), Written { sha256, size });
-        Ok(())
-    }
-
     /// The absolute path of an output the caller will write itself.
     pub fn path_for(&self, rel: &str) -> Result<PathBuf, BundleError> {
         self.target(rel)

@@ -158,6 +158,8 @@ fn read_zip<R: Read + Seek>(
         let entry = match zip.by_index(i) {
             Ok(e) => e,
             Err(e) => {
+                // A member that cannot be opened is reported, and still counts as one.
+                files += 1;
                 errors.push(IngestError::Archive {
                     name: full,
                     reason: e.to_string(),
