@@ -8,31 +8,41 @@ use rusqlite::{params, Connection};
 use std::path::Path;
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::signins::{GuidText, SignInFacts};
+use tokentrail_model::guid::decode_token_id;
 use tokentrail_model::{ActivityEvent, AuditEvent};
 
-/// The schema, applied to a new file. The long text of Activity events and operations (their
-/// JSON, an operation's statement) is kept in a table of its own beside the columns that are
-/// indexed and searched (`activity_fields`, `operations_fields`), and the `activity` and
-/// `operations` views join the two back into one row. Each `CREATE INDEX` scans its table:
-/// over the narrow tables that reads less than a fifth of the bytes (at 100k events
-/// `activity_fields` is 72 MB where the one-table `activity` was 410 MB, and it is scanned
-/// once per index). The views use `LEFT JOIN` so that a query reading no long text (e.g.
-/// `SELECT n FROM operations WHERE …`) never touches the text tables (SQLite omits a left
-/// join on a unique key whose columns are not read).
+/// The `schema` value in `meta`.
+pub const SCHEMA_VERSION: &str = "3";
+
+/// The schema, applied to a new file. The long text of Activity events and operations (an
+/// event's `properties`, an operation's statement) is kept in a table of its own beside the
+/// columns that are indexed and searched (`activity_fields`, `operations_fields`), and the
+/// `activity` and `operations` views join the two back into one row. Each `CREATE INDEX`
+/// scans its table, so narrow tables are quick to index. The views use `LEFT JOIN` so that a
+/// query reading no long text (e.g. `SELECT n FROM operations WHERE …`) never touches the
+/// text tables (SQLite omits a left join on a unique key whose columns are not read).
+///
+/// Schema 3 holds no second copy of what the bundle already keeps: the raw record is in
+/// `exports/` (at `source_file`, `source_record`, `source_offset`; `tokentrail parse` gives
+/// its normalized JSON) and each operation's full finding is line `n + 1` of
+/// `findings/operations.jsonl`, starting at byte `line_offset`. Schema 2 stored both as JSON
+/// columns: more than half of case.sqlite, and a fifth of the run's time at 1M events.
 pub const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE activity_fields (
   rowid INTEGER PRIMARY KEY, event_id TEXT NOT NULL, correlation_id TEXT, operation_id TEXT,
   operation TEXT NOT NULL, category TEXT, status TEXT, time TEXT NOT NULL, caller TEXT,
-  caller_ip TEXT, resource_id TEXT, resource_id_lc TEXT, tenant_id TEXT,
+  caller_ip TEXT, resource_id TEXT, resource_id_lc TEXT, tenant_id TEXT, object_id TEXT,
+  app_id TEXT, uti TEXT, token_id TEXT, session_id TEXT,
   source_file TEXT NOT NULL, source_record INTEGER NOT NULL, source_line INTEGER,
   source_offset INTEGER);
-CREATE TABLE activity_json (rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE activity_text (rowid INTEGER PRIMARY KEY, properties TEXT NOT NULL);
 CREATE VIEW activity AS SELECT
   f.rowid AS rowid, f.event_id, f.correlation_id, f.operation_id, f.operation, f.category,
   f.status, f.time, f.caller, f.caller_ip, f.resource_id, f.resource_id_lc, f.tenant_id,
-  f.source_file, f.source_record, f.source_line, f.source_offset, j.json
-  FROM activity_fields f LEFT JOIN activity_json j ON j.rowid = f.rowid;
+  f.object_id, f.app_id, f.uti, f.token_id, f.session_id,
+  f.source_file, f.source_record, f.source_line, f.source_offset, t.properties
+  FROM activity_fields f LEFT JOIN activity_text t ON t.rowid = f.rowid;
 CREATE TABLE signins (
   rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, time TEXT, kind TEXT NOT NULL, success INTEGER NOT NULL,
   object_id TEXT, upn TEXT, app_id TEXT, app_name TEXT, resource_id TEXT, ip TEXT,
@@ -47,14 +57,15 @@ CREATE TABLE operations_fields (
   n INTEGER PRIMARY KEY, time TEXT NOT NULL, correlation_id TEXT, operation TEXT NOT NULL,
   resource_id TEXT, resource_id_lc TEXT, resource_name_lc TEXT, status TEXT, identity TEXT NOT NULL,
   identity_type TEXT NOT NULL, upn TEXT, object_id TEXT, app_id TEXT, verdict TEXT NOT NULL,
-  severity TEXT NOT NULL, sign_in_id TEXT, session_origin_id TEXT, caller_ip TEXT,
-  subscription_id TEXT);
-CREATE TABLE operations_text (n INTEGER PRIMARY KEY, statement TEXT NOT NULL, json TEXT NOT NULL);
+  severity TEXT NOT NULL, sign_in_id TEXT, sign_in_match TEXT, sign_in_confidence REAL,
+  session_origin_id TEXT, client TEXT, caller_ip TEXT, subscription_id TEXT,
+  line_offset INTEGER NOT NULL);
+CREATE TABLE operations_text (n INTEGER PRIMARY KEY, statement TEXT NOT NULL);
 CREATE VIEW operations AS SELECT
   f.n, f.time, f.correlation_id, f.operation, f.resource_id, f.resource_id_lc,
   f.resource_name_lc, f.status, f.identity, f.identity_type, f.upn, f.object_id, f.app_id,
-  f.verdict, f.severity, f.sign_in_id, f.session_origin_id, f.caller_ip, f.subscription_id,
-  t.statement, t.json
+  f.verdict, f.severity, f.sign_in_id, f.sign_in_match, f.sign_in_confidence,
+  f.session_origin_id, f.client, f.caller_ip, f.subscription_id, f.line_offset, t.statement
   FROM operations_fields f LEFT JOIN operations_text t ON t.n = f.n;
 CREATE TABLE operation_events (n INTEGER NOT NULL, event_id TEXT NOT NULL);
 CREATE TABLE detections (
@@ -107,18 +118,20 @@ const ROW_CACHE: &str = "PRAGMA cache_size=-16384;";
 const INDEX_CACHE: &str = "PRAGMA cache_size=-2000;";
 
 /// Inserts `activity` rows one event at a time, each with the event's columns and its
-/// whole normalized JSON (taken before analysis trims the event).
+/// `properties` (taken before analysis trims the event).
 pub struct ActivityInserter<'c> {
     /// Into `activity_fields` (the row id is SQLite's next).
     st: rusqlite::Statement<'c>,
-    /// Into `activity_json`, under the same row id.
-    json: rusqlite::Statement<'c>,
-    /// Scratch space for the JSON text, reused across rows.
+    /// Into `activity_text`, under the same row id.
+    text: rusqlite::Statement<'c>,
+    /// Scratch space for the properties' JSON, reused across rows.
     buf: Vec<u8>,
-    /// Scratch text for the status, time and lower-cased resource id, reused across rows.
+    /// Scratch text for the status, time, lower-cased resource id and token id, reused
+    /// across rows.
     status: String,
     time: String,
     resource_lc: String,
+    token: String,
 }
 
 impl ActivityInserter<'_> {
@@ -126,15 +139,20 @@ impl ActivityInserter<'_> {
     pub fn insert(&mut self, e: &ActivityEvent) -> rusqlite::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        append_activity_json(&mut buf, e);
-        let done = self.insert_with_json(e, std::str::from_utf8(&buf).unwrap_or_default());
+        append_properties_json(&mut buf, e);
+        let done = self.insert_with_properties(e, std::str::from_utf8(&buf).unwrap_or_default());
         self.buf = buf;
         done
     }
 
-    /// Inserts the row of `e` with `json`, its JSON as [`append_activity_json`] wrote it
-    /// (serialized ahead, e.g. on another thread).
-    pub fn insert_with_json(&mut self, e: &ActivityEvent, json: &str) -> rusqlite::Result<()> {
+    /// Inserts the row of `e` with `properties`, its properties' JSON as
+    /// [`append_properties_json`] wrote it (serialized ahead, e.g. on another thread); no
+    /// `activity_text` row when it is empty.
+    pub fn insert_with_properties(
+        &mut self,
+        e: &ActivityEvent,
+        properties: &str,
+    ) -> rusqlite::Result<()> {
         use std::fmt::Write as _;
         self.status.clear();
         let _ = write!(self.status, "{:?}", e.status.kind);
@@ -146,6 +164,12 @@ impl ActivityInserter<'_> {
             self.resource_lc.push_str(r);
             self.resource_lc.make_ascii_lowercase();
         }
+        let uti = e.claims.uti();
+        self.token.clear();
+        let token = uti.and_then(decode_token_id).map(|(g, _)| {
+            let _ = write!(self.token, "{g}");
+            self.token.as_str()
+        });
         let rowid = self.st.insert(params![
             e.event_id,
             e.correlation_id,
@@ -159,21 +183,28 @@ impl ActivityInserter<'_> {
             e.resource.id,
             e.resource.id.as_ref().map(|_| self.resource_lc.as_str()),
             e.tenant_id,
+            e.claims.oid(),
+            e.claims.appid(),
+            uti,
+            token,
+            e.claims.sid(),
             &*e.source.file,
             e.source.record as i64,
             e.source.line.map(|x| x as i64),
             e.source.offset.map(|x| x as i64),
         ])?;
-        self.json.execute(params![rowid, json])?;
+        if !properties.is_empty() {
+            self.text.execute(params![rowid, properties])?;
+        }
         Ok(())
     }
 }
 
-/// Appends the `activity.json` text of `e` (its whole normalized JSON) to `buf`; appends
-/// nothing if it cannot be serialized.
-pub fn append_activity_json(buf: &mut Vec<u8>, e: &ActivityEvent) {
+/// Appends the `activity.properties` text of `e` (its properties as JSON) to `buf`; appends
+/// nothing when it has none or they cannot be serialized.
+pub fn append_properties_json(buf: &mut Vec<u8>, e: &ActivityEvent) {
     let start = buf.len();
-    if serde_json::to_writer(&mut *buf, e).is_err() {
+    if e.properties.is_empty() || serde_json::to_writer(&mut *buf, &e.properties).is_err() {
         buf.truncate(start);
     }
 }
@@ -222,7 +253,7 @@ impl CaseDb {
             let mut m = c.prepare("INSERT INTO meta VALUES (?1, ?2)")?;
             m.execute(params!["tool", "tokentrail"])?;
             m.execute(params!["version", version])?;
-            m.execute(params!["schema", "2"])?;
+            m.execute(params!["schema", SCHEMA_VERSION])?;
         }
         Ok(CaseDb { c })
     }
@@ -239,15 +270,16 @@ impl CaseDb {
     pub fn activity_inserter(&self) -> rusqlite::Result<ActivityInserter<'_>> {
         Ok(ActivityInserter {
             st: self.c.prepare(
-                "INSERT INTO activity_fields VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                "INSERT INTO activity_fields VALUES (NULL,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
             )?,
-            json: self
+            text: self
                 .c
-                .prepare("INSERT INTO activity_json VALUES (?1, ?2)")?,
+                .prepare("INSERT INTO activity_text VALUES (?1, ?2)")?,
             buf: Vec::new(),
             status: String::new(),
             time: String::new(),
             resource_lc: String::new(),
+            token: String::new(),
         })
     }
 
@@ -328,31 +360,29 @@ impl CaseDb {
     }
 
     /// One row per finding (numbered in output order, as in operations.jsonl), its event
-    /// ids and its detections. Each finding's compact JSON (the `json` column) is put in the
-    /// cleared buffer by `json`: the line operations.jsonl got, handed over as it is written.
+    /// ids and its detections. `line_offset` gives, in order, the byte at which each
+    /// finding's line of operations.jsonl starts (as that file is written).
     pub fn findings(
         &self,
         findings: &[OperationFinding],
-        json: &mut dyn FnMut(&mut Vec<u8>) -> rusqlite::Result<()>,
+        line_offset: &mut dyn FnMut() -> rusqlite::Result<u64>,
     ) -> rusqlite::Result<()> {
         let mut op = self.c.prepare(
-            "INSERT INTO operations_fields VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+            "INSERT INTO operations_fields VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
         )?;
         let mut text = self
             .c
-            .prepare("INSERT INTO operations_text VALUES (?1, ?2, ?3)")?;
+            .prepare("INSERT INTO operations_text VALUES (?1, ?2)")?;
         let mut ev = self
             .c
             .prepare("INSERT INTO operation_events VALUES (?1, ?2)")?;
         let mut de = self
             .c
             .prepare("INSERT INTO detections VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let mut buf = Vec::new();
         for (n, f) in findings.iter().enumerate() {
             let n = n as i64;
-            buf.clear();
-            json(&mut buf)?;
-            let json = std::str::from_utf8(&buf).unwrap_or_default();
+            let offset = line_offset()? as i64;
+            let sign_in = f.sign_in.as_ref();
             op.execute(params![
                 n,
                 f.time,
@@ -372,12 +402,16 @@ impl CaseDb {
                 f.identity.app_id,
                 format!("{:?}", f.verdict).to_lowercase(),
                 severity(f),
-                f.sign_in.as_ref().map(|s| s.id.as_str()),
+                sign_in.map(|s| s.id.as_str()),
+                sign_in.map(|s| s.method.name()),
+                sign_in.map(|s| s.confidence),
                 f.session_origin.as_ref().map(|s| s.id.clone()),
+                f.client.name.as_deref().or(f.client.app_id.as_deref()),
                 f.caller_ip.as_deref(),
                 f.subscription_id.as_deref(),
+                offset,
             ])?;
-            text.execute(params![n, f.statement(), json])?;
+            text.execute(params![n, f.statement()])?;
             for e in &f.event_ids {
                 ev.execute(params![n, e.to_ascii_lowercase()])?;
             }

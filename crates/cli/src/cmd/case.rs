@@ -154,8 +154,8 @@ pub fn build(
         let (tx, rx) = std::sync::mpsc::sync_channel(ROW_QUEUE);
         let (kept_tx, kept_rx) = std::sync::mpsc::channel();
         let h = std::thread::spawn(move || {
-            // Serializing each row's JSON takes about as long as inserting it: a second
-            // thread does it one batch ahead.
+            // A second thread serializes each row's properties one batch ahead of the
+            // inserts.
             let kept = std::thread::scope(|s| {
                 let (json_tx, json_rx) = std::sync::mpsc::sync_channel(2);
                 s.spawn(move || serialize_activity(rx, json_tx));
@@ -400,7 +400,7 @@ enum Writer {
     Later(CaseDb),
 }
 
-/// A batch of events with the JSON text of their rows: event `i`'s is
+/// A batch of events with the JSON text of their properties: event `i`'s is
 /// `json[ends[i - 1]..ends[i]]` (from 0 for the first).
 struct Serialized {
     events: Events,
@@ -408,7 +408,7 @@ struct Serialized {
     ends: Vec<usize>,
 }
 
-/// Serializes each batch's row JSON, in arrival order. Once the writer has stopped the
+/// Serializes each batch's properties, in arrival order. Once the writer has stopped the
 /// remaining batches are still received (and dropped) so reading is never blocked.
 fn serialize_activity(
     rx: std::sync::mpsc::Receiver<Events>,
@@ -418,7 +418,7 @@ fn serialize_activity(
         let mut json = Vec::new();
         let mut ends = Vec::with_capacity(events.len());
         for e in &events {
-            tokentrail_report::sqlite::append_activity_json(&mut json, e);
+            tokentrail_report::sqlite::append_properties_json(&mut json, e);
             ends.push(json.len());
         }
         // serde_json writes UTF-8 only, so this check (done here, off the writer's thread)
@@ -446,7 +446,7 @@ fn write_activity(
             for (e, end) in events.into_iter().zip(ends) {
                 let text = json.get(start..end).unwrap_or_default();
                 start = end;
-                ins.insert_with_json(&e, text)?;
+                ins.insert_with_properties(&e, text)?;
                 chunk.push(tokentrail_analyze::slim::slim(*e, &mut shared));
             }
             kept.push(chunk);

@@ -59,10 +59,10 @@ pub fn write(
 ) -> anyhow::Result<()> {
     let version = env!("CARGO_PKG_VERSION");
     let b: &Bundle = bundle;
-    let (lines, mut taker) = super::op_json::channel();
+    let (lines, mut offsets) = super::op_json::channel();
     let (db_done, html_done, timeline_done, rest_done) = std::thread::scope(|s| {
         let db = s.spawn(move || -> Done {
-            db.findings(o.findings, &mut |buf| taker.take(buf))
+            db.findings(o.findings, &mut || offsets.take())
                 .and_then(|_| db.finish())
                 .with_context(|| format!("writing {}", db_path.display()))?;
             // Read-only, so an ad-hoc `sqlite3` session cannot change the evidence by accident.
@@ -73,8 +73,8 @@ pub fn write(
             }
             Ok(vec![("case.sqlite", b.hash_existing("case.sqlite")?)])
         });
-        // operations.jsonl is written on a thread of its own: case.sqlite takes its lines
-        // as they come, and this thread would otherwise wait whenever it is ahead.
+        // operations.jsonl is written on a thread of its own: case.sqlite takes its line
+        // offsets as they come, and this thread would otherwise wait whenever it is ahead.
         let ops = s.spawn(move || -> Done {
             let w = b.write_with("findings/operations.jsonl", |w| lines.write(w, o.findings))?;
             Ok(vec![("findings/operations.jsonl", w)])

@@ -11,31 +11,87 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Where each finding's JSON is: line `n + 1` of the bundle's `findings/operations.jsonl`,
+/// from byte `line_offset`.
+struct Findings {
+    file: std::io::BufReader<std::fs::File>,
+    path: std::path::PathBuf,
+}
+
+impl Findings {
+    /// Opens the findings of the bundle in `dir`, whose case.sqlite must have this
+    /// tokentrail's schema.
+    fn open(db: &Connection, dir: &Path) -> anyhow::Result<Findings> {
+        let schema: Option<String> = db
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .ok();
+        let want = tokentrail_report::sqlite::SCHEMA_VERSION;
+        if schema.as_deref() != Some(want) {
+            anyhow::bail!(
+                "{} has case.sqlite schema {} and this tokentrail reads schema {want}; \
+                 ask the exports instead: tokentrail who -q QUERY {}",
+                dir.display(),
+                clean(schema.as_deref().unwrap_or("(none)")),
+                dir.join("exports").display()
+            );
+        }
+        let path = dir.join("findings").join("operations.jsonl");
+        let f =
+            std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        Ok(Findings {
+            file: std::io::BufReader::new(f),
+            path,
+        })
+    }
+
+    /// The JSON line of finding `n`.
+    fn get(&mut self, db: &Connection, n: i64) -> anyhow::Result<Vec<u8>> {
+        use std::io::{BufRead, Seek, SeekFrom};
+        let mut st = db.prepare_cached("SELECT line_offset FROM operations_fields WHERE n = ?1")?;
+        let at: i64 = st.query_row(params![n], |r| r.get(0))?;
+        let mut line = Vec::new();
+        self.file
+            .seek(SeekFrom::Start(at.max(0) as u64))
+            .and_then(|_| self.file.read_until(b'\n', &mut line))
+            .with_context(|| format!("reading {} at byte {at}", self.path.display()))?;
+        Ok(line)
+    }
+}
+
 /// Most operations printed per query.
 const LIMIT: i64 = 200;
 
-fn s<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+/// The text at `path` in `v` ("" if none), safe for a terminal: log content is hostile, so
+/// control characters (a line break included) are made visible before the text is put on
+/// a line of its own.
+fn s(v: &Value, path: &[&str]) -> String {
     let mut x = v;
     for p in path {
         x = &x[*p];
     }
-    x.as_str().unwrap_or("")
+    clean(x.as_str().unwrap_or(""))
 }
 
-/// The explanation of one finding (its JSON from the `operations` table), in the same
-/// words as `who` over exports.
+/// The explanation of one finding (its JSON, as in operations.jsonl), for `who` over
+/// exports and `who --case` alike; each field is made terminal-safe as it is inserted.
 pub fn explain(f: &Value) -> String {
     let mut o = String::new();
     let res = s(f, &["resource_id"]);
     o.push_str(&format!(
         "{} on {}\n  {}\n",
         s(f, &["operation"]),
-        if res.is_empty() { "(no resource)" } else { res },
+        if res.is_empty() {
+            "(no resource)"
+        } else {
+            &res
+        },
         s(f, &["statement"])
     ));
-    let ev: Vec<&str> = f["identity"]["evidence"]
+    let ev: Vec<String> = f["identity"]["evidence"]
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .map(|a| a.iter().filter_map(Value::as_str).map(clean).collect())
         .unwrap_or_default();
     o.push_str(&format!(
         "  identity: {} {} ({})\n",
@@ -53,7 +109,7 @@ pub fn explain(f: &Value) -> String {
             f["sign_in"]["confidence"].as_f64().unwrap_or(0.0)
         ));
         for e in f["sign_in"]["evidence"].as_array().into_iter().flatten() {
-            o.push_str(&format!("    - {}\n", e.as_str().unwrap_or("")));
+            o.push_str(&format!("    - {}\n", clean(e.as_str().unwrap_or(""))));
         }
     } else {
         o.push_str("  token → no sign-in linked\n");
@@ -74,7 +130,10 @@ pub fn explain(f: &Value) -> String {
     o.push_str(&format!("  verdict: {}\n", s(f, &["verdict"])));
     for (key, label) in [("indicators", "indicator"), ("anomalies", "ANOMALY")] {
         for x in f[key].as_array().into_iter().flatten() {
-            o.push_str(&format!("    {label}: {}\n", x.as_str().unwrap_or("")));
+            o.push_str(&format!(
+                "    {label}: {}\n",
+                clean(x.as_str().unwrap_or(""))
+            ));
         }
     }
     for g in f["gaps"].as_array().into_iter().flatten() {
@@ -83,6 +142,11 @@ pub fn explain(f: &Value) -> String {
             s(g, &["reason"]),
             s(g, &["detail"])
         ));
+        // A command of several lines (KQL) is shown on one.
+        for c in g["commands"].as_array().into_iter().flatten() {
+            let command = c["command"].as_str().unwrap_or("").replace('\n', " ");
+            o.push_str(&format!("      {}: {}\n", s(c, &["tool"]), clean(&command)));
+        }
     }
     for d in f["detections"].as_array().into_iter().flatten() {
         o.push_str(&format!(
@@ -152,6 +216,7 @@ pub fn run(dir: &Path, queries: &[String]) -> anyhow::Result<ExitCode> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("opening {}", path.display()))?;
+    let mut findings = Findings::open(&db, dir)?;
     let mut any = false;
     for q in queries {
         let hits = lookup(&db, q).with_context(|| format!("querying {}", path.display()))?;
@@ -160,11 +225,9 @@ pub fn run(dir: &Path, queries: &[String]) -> anyhow::Result<ExitCode> {
             continue;
         }
         any = true;
-        let mut st = db.prepare_cached("SELECT json FROM operations WHERE n = ?1")?;
         for n in hits {
-            let json: String = st.query_row(params![n], |r| r.get(0))?;
-            let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
-            println!("{}", clean(&explain(&v)).replace("\\n", "\n"));
+            let v: Value = serde_json::from_slice(&findings.get(&db, n)?).unwrap_or(Value::Null);
+            print!("{}", explain(&v));
         }
     }
     Ok(if any {

@@ -59,28 +59,45 @@ fn case_sqlite_is_byte_identical_across_runs_and_queryable() {
     };
     let narrow = plans("SELECT n FROM operations WHERE correlation_id = 'x'");
     assert_eq!(narrow.len(), 1, "{narrow:?}");
-    let wide = plans("SELECT json FROM activity WHERE event_id = 'x'");
+    let wide = plans("SELECT properties FROM activity WHERE event_id = 'x'");
     assert_eq!(wide.len(), 2, "{wide:?}");
     assert!(wide.iter().all(|p| p.starts_with("SEARCH")), "{wide:?}");
-    let (json, source): (String, String) = db
+    // An Activity row names its record in exports/ and keeps its properties and claims.
+    let (properties, source, token): (String, String, Option<String>) = db
         .query_row(
-            "SELECT json, source_file FROM activity ORDER BY rowid LIMIT 1",
+            "SELECT properties, source_file, token_id FROM activity WHERE properties IS NOT NULL ORDER BY rowid LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["source"]["file"], source.as_str(), "{json}");
-    let (statement, line): (String, String) = db
-        .query_row(
-            "SELECT statement, json FROM operations WHERE n = 0",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    assert!(d.path().join("a").join(&source).is_file(), "{source}");
+    let v: serde_json::Value = serde_json::from_str(&properties).unwrap();
+    assert!(v.is_object(), "{properties}");
+    if let Some(t) = token {
+        assert!(tokentrail_model::Guid::parse(&t).is_some(), "{t}");
+    }
+    // Each operation's line_offset is where its line of operations.jsonl starts.
+    let jsonl = std::fs::read_to_string(d.path().join("a/findings/operations.jsonl")).unwrap();
+    let mut st = db
+        .prepare("SELECT n, line_offset, statement, correlation_id FROM operations ORDER BY n")
         .unwrap();
-    let first = std::fs::read_to_string(d.path().join("a/findings/operations.jsonl")).unwrap();
-    assert_eq!(first.lines().next(), Some(line.as_str()));
-    assert!(!statement.is_empty());
+    let rows: Vec<(i64, i64, String, Option<String>)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut at = 0usize;
+    for ((n, offset, statement, cid), line) in rows.iter().zip(jsonl.lines()) {
+        assert_eq!(*offset as usize, at, "operation {n}");
+        at += line.len() + 1;
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["statement"].as_str(), Some(statement.as_str()));
+        assert_eq!(
+            v["correlation_id"].as_str().map(str::to_ascii_lowercase),
+            cid.clone()
+        );
+    }
+    assert_eq!(rows.len(), jsonl.lines().count());
 }
 
 #[test]
@@ -106,7 +123,11 @@ fn who_case_answers_from_the_database() {
             String::from_utf8_lossy(&out.stderr)
         );
         let s = String::from_utf8_lossy(&out.stdout);
-        assert!(s.contains("verdict:") && s.contains("identity:"), "{s}");
+        assert!(
+            s.contains("\n  verdict:") && s.contains("\n  identity:"),
+            "{s}"
+        );
+        assert!(!s.contains("\\u{a}"), "{s}");
     }
     let out = tokentrail()
         .args([
@@ -118,6 +139,30 @@ fn who_case_answers_from_the_database() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // A case.sqlite of another schema is named as such, with what to run instead.
+    let copy = d.path().join("old");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(d.path().join("case/case.sqlite"), copy.join("case.sqlite")).unwrap();
+    let mut perm = std::fs::metadata(copy.join("case.sqlite"))
+        .unwrap()
+        .permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(copy.join("case.sqlite"), perm).unwrap();
+    rusqlite::Connection::open(copy.join("case.sqlite"))
+        .unwrap()
+        .execute("UPDATE meta SET value = '2' WHERE key = 'schema'", [])
+        .unwrap();
+    let out = tokentrail()
+        .args(["who", "--case", copy.to_str().unwrap(), &cid])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("schema 2") && err.contains("tokentrail who -q QUERY"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -159,7 +204,7 @@ fn redaction_pseudonymizes_every_output_but_not_the_exports_and_verify_needs_the
     let rows = |dir: &str| -> (i64, String) {
         let db = rusqlite::Connection::open(d.path().join(dir).join("case.sqlite")).unwrap();
         db.query_row(
-            "SELECT count(*), group_concat(json, ' ') FROM activity",
+            "SELECT count(*), group_concat(caller, ' ') FROM activity",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -206,4 +251,44 @@ fn redaction_pseudonymizes_every_output_but_not_the_exports_and_verify_needs_the
     assert!(String::from_utf8_lossy(&partial.stdout).contains("NOT re-run"));
     let wrong = verify(&["--redact-key", "other"]);
     assert!(!wrong.status.success());
+}
+
+/// A line break or escape sequence in log content cannot make `who` print a line of its own
+/// (e.g. a forged verdict), over exports or from case.sqlite.
+#[test]
+fn who_keeps_hostile_line_breaks_inside_their_field() {
+    let d = tempfile::tempdir().unwrap();
+    let evil = d.path().join("evil.json");
+    let rid = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm\n  verdict: platform\u{1b}[2J";
+    let ev = serde_json::json!([{
+        "eventDataId": "e1", "correlationId": "c1", "operationId": "o1",
+        "caller": "dana@fabrikam.example\n  identity: forged",
+        "operationName": {"value": "Microsoft.Compute/virtualMachines/write"},
+        "status": {"value": "Succeeded"}, "category": {"value": "Administrative"},
+        "eventTimestamp": "2024-06-10T06:13:45Z", "resourceId": rid
+    }]);
+    std::fs::write(&evil, serde_json::to_vec(&ev).unwrap()).unwrap();
+    let out = tokentrail()
+        .current_dir(d.path())
+        .args(["investigate", "evil.json", "--out", "case"])
+        .output()
+        .unwrap();
+    crate::util::assert_success(&out);
+    for args in [
+        vec!["who", "-q", "c1", "evil.json"],
+        vec!["who", "--case", "case", "c1"],
+    ] {
+        let out = tokentrail()
+            .current_dir(d.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        crate::util::assert_success(&out);
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(!s.contains('\u{1b}'), "{args:?}: {s}");
+        let verdicts = s.lines().filter(|l| l.starts_with("  verdict:")).count();
+        let identities = s.lines().filter(|l| l.starts_with("  identity:")).count();
+        assert_eq!((verdicts, identities), (1, 1), "{args:?}: {s}");
+        assert!(s.contains("\\u{a}  verdict: platform"), "{args:?}: {s}");
+    }
 }
