@@ -22,4 +22,7 @@ pub enum IngestError {
     Archive { name: String, reason: String },
     #[error("{name}: refused: {reason}")]
     Refused { name: String, reason: String },
+    /// An entry of an input directory that is not a file to read.
+    #[error("{name}: not read: {reason}")]
+    NotRead { name: String, reason: String },
 }

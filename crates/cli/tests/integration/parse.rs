@@ -129,6 +129,51 @@ fn directories_are_read_recursively_in_sorted_order() {
     assert_eq!(files, sorted);
 }
 
+/// `parse` reads what `investigate` copies and reads: hidden files and files behind a link;
+/// what it cannot read as a file is named on stderr, never skipped without a word.
+#[cfg(unix)]
+#[test]
+fn hidden_files_are_read_and_entries_that_are_not_files_are_named() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    let one = fixtures().join("activity/json/az_list_array.json");
+    std::fs::copy(&one, src.join(".hidden.json")).unwrap();
+    std::os::unix::fs::symlink(&one, src.join("sub/link.json")).unwrap();
+    std::os::unix::fs::symlink(d.path().join("gone.json"), src.join("dangling.json")).unwrap();
+    std::os::unix::fs::symlink(&src, src.join("sub/loop")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(src.join("pipe"))
+        .status()
+        .is_ok_and(|s| s.success());
+    let out = tokentrail()
+        .args(["parse", "-q"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let read: Vec<&str> = err.lines().filter(|l| l.contains(": read ")).collect();
+    assert_eq!(read.len(), 2, "{err}");
+    assert!(
+        read[0].contains(".hidden.json") && read[1].contains("link.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dangling.json: not read: a symbolic link whose target cannot be read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("loop: not read: a symbolic link to a directory (not followed)"),
+        "{err}"
+    );
+    if fifo {
+        assert!(
+            err.contains("pipe: not read: not a regular file (a device, pipe or socket)"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn terminal_output_has_no_control_characters() {
     let dir = tempfile::tempdir().unwrap();

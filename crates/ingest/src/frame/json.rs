@@ -50,6 +50,9 @@ pub struct JsonFramer<R> {
     chunk: usize,
     /// Largest `chunk` grows to.
     max_chunk: usize,
+    /// Whether JSON Lines records may take [`JsonFramer::whole_line_object`]'s fast path
+    /// (off only in tests that compare it with the exact scan).
+    fast_lines: bool,
     /// The read error that ended the input early: the record it cut short is framed as
     /// broken (and so counted), then [`JsonFramer::next_frame`] returns the error.
     failed: Option<io::Error>,
@@ -104,6 +107,7 @@ impl<R: Read> JsonFramer<R> {
             base: 0,
             eof: false,
             failed: None,
+            fast_lines: true,
             line_pos: 0,
             line: 1,
             stack: Vec::new(),
@@ -247,8 +251,8 @@ impl<R: Read> JsonFramer<R> {
     fn member_key(&mut self) -> io::Result<Result<String, Frame>> {
         let lm = self.line_mode.unwrap_or(false);
         if self.buf[self.pos] != b'"' {
+            let e = self.line_end()?;
             let p = self.pos;
-            let e = self.next_newline(p);
             return Ok(Err(self.broken_to(
                 p,
                 e,
@@ -278,8 +282,8 @@ impl<R: Read> JsonFramer<R> {
             return Ok(Err(self.truncated(p)));
         }
         if self.buf[self.pos] != b':' {
+            let e = self.line_end()?;
             let p = self.pos;
-            let e = self.next_newline(p);
             return Ok(Err(self.broken_to(
                 p,
                 e,
@@ -294,10 +298,53 @@ impl<R: Read> JsonFramer<R> {
         Ok(Ok(key))
     }
 
-    fn next_newline(&self, from: usize) -> usize {
-        memchr::memchr(b'\n', &self.buf[from..])
-            .map(|k| from + k + 1)
-            .unwrap_or(self.buf.len())
+    /// JSON Lines fast path: when the line starting at `pos` (a `{`) is one object and
+    /// nothing else, where that object ends; `None` when the quick check cannot say so
+    /// (then the value is scanned byte by byte). The line's end is found with `memchr`, and
+    /// the line must end with the `}` that closes its first `{`, no brace outside a string
+    /// closing it earlier (see [`one_object_plain`] and [`one_object_exact`]); a page or
+    /// envelope takes the slow path. A line of valid JSON gives the same frames as the
+    /// scan (tested); a malformed one may be one frame where the scan cut it in two, and
+    /// its records are skipped either way.
+    fn whole_line_object(&mut self) -> io::Result<Option<usize>> {
+        let end = self.line_end()?;
+        if self.buf.get(end.wrapping_sub(1)) != Some(&b'\n') {
+            return Ok(None);
+        }
+        let line = &self.buf[self.pos..end - 1];
+        let len = line.len()
+            - line
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
+                .count();
+        let line = &line[..len];
+        if len < 2 || line[len - 1] != b'}' {
+            return Ok(None);
+        }
+        let one = if memchr::memchr(b'\\', line).is_none() && !may_hold_wrapper(line) {
+            one_object_plain(line)
+        } else {
+            one_object_exact(line)
+        };
+        Ok(one.then_some(self.pos + len))
+    }
+
+    /// The index just past the first newline at or after `pos` (the end of input if none),
+    /// reading more input until that newline is in the buffer, so a broken line is one frame
+    /// whatever the read sizes. A refill may move the bytes: indices taken before this call
+    /// are stale (absolute offsets are not).
+    fn line_end(&mut self) -> io::Result<usize> {
+        let mut searched = 0;
+        loop {
+            if let Some(k) = memchr::memchr(b'\n', &self.buf[self.pos + searched..]) {
+                return Ok(self.pos + searched + k + 1);
+            }
+            searched = self.buf.len() - self.pos;
+            if !self.fill()? {
+                return Ok(self.buf.len());
+            }
+        }
     }
 
     /// Resynchronizes after a broken top-level object: drops the object context.
@@ -358,6 +405,17 @@ impl<R: Read> JsonFramer<R> {
                     }
                     b'{' => {
                         if self.line_mode == Some(true) {
+                            let fast = match self.fast_lines {
+                                true => self.whole_line_object()?,
+                                false => None,
+                            };
+                            if let Some(end) = fast {
+                                let start = self.pos;
+                                self.saw("json-lines");
+                                let f = self.frame(FrameKind::Json, start, end);
+                                self.pos = end;
+                                return Ok(Some(f));
+                            }
                             // JSON Lines: the object must end on its own line.
                             let scanned = self.scan(true)?;
                             // The value starts at `pos`, which a refill may have moved.
@@ -387,8 +445,8 @@ impl<R: Read> JsonFramer<R> {
                         self.pos += 1;
                     }
                     _ => {
+                        let e = self.line_end()?;
                         let p = self.pos;
-                        let e = self.next_newline(p);
                         return Ok(Some(self.broken_to(
                             p,
                             e,
@@ -450,9 +508,10 @@ impl<R: Read> JsonFramer<R> {
                         continue;
                     }
                     if c != b'"' {
+                        // Read to the line's end first: a refill moves the bytes.
+                        let e = self.line_end()?;
                         let s = (start - self.base) as usize;
                         let p = self.pos;
-                        let e = self.next_newline(p);
                         self.abandon_object();
                         return Ok(Some(self.broken_to(
                             s.min(p),
@@ -588,11 +647,82 @@ impl<R: Read> JsonFramer<R> {
     }
 }
 
-/// Whether an object's bytes contain a member name that makes it a page or envelope.
-fn may_be_wrapper(b: &[u8]) -> bool {
+/// [`JsonFramer::whole_line_object`] for a `line` (from its `{` to its last `}`) without
+/// backslashes, so every quote opens or closes a string, and with no page or envelope
+/// member: only the braces are visited, each known to be inside a string or not by the
+/// parity of the quotes before it (counted a word at a time).
+fn one_object_plain(line: &[u8]) -> bool {
+    let (mut depth, mut from, mut quotes) = (0usize, 0, 0);
+    for i in memchr::memchr2_iter(b'{', b'}', line) {
+        quotes += super::scan::count_byte(&line[from..i], b'"');
+        from = i;
+        if quotes % 2 == 1 {
+            continue;
+        }
+        if line[i] == b'{' {
+            depth += 1;
+            continue;
+        }
+        let Some(d) = depth.checked_sub(1) else {
+            return false;
+        };
+        depth = d;
+        if depth == 0 && i + 1 != line.len() {
+            return false;
+        }
+    }
+    depth == 0
+}
+
+/// [`JsonFramer::whole_line_object`] for any `line`: quotes and braces are visited, a
+/// quote after an odd run of backslashes being escaped; a top-level page or envelope member
+/// answers false.
+fn one_object_exact(line: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut string_start) = (0usize, false, 0);
+    for i in memchr::memchr3_iter(b'"', b'{', b'}', line) {
+        match line[i] {
+            b'"' if !in_string => (in_string, string_start) = (true, i),
+            b'"' => {
+                let escapes = line[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+                if escapes % 2 == 0 {
+                    in_string = false;
+                    if depth == 1 && wrapper_member(&line[string_start + 1..i], &line[i + 1..]) {
+                        return false;
+                    }
+                }
+            }
+            _ if in_string => {}
+            b'{' => depth += 1,
+            _ => {
+                let Some(d) = depth.checked_sub(1) else {
+                    return false;
+                };
+                depth = d;
+                if depth == 0 && i + 1 != line.len() {
+                    return false;
+                }
+            }
+        }
+    }
+    depth == 0 && !in_string
+}
+
+/// Whether some member named like a page or envelope's (`"value"`…) holds an array
+/// anywhere in `b`, at whatever depth: such lines take [`one_object_exact`].
+fn may_hold_wrapper(b: &[u8]) -> bool {
+    wrapper_finders().iter().any(|f| {
+        f.find_iter(b).any(|at| {
+            let key = &b[at + 1..at + f.needle().len() - 1];
+            wrapper_member(key, &b[at + f.needle().len()..])
+        })
+    })
+}
+
+/// Searchers for the quoted member names of pages and envelopes, built once
+/// (constructing a searcher per record costs more than the search).
+fn wrapper_finders() -> &'static [memchr::memmem::Finder<'static>; 4] {
     use memchr::memmem::Finder;
     use std::sync::LazyLock;
-    // Built once: constructing a searcher per record costs more than the search.
     static WRAPPERS: LazyLock<[Finder<'static>; 4]> = LazyLock::new(|| {
         [
             Finder::new(b"\"value\""),
@@ -601,7 +731,23 @@ fn may_be_wrapper(b: &[u8]) -> bool {
             Finder::new(b"\"tables\""),
         ]
     });
-    WRAPPERS.iter().any(|f| f.find(b).is_some())
+    &WRAPPERS
+}
+
+/// Whether `key` (a member name's raw bytes) followed by `rest` (what comes after its closing
+/// quote) is a member that makes its object a page or envelope: `value`, `records`,
+/// `Records` or `tables` holding an array, as the object path reads them.
+fn wrapper_member(key: &[u8], rest: &[u8]) -> bool {
+    let ws = |b: &&u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0);
+    let mut after = rest.iter().skip_while(ws);
+    matches!(key, b"value" | b"records" | b"Records" | b"tables")
+        && after.next() == Some(&b':')
+        && after.find(|b| !ws(b)) == Some(&b'[')
+}
+
+/// Whether an object's bytes contain a member name that makes it a page or envelope.
+fn may_be_wrapper(b: &[u8]) -> bool {
+    wrapper_finders().iter().any(|f| f.find(b).is_some())
 }
 
 impl<R: Read> Iterator for JsonFramer<R> {
@@ -614,6 +760,137 @@ impl<R: Read> Iterator for JsonFramer<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every frame (kind, bytes, offset, line) and the shapes seen, with the JSON Lines fast
+    /// path on or off, reading `chunk` bytes at a time.
+    #[allow(clippy::type_complexity)]
+    fn framed(
+        input: &[u8],
+        fast: bool,
+        chunk: usize,
+    ) -> (Vec<(FrameKind, Vec<u8>, u64, u64)>, Vec<&'static str>) {
+        let mut f = JsonFramer::with_chunk(input, chunk);
+        f.fast_lines = fast;
+        let mut out = Vec::new();
+        while let Some(x) = f.next_frame().unwrap() {
+            out.push((x.kind, x.bytes, x.offset, x.line));
+        }
+        (out, f.shapes.clone())
+    }
+
+    /// Lines of valid JSON the fast path must frame exactly as the scan does: plain
+    /// records, braces, quotes and backslashes inside strings, records side by side,
+    /// envelopes, blank lines.
+    const VALID: &[&str] = &[
+        r#"{"a":1,"b":{"c":[1,{"d":2}]}}"#,
+        r#"{"s":"a { b"}"#,
+        r#"{"s":"} {"}"#,
+        r#"{"s":"x}"}"#,
+        r#"{"s":"{"}{"t":"}"}"#,
+        r#"{"a":1}{"b":2}"#,
+        r#"{"a":1} {"b":2}"#,
+        r#"{"a":1},{"b":2}"#,
+        r#"{"records":[{"a":1},{"a":2}]}"#,
+        r#"{"value":[{"a":1}]}"#,
+        r#"{"value" : [{"a":1}]}"#,
+        r#"{"a":{"value":[1]},"value":"x","k":[{"key":"b","value":"Unknown"}]}"#,
+        r#"{"tables":"none","records":{"a":1}}"#,
+        r#"{"a":"\"}\\"}"#,
+        r#"{"a":"\\"}{"b":"\\\"}"}"#,
+        "{\"a\":1}\r",
+        "{\"a\":1}  \t",
+        "",
+        "   ",
+        "{}",
+    ];
+
+    /// Malformed lines: each path may frame them differently, but neither reads a record
+    /// from them.
+    const MALFORMED: &[&str] = &[
+        r#"{"a":1}]"#,
+        r#"{"a":{"b":1}"#,
+        r#"{"a":[}"#,
+        r#"{"a":1]}"#,
+        r#"{"a":"x}"#,
+        "not json",
+        "}",
+        "{",
+    ];
+
+    /// The records framed (frames that are whole JSON objects) and the lines with anything
+    /// else on them.
+    #[allow(clippy::type_complexity)]
+    fn outcome(input: &[u8], fast: bool, chunk: usize) -> (Vec<(Vec<u8>, u64, u64)>, Vec<u64>) {
+        let (frames, _) = framed(input, fast, chunk);
+        let mut records = Vec::new();
+        let mut rest = Vec::new();
+        for (kind, bytes, offset, line) in frames {
+            let object = kind == FrameKind::Json
+                && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_object());
+            if object {
+                records.push((bytes, offset, line));
+            } else if rest.last() != Some(&line) {
+                rest.push(line);
+            }
+        }
+        (records, rest)
+    }
+
+    #[test]
+    fn the_json_lines_fast_path_frames_what_the_scan_frames() {
+        for first in [VALID[0], VALID[1]] {
+            for line in VALID.iter().chain(MALFORMED) {
+                for end in ["", "\n"] {
+                    let input = format!("{first}\n{line}\n{first}\n{line}{end}");
+                    for chunk in [1, 7, 64, 1 << 16] {
+                        let (bytes, fast, exact) = (input.as_bytes(), true, false);
+                        if MALFORMED.contains(line) {
+                            assert_eq!(
+                                outcome(bytes, fast, chunk),
+                                outcome(bytes, exact, chunk),
+                                "{input:?} in chunks of {chunk}"
+                            );
+                        } else {
+                            assert_eq!(
+                                framed(bytes, fast, chunk),
+                                framed(bytes, exact, chunk),
+                                "{input:?} in chunks of {chunk}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_matches_the_scan_on_any_mix_of_lines(
+            picks in proptest::collection::vec(0..VALID.len() + MALFORMED.len(), 1..24),
+            chunk in 1usize..300,
+            newline_at_end in any::<bool>(),
+        ) {
+            let mut input = String::from(VALID[0]);
+            let mut malformed = false;
+            for k in picks {
+                input.push('\n');
+                input.push_str(VALID.get(k).copied().unwrap_or_else(|| {
+                    malformed = true;
+                    MALFORMED[k - VALID.len()]
+                }));
+            }
+            if newline_at_end {
+                input.push('\n');
+            }
+            let bytes = input.as_bytes();
+            if malformed {
+                prop_assert_eq!(outcome(bytes, true, chunk), outcome(bytes, false, chunk));
+            } else {
+                prop_assert_eq!(framed(bytes, true, chunk), framed(bytes, false, chunk));
+            }
+        }
+    }
 
     fn frames(input: &str) -> Vec<(FrameKind, String, u64)> {
         JsonFramer::new(input.as_bytes())

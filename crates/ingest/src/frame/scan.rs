@@ -136,6 +136,19 @@ fn find_special(buf: &[u8], i: usize, line_mode: bool) -> Option<usize> {
     hit.map(|k| at + k)
 }
 
+/// How many bytes of `hay` equal `b`, counted eight at a time.
+pub fn count_byte(hay: &[u8], b: u8) -> usize {
+    let words = hay.chunks_exact(8);
+    let tail = words.remainder().iter().filter(|&&x| x == b).count();
+    words
+        .map(|w| {
+            bytes_equal(u64::from_le_bytes(w.try_into().unwrap_or_default()), b).count_ones()
+                as usize
+        })
+        .sum::<usize>()
+        + tail
+}
+
 /// The high bit of each byte of `w` (little-endian) that equals `b`, and no other bit.
 #[inline]
 fn bytes_equal(w: u64, b: u8) -> u64 {
@@ -172,6 +185,26 @@ mod tests {
     fn find_reference(buf: &[u8], i: usize, line_mode: bool) -> Option<usize> {
         (i..buf.len())
             .find(|&j| buf[j] == b'"' || buf[j] == b'\\' || (line_mode && buf[j] == b'\n'))
+    }
+
+    #[test]
+    fn count_byte_matches_a_plain_count() {
+        let alphabet = [b'"', b'a', 0x80, 0xa2, 0x22 ^ 0x80, 0x00, 0xff, b'\\'];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..70 {
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for b in [b'"', 0x80, 0xff] {
+                let want = buf.iter().filter(|&&x| x == b).count();
+                assert_eq!(count_byte(&buf, b), want, "{buf:?}");
+            }
+        }
     }
 
     #[test]

@@ -56,7 +56,10 @@ pub fn for_each_stream(
     on_error: &mut dyn FnMut(IngestError),
 ) {
     let files = match walk::files(path) {
-        Ok(f) => f,
+        Ok((files, not_read)) => {
+            not_read.into_iter().for_each(&mut *on_error);
+            files
+        }
         Err(e) => return on_error(e),
     };
     for file in files {

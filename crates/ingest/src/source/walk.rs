@@ -3,17 +3,21 @@
 use crate::error::IngestError;
 use std::path::{Path, PathBuf};
 
-/// All regular files at or under `path`, sorted by path. Hidden files (`.name`) inside
-/// directories are skipped; a path named explicitly is always read.
-pub fn files(path: &Path) -> Result<Vec<PathBuf>, IngestError> {
+/// All files at or under `path`, sorted by path: regular files and files reached through a
+/// symbolic link, hidden ones (`.name`) included, as `investigate` copies them. Entries that
+/// cannot be read as a file (a link to a directory, a dangling link, a FIFO, socket or
+/// device) come back as errors naming them, never dropped silently. A path named
+/// explicitly is always read.
+pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestError> {
     let meta = std::fs::metadata(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok((vec![path.to_path_buf()], Vec::new()));
     }
     let mut out = Vec::new();
+    let mut not_read = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let rd = std::fs::read_dir(&dir).map_err(|source| IngestError::Io {
@@ -26,20 +30,46 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>, IngestError> {
                 source,
             })?;
             let p = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
             let ft = entry.file_type().map_err(|source| IngestError::Io {
                 path: p.clone(),
                 source,
             })?;
             if ft.is_dir() {
                 stack.push(p);
-            } else if ft.is_file() || (ft.is_symlink() && p.is_file()) {
-                out.push(p);
+                continue;
+            }
+            match not_a_file(&p, ft) {
+                None => out.push(p),
+                Some(why) => not_read.push((p, why)),
             }
         }
     }
     out.sort();
-    Ok(out)
+    not_read.sort();
+    let not_read = not_read
+        .into_iter()
+        .map(|(p, why)| IngestError::NotRead {
+            name: p.display().to_string(),
+            reason: why,
+        })
+        .collect();
+    Ok((out, not_read))
+}
+
+/// Why the entry `p` (not a directory) is not read as a file, in the words `investigate`
+/// uses for what it does not copy; `None` for a file or a link to one (a link to a
+/// directory is not followed: it could loop).
+fn not_a_file(p: &Path, ft: std::fs::FileType) -> Option<String> {
+    if ft.is_file() {
+        return None;
+    }
+    if !ft.is_symlink() {
+        return Some("not a regular file (a device, pipe or socket)".to_string());
+    }
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some("a symbolic link to a directory (not followed)".to_string()),
+        Ok(_) => Some("a symbolic link to something other than a file".to_string()),
+        Err(e) => Some(format!("a symbolic link whose target cannot be read: {e}")),
+    }
 }
