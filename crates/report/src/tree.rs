@@ -18,7 +18,9 @@ pub struct NotCopied {
 /// The files under the directory `src`, each with the bundle path of its copy below `top`
 /// (names sanitized, then made unique), sorted by that path; and the entries not copied.
 /// The directory `bundle` (the run's own output, when it lies inside an input) is not
-/// entered. An error names the path it came from.
+/// entered. Of an earlier tokentrail bundle (a directory whose `manifest.json` says so) only
+/// `exports/` is walked: its other entries are the earlier run's outputs, listed as not
+/// copied. An error names the path it came from.
 #[allow(clippy::type_complexity)] // a walk result and the path an error is about
 pub fn walk(
     src: &Path,
@@ -30,12 +32,15 @@ pub fn walk(
     let mut not_copied = Vec::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(d) = stack.pop() {
+        let earlier = tokentrail_model::earlier::is_bundle(&d);
         let rd = std::fs::read_dir(&d).map_err(|e| (d.clone(), e))?;
         for e in rd {
             let e = e.map_err(|e| (d.clone(), e))?;
             let p = e.path();
             let ft = e.file_type().map_err(|e| (p.clone(), e))?;
-            let why = if ft.is_dir() {
+            let why = if tokentrail_model::earlier::left_out(earlier, &e.file_name(), ft.is_dir()) {
+                Some(tokentrail_model::earlier::EARLIER_RUN.to_string())
+            } else if ft.is_dir() {
                 if bundle.is_some() && std::fs::canonicalize(&p).ok() == bundle {
                     Some("the output directory of this run".to_string())
                 } else {

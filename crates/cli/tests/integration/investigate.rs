@@ -254,6 +254,57 @@ fn linked_files_are_copied_and_other_links_are_listed_not_dropped() {
     assert_verifies(&d.path().join("case"));
 }
 
+/// An earlier bundle inside an input: its exports are read again, its outputs (notes,
+/// report, case.sqlite…) are not taken for evidence.
+#[test]
+fn of_an_earlier_bundle_inside_an_input_only_its_exports_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("in");
+    std::fs::create_dir(&src).unwrap();
+    let first = investigate(
+        d.path(),
+        &[
+            fixtures()
+                .join("activity/json/az_list_array.json")
+                .to_str()
+                .unwrap(),
+            "--out",
+            "in/old",
+        ],
+    );
+    assert_success(&first);
+    let out = investigate(d.path(), &["in", "--out", "case"]);
+    assert_success(&out);
+    let names = export_names(&d.path().join("case"));
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].starts_with("01-in/old/exports/") && names[0].ends_with("az_list_array.json"),
+        "{names:?}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("case/manifest.json")).unwrap())
+            .unwrap();
+    let not_copied: Vec<&str> = m["not_copied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["path"].as_str().unwrap())
+        .collect();
+    for part in ["manifest.json", "notes.md", "case.sqlite", "findings"] {
+        assert!(
+            not_copied
+                .iter()
+                .any(|p| p.ends_with(&format!("old/{part}"))),
+            "{part}: {not_copied:?}"
+        );
+    }
+    assert!(m["not_copied"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("earlier tokentrail run"));
+    assert_verifies(&d.path().join("case"));
+}
+
 #[test]
 fn an_output_directory_inside_the_input_is_not_read_as_evidence() {
     let d = tempfile::tempdir().unwrap();

@@ -172,6 +172,29 @@ fn hidden_files_are_read_and_entries_that_are_not_files_are_named() {
             "{err}"
         );
     }
+    // Of an earlier bundle only exports/ is read; its outputs are named, not parsed.
+    let old = src.join("old");
+    std::fs::create_dir_all(old.join("exports")).unwrap();
+    std::fs::copy(&one, old.join("exports/az.json")).unwrap();
+    std::fs::write(old.join("manifest.json"), r#"{"tool":"tokentrail"}"#).unwrap();
+    std::fs::write(old.join("notes.md"), "# notes\n").unwrap();
+    let out = tokentrail()
+        .args(["parse", "-q"])
+        .arg(&old)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let read: Vec<&str> = err.lines().filter(|l| l.contains(": read ")).collect();
+    assert_eq!(read.len(), 1, "{err}");
+    assert!(read[0].contains("exports/az.json"), "{err}");
+    for part in ["manifest.json", "notes.md"] {
+        assert!(
+            err.contains(&format!(
+                "{part}: not read: output of an earlier tokentrail run"
+            )),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 /// All files at or under `path`, sorted by path: regular files and files reached through a
 /// symbolic link, hidden ones (`.name`) included, as `investigate` copies them. Entries that
 /// cannot be read as a file (a link to a directory, a dangling link, a FIFO, socket or
-/// device) come back as errors naming them, never dropped silently. A path named
+/// device) come back as errors naming them, never dropped silently, and so do the outputs
+/// of an earlier tokentrail bundle, of which only `exports/` is read. A path named
 /// explicitly is always read.
 pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestError> {
     let meta = std::fs::metadata(path).map_err(|source| IngestError::Io {
@@ -20,6 +21,7 @@ pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestErro
     let mut not_read = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
+        let earlier = tokentrail_model::earlier::is_bundle(&dir);
         let rd = std::fs::read_dir(&dir).map_err(|source| IngestError::Io {
             path: dir.clone(),
             source,
@@ -34,6 +36,10 @@ pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestErro
                 path: p.clone(),
                 source,
             })?;
+            if tokentrail_model::earlier::left_out(earlier, &entry.file_name(), ft.is_dir()) {
+                not_read.push((p, tokentrail_model::earlier::EARLIER_RUN.to_string()));
+                continue;
+            }
             if ft.is_dir() {
                 stack.push(p);
                 continue;
