@@ -74,13 +74,32 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), prefix in prop::sample::select(vec!["", "[", "{\"value\":[", "{\"records\":[", "{\"tables\":[{\"columns\":[{\"name\":\"Type\"}],\"rows\":[", "\u{feff}", "{\"time\":\"2024-01-01T00:00:00Z\",\"category\":\"Administrative\""])) {
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), prefix in prop::sample::select(vec!["", "[", "{\"value\":[", "{\"records\":[", "{\"tables\":[{\"columns\":[{\"name\":\"Type\"}],\"rows\":[", "\u{feff}", "{\"time\":\"2024-01-01T00:00:00Z\",\"category\":\"Administrative\"", "{\"category\":\"Administrative\"}\n"])) {
         let mut input = prefix.as_bytes().to_vec();
         input.extend_from_slice(&bytes);
         let mut sink = Counter::default();
         let stream = SourceStream { name: "prop".into(), containers: vec![], encoding: "UTF-8", reader: Box::new(Cursor::new(input)) };
         let _ = tokentrail_ingest::pipeline::read_stream(stream, &ReadOptions::default(), &mut sink);
         prop_assert_eq!(sink.stats.len(), 1);
+        let st = &sink.stats[0];
+        prop_assert_eq!(st.read, st.parsed + st.skipped);
+        prop_assert_eq!(st.parsed, sink.records);
+        prop_assert_eq!(st.skipped, sink.skips);
+    }
+}
+
+proptest! {
+    /// JSON Lines made of JSON's own punctuation (the framer's line fast path and its
+    /// fallback): nothing panics and every record read is parsed or skipped.
+    #[test]
+    fn json_ish_lines_are_all_counted(
+        bytes in prop::collection::vec(prop::sample::select(b"{}[]\"\\\n :,a1".to_vec()), 0..1024),
+    ) {
+        let mut input = b"{\"category\":\"Administrative\"}\n".to_vec();
+        input.extend_from_slice(&bytes);
+        let mut sink = Counter::default();
+        let stream = SourceStream { name: "prop".into(), containers: vec![], encoding: "UTF-8", reader: Box::new(Cursor::new(input)) };
+        let _ = tokentrail_ingest::pipeline::read_stream(stream, &ReadOptions::default(), &mut sink);
         let st = &sink.stats[0];
         prop_assert_eq!(st.read, st.parsed + st.skipped);
         prop_assert_eq!(st.parsed, sink.records);
