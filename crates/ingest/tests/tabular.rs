@@ -450,3 +450,36 @@ fn broken_row_is_skipped_not_fatal() {
     assert_eq!(c.events[2].event_id, "9f1c2d3e-0000-0000-0000-0000000000a3");
     assert_eq!(c.events[2].source.record, 3);
 }
+
+/// A read error inside a PowerShell list (a truncated gzip): the blocks before it are read,
+/// the block it cut through is counted as skipped, and the error is reported.
+#[test]
+fn a_read_error_inside_a_list_block_counts_that_block() {
+    let raw = std::fs::read(fixture("ps_outfile_list.utf16.json")).unwrap();
+    let (text, _, _) = encoding_rs::UTF_16LE.decode(&raw);
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for _ in 0..400 {
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        std::io::Write::write_all(&mut gz, b"\n\n").unwrap();
+    }
+    let gz = gz.finish().unwrap();
+    let path = std::env::temp_dir().join(format!("tt-cut-list-{}.txt.gz", std::process::id()));
+    std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+    let mut c = Collect::default();
+    read_path(&path, &ReadOptions::default(), &mut c);
+    let _ = std::fs::remove_file(&path);
+    let s = &c.files[0];
+    assert!(s.parsed > 10, "{s:?}");
+    assert_eq!(s.read, s.parsed + s.skipped, "{s:?}");
+    // The fixture holds a block that is not an event (skipped each time); the cut block is
+    // the last record, and the only one skipped for the read error.
+    let cut: Vec<&Skip> = c
+        .skips
+        .iter()
+        .filter(|k| k.reason.contains("cut short by a read error"))
+        .collect();
+    assert_eq!(cut.len(), 1);
+    assert_eq!(cut[0].record + 1, s.read);
+    assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+}

@@ -129,6 +129,38 @@ fn a_truncated_gzip_keeps_the_records_before_the_cut_and_says_where_it_stopped()
     );
 }
 
+/// The same for a CSV export: the row the cut goes through is counted as skipped.
+#[test]
+fn a_truncated_gzip_csv_counts_the_row_it_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample =
+        std::fs::read_to_string(crate::util::fixtures().join("activity/la_api.csv")).unwrap();
+    let mut lines = sample.lines();
+    let (header, row) = (lines.next().unwrap(), lines.next().unwrap());
+    let mut csv = format!("{header}\r\n");
+    for i in 0..3000 {
+        csv.push_str(&row.replacen("d0d0d0d0-", &format!("{i:08x}-"), 1));
+        csv.push_str("\r\n");
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let cut = dir.path().join("activity.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let out = tokentrail().args(["parse"]).arg(&cut).output().unwrap();
+    let kept = stdout(&out).lines().count();
+    assert!(kept > 100 && kept < 3000, "{kept} records kept");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read error at byte "), "{err}");
+    assert!(
+        err.contains(&format!(
+            "read {}, parsed {kept}, skipped 1 (1× row cut short by a read error",
+            kept + 1
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_archive_without_files_is_reported_not_passed_over() {
     let dir = tempfile::tempdir().unwrap();

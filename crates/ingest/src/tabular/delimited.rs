@@ -41,6 +41,8 @@ struct Row {
     line: u64,
     offset: u64,
     rec: ByteRecord,
+    /// The row a read error cut short: counted as skipped, then the error ends the file.
+    cut: bool,
 }
 
 /// Everything the per-row normalizer needs; shared by the worker threads.
@@ -142,10 +144,29 @@ pub fn read_csv(
     // Buffer a bounded sample to decide the date culture.
     let mut index = 0u64;
     let mut pending: VecDeque<Row> = VecDeque::new();
+    // A read error (a truncated gzip, the decompression cap) inside a row: the row is
+    // handed on as cut (so read = parsed + skipped holds), then the error on the next call.
+    let mut failed: Option<io::Error> = None;
     let mut next_row = |csv: &mut csv::Reader<_>| -> io::Result<Option<Row>> {
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
         let mut rec = ByteRecord::new();
-        if !csv.read_byte_record(&mut rec).map_err(csv_io)? {
-            return Ok(None);
+        let mut cut = false;
+        match csv.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => {
+                let e = csv_io(e);
+                let start = rec.position().map_or(0, |p| p.byte());
+                // Bytes of the row read before the error (a CRLF file's row starts at the
+                // `\n` of the one before).
+                if csv.position().byte() <= start + crlf {
+                    return Err(e);
+                }
+                failed = Some(e);
+                cut = true;
+            }
         }
         since_row.set(0);
         let (line, byte) = rec
@@ -157,6 +178,7 @@ pub fn read_csv(
             line: line + base_line,
             offset: byte + base_off + crlf,
             rec,
+            cut,
         };
         index += 1;
         Ok(Some(row))
@@ -330,6 +352,10 @@ fn normalize_row(rc: &RowCtx, row: Row) -> (Outcome, Option<String>) {
         offset: row.offset,
         line: row.line,
     };
+    if row.cut {
+        let reason = "row cut short by a read error (see the file's error)";
+        return (skip(&rc.file, row.index, &frame, reason), None);
+    }
     if row.rec.len() != rc.cols.len() {
         let reason = format!(
             "wrong number of fields: {} (header has {}) at line {}",

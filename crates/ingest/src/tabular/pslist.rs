@@ -36,6 +36,9 @@ pub struct Block {
     pub lines: Vec<String>,
     /// Set when the block was too large and its lines were dropped.
     pub oversized: bool,
+    /// Set when a read error ended the input inside the block: it is counted as skipped,
+    /// then the error is returned.
+    pub cut: bool,
 }
 
 /// Splits a stream into blocks, tracking lines and byte offsets.
@@ -46,6 +49,8 @@ pub struct Blocks<R> {
     buf: Vec<u8>,
     /// A line read ahead that starts the next block.
     peeked: Option<(String, u64, u64)>,
+    /// The read error that ended a block early, returned by the next call.
+    failed: Option<io::Error>,
 }
 
 impl<R: BufRead> Blocks<R> {
@@ -56,6 +61,7 @@ impl<R: BufRead> Blocks<R> {
             offset: 0,
             buf: Vec::new(),
             peeked: None,
+            failed: None,
         }
     }
 
@@ -86,13 +92,27 @@ impl<R: BufRead> Blocks<R> {
     /// The next block. Blank lines followed by an indented line belong to the current
     /// block (a multi-line value with empty lines); otherwise they end it.
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let mut block: Option<Block> = None;
         let mut size = 0usize;
         let mut blanks = 0usize;
         loop {
             let next = match self.peeked.take() {
                 Some(p) => Some(p),
-                None => self.next_line()?,
+                None => match self.next_line() {
+                    Ok(l) => l,
+                    Err(e) => match block.as_mut() {
+                        // The block the error cut through is handed on as cut.
+                        Some(b) => {
+                            b.cut = true;
+                            self.failed = Some(e);
+                            break;
+                        }
+                        None => return Err(e),
+                    },
+                },
             };
             let Some((l, line, offset)) = next else { break };
             if l.trim().is_empty() {
@@ -115,6 +135,7 @@ impl<R: BufRead> Blocks<R> {
                 offset,
                 lines: Vec::new(),
                 oversized: false,
+                cut: false,
             });
             size += l.len() + 1;
             if size > MAX_BLOCK {
@@ -304,6 +325,10 @@ fn normalize_block(file: &Arc<str>, time: &TimeCtx, it: Item) -> (Outcome, Optio
             "block too large (over {MAX_BLOCK} bytes) at line {}",
             b.line
         );
+        return (skip(file, it.index, &frame, reason), None);
+    }
+    if b.cut {
+        let reason = "record cut short by a read error (see the file's error)";
         return (skip(file, it.index, &frame, reason), None);
     }
     let has = |k: &str| it.rec.props.contains_key(k);
