@@ -223,27 +223,83 @@ pub fn rollback_to(
             cmd.replace("```", "'''")
         );
     }
-    let mut heading = false;
+    // Operations whose undo is the same command (keys listed again and again on one
+    // account, one assignment written twice) share one block, in order of first appearance.
+    let mut undo: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut by_cmd: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for &i in interest {
-        crate::blocks::spill(w, &mut o)?;
-        let f = &findings[i];
-        let cmds = rollback_for(f);
+        let cmds = rollback_for(&findings[i]);
         if cmds.is_empty() {
             continue;
         }
-        if !std::mem::replace(&mut heading, true) {
-            o.push_str("\n## Undo the changes\n");
+        let cmd = cmds.join("\n");
+        match by_cmd.get(&cmd) {
+            Some(&g) => undo[g].1.push(i),
+            None => {
+                by_cmd.insert(cmd.clone(), undo.len());
+                undo.push((cmd, vec![i]));
+            }
         }
+    }
+    if !undo.is_empty() {
+        o.push_str("\n## Undo the changes\n");
+    }
+    for (cmd, ops) in &undo {
+        crate::blocks::spill(w, &mut o)?;
+        undo_block(&mut o, findings, ops, cmd);
+    }
+    w.write_all(o.as_bytes())
+}
+
+/// Names listed in an undo block before "and N more".
+const UNDO_NAMES: usize = 5;
+
+/// One "Undo the changes" block: the operations `ops` (indices into `findings`, in order)
+/// that `cmd` undoes.
+fn undo_block(o: &mut String, findings: &[OperationFinding], ops: &[usize], cmd: &str) {
+    let first = &findings[ops[0]];
+    if let [_] = ops {
         let _ = writeln!(
             o,
             "\n### {} at {}\n\nBy {}.\n",
-            md_code(&f.operation),
-            f.time,
-            named(f.identity.kind.label(), &f.identity.display)
+            md_code(&first.operation),
+            first.time,
+            named(first.identity.kind.label(), &first.identity.display)
         );
-        let _ = writeln!(o, "```sh\n{}\n```", cmds.join("\n").replace("```", "'''"));
+    } else {
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        let mut who: BTreeSet<(&str, &str)> = BTreeSet::new();
+        // Earliest and latest by instant (the texts' fractions differ in length).
+        fn at(f: &OperationFinding) -> (Option<Timestamp>, &str) {
+            (f.time.parse().ok(), f.time.as_str())
+        }
+        let (mut from, mut to) = (at(first), at(first));
+        for &i in ops {
+            let f = &findings[i];
+            names.insert(f.operation.as_str());
+            who.insert((f.identity.kind.label(), f.identity.display.as_str()));
+            from = from.min(at(f));
+            to = to.max(at(f));
+        }
+        let (from, to) = (from.1, to.1);
+        let names: Vec<String> = names.iter().map(|n| md_code(n)).collect();
+        let mut by: Vec<String> = who
+            .iter()
+            .take(UNDO_NAMES)
+            .map(|(k, d)| named(k, d))
+            .collect();
+        if who.len() > UNDO_NAMES {
+            by.push(format!("and {} more", who.len() - UNDO_NAMES));
+        }
+        let _ = writeln!(
+            o,
+            "\n### {} ({} operations, {from} to {to})\n\nBy {}.\n",
+            names.join(", "),
+            ops.len(),
+            by.join(", ")
+        );
     }
-    w.write_all(o.as_bytes())
+    let _ = writeln!(o, "```sh\n{}\n```", cmd.replace("```", "'''"));
 }
 
 #[cfg(test)]
@@ -382,6 +438,54 @@ mod tests {
         assert!(
             contain.contains(&format!("({n} operations of interest)")),
             "{contain}"
+        );
+    }
+
+    /// Operations with the same undo command share one block, which names each operation
+    /// kind, the earliest and latest times (by instant: `00.5Z` is before `00.578Z`) and up
+    /// to five identities.
+    #[test]
+    fn operations_with_one_undo_command_share_a_block() {
+        let base = crate::demo::demo_case()
+            .0
+            .into_iter()
+            .find(|f| !rollback_for(f).is_empty())
+            .unwrap();
+        let times = [
+            "2024-06-10T06:00:00.578Z",
+            "2024-06-10T06:00:00.5Z",
+            "2024-06-10T07:00:00Z",
+            "2024-06-10T05:59:59.9Z",
+            "2024-06-10T06:30:00Z",
+            "2024-06-10T06:40:00Z",
+            "2024-06-10T06:50:00Z",
+        ];
+        let findings: Vec<OperationFinding> = times
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let mut f = base.clone();
+                f.time = t.to_string();
+                let mut who = (*f.identity).clone();
+                who.display = format!("user{k}@contoso.example");
+                f.identity = std::sync::Arc::new(who);
+                f
+            })
+            .collect();
+        let interest: Vec<usize> = (0..findings.len()).collect();
+        let mut out = Vec::new();
+        rollback_to(&mut out, &findings, &interest).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let undo = text.split("## Undo the changes").nth(1).unwrap();
+        assert_eq!(undo.matches("\n### ").count(), 1, "{undo}");
+        assert_eq!(undo.matches("```sh").count(), 1, "{undo}");
+        assert!(
+            undo.contains("(7 operations, 2024-06-10T05:59:59.9Z to 2024-06-10T07:00:00Z)"),
+            "{undo}"
+        );
+        assert!(
+            undo.contains("user4@contoso.example`, and 2 more."),
+            "{undo}"
         );
     }
 }
