@@ -46,7 +46,28 @@ pub fn sniff_stream(head: &[u8]) -> Option<StreamKind> {
     if delims.iter().any(|d| first_line.matches(*d).count() >= 2) {
         return Some(StreamKind::Csv);
     }
+    if delims.iter().any(|&d| two_column_header(t, d)) {
+        return Some(StreamKind::Csv);
+    }
     None
+}
+
+/// A table of two columns (`EventTimestamp,OperationName`, say, cut down from an export):
+/// a first line of two names split by `d`, and a next line with `d` in it too. Names are
+/// letters, digits, `_`, `.`, spaces and the brackets of `TimeGenerated [UTC]`, optionally
+/// quoted.
+fn two_column_header(t: &str, d: char) -> bool {
+    let mut lines = t.lines().filter(|l| !l.trim().is_empty());
+    let (Some(head), Some(next)) = (lines.next(), lines.next()) else {
+        return false;
+    };
+    let name = |c: &str| {
+        let c = c.trim().trim_matches('"');
+        c.chars().next().is_some_and(char::is_alphabetic)
+            && c.chars()
+                .all(|ch| ch.is_alphanumeric() || matches!(ch, '_' | '.' | ' ' | '[' | ']'))
+    };
+    head.matches(d).count() == 1 && head.split(d).all(name) && next.contains(d)
 }
 
 /// PowerShell formatted-list text: the first non-blank line is `Name<pad> :` (a value
@@ -354,6 +375,17 @@ mod tests {
         );
         assert_eq!(sniff_stream(b"WARNING: x\nhello\n"), None);
         assert_eq!(sniff_stream(b"hello"), None);
+        // Two columns: a header of two names and a row.
+        assert_eq!(
+            sniff_stream(b"EventTimestamp,OperationName\n2024-06-10T06:13:45Z,x/write\n"),
+            Some(StreamKind::Csv)
+        );
+        assert_eq!(
+            sniff_stream(b"\"TimeGenerated [UTC]\";\"Caller\"\r\n\"10.06.2024\";\"a\"\r\n"),
+            Some(StreamKind::Csv)
+        );
+        assert_eq!(sniff_stream(b"hello, world\nthis is text\n"), None);
+        assert_eq!(sniff_stream(b"EventTimestamp,OperationName\n"), None);
     }
 
     #[test]
