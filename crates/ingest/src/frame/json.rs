@@ -226,6 +226,13 @@ impl<R: Read> JsonFramer<R> {
         }
     }
 
+    /// Where the object that began at absolute offset `start` is in the buffer, while its
+    /// bytes are kept; `None` for a page or envelope (`{"value":[…`), whose bytes were let go
+    /// once its records were framed: what is broken then starts where the scan is.
+    fn kept(&self, start: u64) -> Option<usize> {
+        (self.keep_from == Some(start) && start >= self.base).then(|| (start - self.base) as usize)
+    }
+
     /// Emits bytes from `start` to the next newline (or end) as a broken frame.
     fn broken_to(&mut self, start: usize, end: usize, reason: &str) -> Frame {
         // Always make progress, whatever the caller computed.
@@ -510,11 +517,11 @@ impl<R: Read> JsonFramer<R> {
                     if c != b'"' {
                         // Read to the line's end first: a refill moves the bytes.
                         let e = self.line_end()?;
-                        let s = (start - self.base) as usize;
                         let p = self.pos;
+                        let s = self.kept(start).map_or(p, |s| s.min(p));
                         self.abandon_object();
                         return Ok(Some(self.broken_to(
-                            s.min(p),
+                            s,
                             e,
                             "malformed object: expected a key",
                         )));
@@ -551,11 +558,11 @@ impl<R: Read> JsonFramer<R> {
                     match self.scan(lm)? {
                         Scan::Complete(end) => self.pos = end,
                         Scan::Incomplete => {
-                            let s = (start - self.base) as usize;
+                            let s = self.kept(start).unwrap_or(self.pos);
                             return Ok(Some(self.truncated(s)));
                         }
                         Scan::Broken(e, why) => {
-                            let s = (start - self.base) as usize;
+                            let s = self.kept(start).unwrap_or(self.pos);
                             self.abandon_object();
                             return Ok(Some(self.broken_to(s, e, why)));
                         }
@@ -835,6 +842,41 @@ mod tests {
             }
         }
         (records, rest)
+    }
+
+    /// Text after a page's array that breaks the page object, when a refill has let go of
+    /// the page's first bytes: the broken frame starts where the scan is (it once
+    /// subtracted past the buffer's start).
+    #[test]
+    fn a_broken_page_tail_after_a_refill_is_one_frame_from_where_the_scan_is() {
+        for input in [
+            &b"{\"value\":[{}\0\0\0\0\0\0\0~]-"[..],
+            b"{\"value\":[{\"a\":1},{\"a\":2}],\"next\":tru~e}\n",
+            b"{\"value\":[{\"a\":1},{\"a\":2}],\"next\":\"cut",
+        ] {
+            for chunk in [1, 2, 3, 5, 8, 64] {
+                let (frames, _) = framed(input, true, chunk);
+                assert_eq!(
+                    frames.iter().filter(|f| f.0 == FrameKind::Json).count(),
+                    frames.len()
+                        - frames
+                            .iter()
+                            .filter(|f| matches!(f.0, FrameKind::Broken(_)))
+                            .count(),
+                );
+                for (kind, bytes, offset, _) in &frames {
+                    if matches!(kind, FrameKind::Broken(_)) {
+                        let at = *offset as usize;
+                        assert_eq!(
+                            &input[at..at + bytes.len()],
+                            &bytes[..],
+                            "{input:?} {chunk}"
+                        );
+                        assert!(!bytes.starts_with(b"{\"value\""), "{input:?} {chunk}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
