@@ -101,6 +101,13 @@ pub fn read_stream(
             source,
         });
     }
+    if let Some(what) = os_metadata(&head) {
+        // Copied like everything else, but no log: a note, not an error.
+        stats.shape("os-metadata");
+        stats.note(format!("{what}, not a log: nothing to read"));
+        sink.file_done(stats);
+        return Ok(());
+    }
     let Some(kind) = sniff_stream(&head) else {
         let why = format!(
             "not JSON, CSV or PowerShell list text (starts with {:?})",
@@ -451,5 +458,17 @@ pub fn parse_lenient(bytes: &[u8], notes: &mut Vec<String>) -> Result<Value, ser
             },
             None => Err(e),
         },
+    }
+}
+
+/// Files an operating system leaves beside exports (a zip made on a Mac holds them),
+/// recognized by their first bytes: what they are, or `None`.
+fn os_metadata(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\0\0\0\x01Bud1") {
+        Some("macOS Finder metadata (.DS_Store)")
+    } else if head.starts_with(&[0x00, 0x05, 0x16, 0x07]) {
+        Some("macOS AppleDouble resource fork (._ file)")
+    } else {
+        None
     }
 }

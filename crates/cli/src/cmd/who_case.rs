@@ -1,7 +1,8 @@
-//! `tokentrail who --case DIR QUERY…`: answer from the bundle's `case.sqlite` without
-//! re-reading the exports. Exact matches go through indexes (correlation id, event id,
-//! resource id or resource name, sign-in id, identity or UPN); only when none matches is a
-//! resource-id fragment searched with a scan.
+//! `tokentrail who --case DIR QUERY…`: answer from the bundle's `case.sqlite` and
+//! `findings/operations.jsonl` without re-reading the exports. Exact matches go through
+//! indexes (correlation id, event id, resource id or resource name, sign-in id, identity or
+//! UPN); only when none matches is a resource-id fragment searched with a scan. Each match
+//! is explained from its line of operations.jsonl, in the words `who` uses over exports.
 
 use crate::term::clean;
 use anyhow::Context;
