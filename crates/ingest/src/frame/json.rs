@@ -58,6 +58,11 @@ pub struct JsonFramer<R> {
     failed: Option<io::Error>,
 }
 
+/// How far [`JsonFramer::line_end`] reads ahead for a line's end. A record on a longer line
+/// is scanned byte by byte instead of by the JSON Lines fast path, and a broken line longer
+/// than this is framed in pieces.
+const LINE_CAP: usize = 16 << 20;
+
 /// Buffers up to this capacity are kept for the next framer on the same thread.
 const SPARE_MAX: usize = 8 << 20;
 
@@ -339,8 +344,9 @@ impl<R: Read> JsonFramer<R> {
 
     /// The index just past the first newline at or after `pos` (the end of input if none),
     /// reading more input until that newline is in the buffer, so a broken line is one frame
-    /// whatever the read sizes. A refill may move the bytes: indices taken before this call
-    /// are stale (absolute offsets are not).
+    /// whatever the read sizes; but no further than [`LINE_CAP`] bytes on (then the end of
+    /// the buffer), so a long line without a break cannot fill memory. A refill may move
+    /// the bytes: indices taken before this call are stale (absolute offsets are not).
     fn line_end(&mut self) -> io::Result<usize> {
         let mut searched = 0;
         loop {
@@ -348,7 +354,7 @@ impl<R: Read> JsonFramer<R> {
                 return Ok(self.pos + searched + k + 1);
             }
             searched = self.buf.len() - self.pos;
-            if !self.fill()? {
+            if searched >= LINE_CAP || !self.fill()? {
                 return Ok(self.buf.len());
             }
         }
@@ -877,6 +883,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A broken line longer than [`LINE_CAP`] is framed in pieces (no read-ahead past the
+    /// cap), every byte of it in one piece or another, and the records after it are read.
+    #[test]
+    fn a_broken_line_longer_than_the_cap_is_framed_in_pieces() {
+        let garbage = "x".repeat(LINE_CAP + LINE_CAP / 2);
+        let input = format!("{{\"a\":1}}\n{garbage}\n{{\"a\":2}}\n");
+        let (frames, _) = framed(input.as_bytes(), true, 1 << 20);
+        let json: Vec<&[u8]> = frames
+            .iter()
+            .filter(|f| f.0 == FrameKind::Json)
+            .map(|f| &f.1[..])
+            .collect();
+        assert_eq!(json, [&b"{\"a\":1}"[..], b"{\"a\":2}"]);
+        let broken: Vec<_> = frames
+            .iter()
+            .filter(|f| matches!(f.0, FrameKind::Broken(_)))
+            .collect();
+        assert!(broken.len() >= 2, "{}", broken.len());
+        let bytes: usize = broken.iter().map(|f| f.1.len()).sum();
+        assert_eq!(bytes, garbage.len() + 1);
     }
 
     #[test]
