@@ -47,8 +47,9 @@ impl Findings {
         })
     }
 
-    /// The JSON line of finding `n`.
-    fn get(&mut self, db: &Connection, n: i64) -> anyhow::Result<Vec<u8>> {
+    /// Finding `n`, from its line; an error when that line is not a finding (the file was
+    /// changed after the run: `tokentrail verify` says how).
+    fn get(&mut self, db: &Connection, n: i64) -> anyhow::Result<Value> {
         use std::io::{BufRead, Seek, SeekFrom};
         let mut st = db.prepare_cached("SELECT line_offset FROM operations_fields WHERE n = ?1")?;
         let at: i64 = st.query_row(params![n], |r| r.get(0))?;
@@ -57,7 +58,13 @@ impl Findings {
             .seek(SeekFrom::Start(at.max(0) as u64))
             .and_then(|_| self.file.read_until(b'\n', &mut line))
             .with_context(|| format!("reading {} at byte {at}", self.path.display()))?;
-        Ok(line)
+        match serde_json::from_slice::<Value>(&line) {
+            Ok(v) if v.is_object() => Ok(v),
+            _ => anyhow::bail!(
+                "{} at byte {at} is not finding {n} of case.sqlite (changed since the run? check the bundle with tokentrail verify)",
+                self.path.display()
+            ),
+        }
     }
 }
 
@@ -227,7 +234,7 @@ pub fn run(dir: &Path, queries: &[String]) -> anyhow::Result<ExitCode> {
         }
         any = true;
         for n in hits {
-            let v: Value = serde_json::from_slice(&findings.get(&db, n)?).unwrap_or(Value::Null);
+            let v = findings.get(&db, n)?;
             print!("{}", explain(&v));
         }
     }

@@ -163,6 +163,36 @@ fn who_case_answers_from_the_database() {
         err.contains("schema 2") && err.contains("tokentrail who -q QUERY"),
         "{err}"
     );
+    // A findings file changed after the run is named, not explained as an empty finding.
+    let cut = d.path().join("cut");
+    std::fs::create_dir_all(cut.join("findings")).unwrap();
+    std::fs::copy(d.path().join("case/case.sqlite"), cut.join("case.sqlite")).unwrap();
+    let jsonl = std::fs::read(d.path().join("case/findings/operations.jsonl")).unwrap();
+    std::fs::write(
+        cut.join("findings/operations.jsonl"),
+        &jsonl[..jsonl.len() / 3],
+    )
+    .unwrap();
+    let last_n: i64 = db
+        .query_row("SELECT max(n) FROM operations", [], |r| r.get(0))
+        .unwrap();
+    let last: String = db
+        .query_row(
+            "SELECT event_id FROM operation_events WHERE n = ?1",
+            [last_n],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let out = tokentrail()
+        .args(["who", "--case", cut.to_str().unwrap(), &last])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is not finding") && err.contains("tokentrail verify"),
+        "{err}"
+    );
 }
 
 #[test]
