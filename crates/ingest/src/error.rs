@@ -26,3 +26,11 @@ pub enum IngestError {
     #[error("{name}: not read: {reason}")]
     NotRead { name: String, reason: String },
 }
+
+impl IngestError {
+    /// Whether this names an entry of an input directory that is not a file to read (a
+    /// link to a directory, a FIFO, an earlier bundle's outputs): a notice, not a failure.
+    pub fn is_not_read(&self) -> bool {
+        matches!(self, IngestError::NotRead { .. })
+    }
+}

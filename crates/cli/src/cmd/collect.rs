@@ -102,6 +102,12 @@ impl Sink for Collected {
     }
     fn error(&mut self, e: IngestError) {
         let msg = e.to_string();
+        if e.is_not_read() {
+            if !self.quiet {
+                self.say(format!("tokentrail: {}", clean(&msg)));
+            }
+            return;
+        }
         if !self.quiet {
             self.say(format!("tokentrail: error: {}", clean(&msg)));
         }

@@ -59,6 +59,12 @@ impl<W: Write> Sink for ParseSink<W> {
     }
 
     fn error(&mut self, e: tokentrail_ingest::IngestError) {
+        // An entry that is not a file to read (as `investigate` lists what it does not
+        // copy) is named, not a failure.
+        if e.is_not_read() {
+            eprintln!("tokentrail: {}", clean(&e.to_string()));
+            return;
+        }
         self.failed += 1;
         eprintln!("tokentrail: error: {}", clean(&e.to_string()));
     }
