@@ -30,7 +30,7 @@ const REASONS_SHOWN: usize = 3;
 
 /// Writes `commands/collect.md` to `w` a block at a time: for each sign-in kind and identity
 /// the gaps name, one set of commands (az, PowerShell, KQL) per stretch of time, the gap
-/// windows of its operations merged where they overlap or lie less than [`MERGE_WITHIN`]
+/// windows of its operations merged where they overlap or lie less than a day (`MERGE_WITHIN`)
 /// apart. (Each operation's own window stays in `findings/operations.jsonl`.)
 pub fn collect_to(
     w: &mut dyn std::io::Write,

@@ -121,7 +121,7 @@ const OP_FACTS: [&str; 14] = [
 ];
 
 /// Every operation fact [`run`] can read, with the noise caps its hits get
-/// ([`apply_noise`]): [`OP_FACTS`] and the names in the pack's threshold conditions
+/// ([`apply_noise`]): the fixed `OP_FACTS` and the names in the pack's threshold conditions
 /// (`when`, `group_by`, `distinct`) and noise conditions. Operation views held for the
 /// correlators keep only these (checked against views kept whole by the detection tests).
 pub fn op_fact_names(pack: &RulePack) -> BTreeSet<String> {

@@ -1,7 +1,7 @@
 //! Typed fast path for REST / `az monitor activity-log list` Activity objects.
 //!
 //! The generic path builds a `serde_json::Value` tree of the whole object, then reads it
-//! through the case-insensitive [`Fields`](crate::fields::Fields) view. This path
+//! through the case-insensitive [`Fields`] view. This path
 //! deserializes the exact `az` shape (its camelCase keys, LocalizableString objects,
 //! string claims) straight into borrowed fields and runs the same [`rest`] builder over
 //! them; only `properties`, `authorization` and `httpRequest` become `Value`s.
