@@ -6,7 +6,7 @@
 pub mod activity;
 pub mod audit;
 pub mod claims;
-pub mod earlier;
+pub mod entry;
 pub mod guid;
 pub mod provenance;
 pub mod record;

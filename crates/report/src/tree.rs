@@ -32,14 +32,14 @@ pub fn walk(
     let mut not_copied = Vec::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let earlier = tokentrail_model::earlier::is_bundle(&d);
+        let earlier = tokentrail_model::entry::is_bundle(&d);
         let rd = std::fs::read_dir(&d).map_err(|e| (d.clone(), e))?;
         for e in rd {
             let e = e.map_err(|e| (d.clone(), e))?;
             let p = e.path();
             let ft = e.file_type().map_err(|e| (p.clone(), e))?;
-            let why = if tokentrail_model::earlier::left_out(earlier, &e.file_name(), ft.is_dir()) {
-                Some(tokentrail_model::earlier::EARLIER_RUN.to_string())
+            let why = if tokentrail_model::entry::left_out(earlier, &e.file_name(), ft.is_dir()) {
+                Some(tokentrail_model::entry::EARLIER_RUN.to_string())
             } else if ft.is_dir() {
                 if bundle.is_some() && std::fs::canonicalize(&p).ok() == bundle {
                     Some("the output directory of this run".to_string())
@@ -47,20 +47,8 @@ pub fn walk(
                     stack.push(p);
                     continue;
                 }
-            } else if ft.is_file() {
-                None
-            } else if ft.is_symlink() {
-                // Followed to a file only: a link to a directory could loop.
-                match std::fs::metadata(&p) {
-                    Ok(m) if m.is_file() => None,
-                    Ok(m) if m.is_dir() => {
-                        Some("a symbolic link to a directory (not followed)".to_string())
-                    }
-                    Ok(_) => Some("a symbolic link to something other than a file".to_string()),
-                    Err(e) => Some(format!("a symbolic link whose target cannot be read: {e}")),
-                }
             } else {
-                Some("not a regular file (a device, pipe or socket)".to_string())
+                tokentrail_model::entry::not_a_file(&p, ft)
             };
             match why {
                 None => {

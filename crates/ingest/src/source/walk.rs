@@ -21,7 +21,7 @@ pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestErro
     let mut not_read = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let earlier = tokentrail_model::earlier::is_bundle(&dir);
+        let earlier = tokentrail_model::entry::is_bundle(&dir);
         let rd = std::fs::read_dir(&dir).map_err(|source| IngestError::Io {
             path: dir.clone(),
             source,
@@ -36,15 +36,15 @@ pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestErro
                 path: p.clone(),
                 source,
             })?;
-            if tokentrail_model::earlier::left_out(earlier, &entry.file_name(), ft.is_dir()) {
-                not_read.push((p, tokentrail_model::earlier::EARLIER_RUN.to_string()));
+            if tokentrail_model::entry::left_out(earlier, &entry.file_name(), ft.is_dir()) {
+                not_read.push((p, tokentrail_model::entry::EARLIER_RUN.to_string()));
                 continue;
             }
             if ft.is_dir() {
                 stack.push(p);
                 continue;
             }
-            match not_a_file(&p, ft) {
+            match tokentrail_model::entry::not_a_file(&p, ft) {
                 None => out.push(p),
                 Some(why) => not_read.push((p, why)),
             }
@@ -60,22 +60,4 @@ pub fn files(path: &Path) -> Result<(Vec<PathBuf>, Vec<IngestError>), IngestErro
         })
         .collect();
     Ok((out, not_read))
-}
-
-/// Why the entry `p` (not a directory) is not read as a file, in the words `investigate`
-/// uses for what it does not copy; `None` for a file or a link to one (a link to a
-/// directory is not followed: it could loop).
-fn not_a_file(p: &Path, ft: std::fs::FileType) -> Option<String> {
-    if ft.is_file() {
-        return None;
-    }
-    if !ft.is_symlink() {
-        return Some("not a regular file (a device, pipe or socket)".to_string());
-    }
-    match std::fs::metadata(p) {
-        Ok(m) if m.is_file() => None,
-        Ok(m) if m.is_dir() => Some("a symbolic link to a directory (not followed)".to_string()),
-        Ok(_) => Some("a symbolic link to something other than a file".to_string()),
-        Err(e) => Some(format!("a symbolic link whose target cannot be read: {e}")),
-    }
 }
