@@ -88,25 +88,16 @@ pub fn read_stream(
     // records are read, then the error is reported where it happened.
     let head_err = (&mut reader).take(64 << 10).read_to_end(&mut head).err();
     if head.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
-        let Some(source) = head_err else {
+        if head_err.is_none() {
             stats.shape("empty");
-            sink.file_done(stats);
-            return Ok(());
-        };
-        stats.error = Some(format!("read stopped after 0 records: {source}"));
-        sink.file_done(stats);
-        return Err(IngestError::Read {
-            name,
-            offset: delivered.load(Ordering::Relaxed),
-            source,
-        });
+        }
+        return no_records(stats, head_err, sink, name, &delivered);
     }
     if let Some(what) = os_metadata(&head) {
         // Copied like everything else, but no log: a note, not an error.
         stats.shape("os-metadata");
         stats.note(format!("{what}, not a log: nothing to read"));
-        sink.file_done(stats);
-        return Ok(());
+        return no_records(stats, head_err, sink, name, &delivered);
     }
     let Some(kind) = sniff_stream(&head) else {
         let why = format!(
@@ -459,6 +450,28 @@ pub fn parse_lenient(bytes: &[u8], notes: &mut Vec<String>) -> Result<Value, ser
             None => Err(e),
         },
     }
+}
+
+/// Ends a file that holds no records: done, or the read error (`head_err`) that cut it
+/// short, reported where it happened.
+fn no_records(
+    mut stats: FileStats,
+    head_err: Option<io::Error>,
+    sink: &mut dyn Sink,
+    name: String,
+    delivered: &AtomicU64,
+) -> Result<(), IngestError> {
+    let Some(source) = head_err else {
+        sink.file_done(stats);
+        return Ok(());
+    };
+    stats.error = Some(format!("read stopped after 0 records: {source}"));
+    sink.file_done(stats);
+    Err(IngestError::Read {
+        name,
+        offset: delivered.load(Ordering::Relaxed),
+        source,
+    })
 }
 
 /// Files an operating system leaves beside exports (a zip made on a Mac holds them),
