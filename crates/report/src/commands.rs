@@ -225,26 +225,25 @@ pub fn rollback_to(
     }
     // Operations whose undo is the same command (keys listed again and again on one
     // account, one assignment written twice) share one block, in order of first appearance.
-    let mut undo: Vec<(String, Vec<usize>)> = Vec::new();
-    let mut by_cmd: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for &i in interest {
+    // Command -> (where it first appears among the operations of interest, the operations).
+    let mut groups: std::collections::HashMap<String, (usize, Vec<usize>)> =
+        std::collections::HashMap::new();
+    for (k, &i) in interest.iter().enumerate() {
         let cmds = rollback_for(&findings[i]);
-        if cmds.is_empty() {
-            continue;
-        }
-        let cmd = cmds.join("\n");
-        match by_cmd.get(&cmd) {
-            Some(&g) => undo[g].1.push(i),
-            None => {
-                by_cmd.insert(cmd.clone(), undo.len());
-                undo.push((cmd, vec![i]));
-            }
+        if !cmds.is_empty() {
+            groups
+                .entry(cmds.join("\n"))
+                .or_insert((k, Vec::new()))
+                .1
+                .push(i);
         }
     }
+    let mut undo: Vec<(String, (usize, Vec<usize>))> = groups.into_iter().collect();
+    undo.sort_by_key(|(_, (first, _))| *first);
     if !undo.is_empty() {
         o.push_str("\n## Undo the changes\n");
     }
-    for (cmd, ops) in &undo {
+    for (cmd, (_, ops)) in &undo {
         crate::blocks::spill(w, &mut o)?;
         undo_block(&mut o, findings, ops, cmd);
     }
