@@ -46,6 +46,8 @@ pub use crate::text::Text;
 pub struct Interner {
     texts: foldhash::HashSet<Text>,
     authns: foldhash::HashSet<Arc<Authn>>,
+    /// Where [`Interner::joined`] and [`Interner::number`] build their text.
+    scratch: String,
 }
 
 impl Interner {
@@ -66,6 +68,32 @@ impl Interner {
         let a = Arc::new(a);
         self.authns.insert(a.clone());
         a
+    }
+
+    /// `parts` joined with `", "`, shared.
+    pub fn joined<'s>(&mut self, parts: impl Iterator<Item = &'s str>) -> Text {
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        for (k, p) in parts.enumerate() {
+            if k > 0 {
+                buf.push_str(", ");
+            }
+            buf.push_str(p);
+        }
+        let t = self.text(&buf);
+        self.scratch = buf;
+        t
+    }
+
+    /// `n` in decimal, shared.
+    pub fn number(&mut self, n: i64) -> Text {
+        use std::fmt::Write as _;
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        let _ = write!(buf, "{n}");
+        let t = self.text(&buf);
+        self.scratch = buf;
+        t
     }
 
     pub fn opt(&mut self, s: Option<&str>) -> Option<Text> {
@@ -397,35 +425,29 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
     } else {
         user_id.or(sp_id)
     };
+    // Joined text is built in the interner's scratch buffer and interned from there: a
+    // string is allocated only for a location, device or error code not seen before.
     let location = s.client.location.as_ref().map(|l| {
-        [l.city.as_deref(), l.state.as_deref(), l.country.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ")
+        it.joined(
+            [l.city.as_deref(), l.state.as_deref(), l.country.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|x| !x.is_empty()),
+        )
     });
     let device = s.device.as_ref().map(|d| {
-        let mut parts: Vec<&str> = Vec::new();
-        if let Some(n) = d.display_name.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(n);
-        }
-        if let Some(o) = d.operating_system.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(o);
-        }
-        if let Some(b) = d.browser.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(b);
-        }
-        if d.is_compliant == Some(true) {
-            parts.push("compliant");
-        }
-        if d.is_managed == Some(true) {
-            parts.push("managed");
-        }
-        if let Some(t) = d.trust_type.as_deref().filter(|x| !x.is_empty()) {
-            parts.push(t);
-        }
-        parts.join(", ")
+        it.joined(
+            [
+                d.display_name.as_deref().filter(|x| !x.is_empty()),
+                d.operating_system.as_deref().filter(|x| !x.is_empty()),
+                d.browser.as_deref().filter(|x| !x.is_empty()),
+                (d.is_compliant == Some(true)).then_some("compliant"),
+                (d.is_managed == Some(true)).then_some("managed"),
+                d.trust_type.as_deref().filter(|x| !x.is_empty()),
+            ]
+            .into_iter()
+            .flatten(),
+        )
     });
     let success = s.status.success.unwrap_or(s.status.error_code == Some(0));
     let methods: Vec<Text> = s
@@ -454,7 +476,7 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
                 .or(s.risk.level_aggregated.as_deref()),
         ),
         is_interactive: s.is_interactive,
-        error_code: it.opt(s.status.error_code.map(|c| c.to_string()).as_deref()),
+        error_code: s.status.error_code.map(|c| it.number(c)),
         result_description: it.opt(text(s.status.failure_reason.as_deref())),
         authentication_protocol: it.opt(text(s.authentication_protocol.as_deref())),
         original_transfer_method: it.opt(text(s.original_transfer_method.as_deref())),
@@ -491,8 +513,8 @@ pub fn facts_interned(s: &tokentrail_model::SignIn, it: &mut Interner) -> SignIn
             .filter(|x| !x.is_empty())
             .map(GuidText::new),
         user_agent: it.opt(s.client.user_agent.as_deref().filter(|x| !x.is_empty())),
-        location: it.opt(location.as_deref().filter(|l| !l.is_empty())),
-        device: it.opt(device.as_deref().filter(|d| !d.is_empty())),
+        location: location.filter(|l| !l.is_empty()),
+        device: device.filter(|d| !d.is_empty()),
         federated_credential_id: it.opt(
             s.credential
                 .as_ref()

@@ -60,14 +60,19 @@ impl Hasher for DigestHasher {
 /// A set of 16-byte digests.
 type DigestSet = HashSet<[u8; 16], BuildHasherDefault<DigestHasher>>;
 
+/// Whether `hay` contains `needle` (ASCII lower case), ignoring ASCII case, without
+/// lower-casing a copy of `hay` (this runs for every sign-in).
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// The identity key and content fingerprint of a record, when it is deduplicated at all.
 pub fn keys_of(rec: &Record) -> Option<([u8; 16], [u8; 16])> {
     match rec {
         Record::SignIn(s) if !s.id_synthetic => {
-            let first_party = s
-                .format
-                .to_ascii_lowercase()
-                .contains("microsoftserviceprincipal");
+            let first_party = contains_ignore_ascii_case(&s.format, "microsoftserviceprincipal");
             let id = h16(&[
                 b"signin",
                 s.kind.label().as_bytes(),
@@ -77,7 +82,7 @@ pub fn keys_of(rec: &Record) -> Option<([u8; 16], [u8; 16])> {
             let user = s
                 .user
                 .as_ref()
-                .and_then(|u| u.id.clone().or_else(|| u.upn.clone()))
+                .and_then(|u| u.id.as_deref().or(u.upn.as_deref()))
                 .unwrap_or_default();
             let fp = h16(&[
                 &id,

@@ -194,15 +194,17 @@ impl Claims {
 
     /// Builds a claims map from raw key/value pairs. When both a long and a short form of a
     /// claim are present, the first one seen wins.
-    pub fn from_pairs<'a, I: IntoIterator<Item = (&'a str, String)>>(pairs: I) -> Claims {
-        let mut m: BTreeMap<&str, String> = BTreeMap::new();
+    /// Values are borrowed or owned text alike (`&str`, `String`, `Cow<str>`), so a reader
+    /// holding the claims as borrowed slices of its input copies each value only once.
+    pub fn from_pairs<'a, V: AsRef<str>, I: IntoIterator<Item = (&'a str, V)>>(pairs: I) -> Claims {
+        let mut m: BTreeMap<&str, V> = BTreeMap::new();
         for (k, v) in pairs {
             if k.trim().is_empty() {
                 continue;
             }
             m.entry(short_name(k)).or_insert(v);
         }
-        Claims::from_sorted(m.iter().map(|(k, v)| (*k, v.trim())))
+        Claims::from_sorted(m.iter().map(|(k, v)| (*k, v.as_ref().trim())))
     }
 
     fn entry(&self, i: usize) -> Option<(&str, &str)> {

@@ -10,8 +10,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use tokentrail_analyze::finding::OperationFinding;
-use tokentrail_analyze::signins::SignInFacts;
-use tokentrail_model::AuditEvent;
+use tokentrail_analyze::signins::{Kind, SignInFacts};
+use tokentrail_analyze::verdict::Verdict;
+use tokentrail_model::{AuditEvent, StatusKind};
 
 /// One timeline row. Text taken as is from a finding or sign-in is borrowed, not copied.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -200,10 +201,48 @@ fn finding_entry(f: &OperationFinding, t: jiff::Timestamp) -> Entry<'_> {
         ip: opt(f.caller_ip.as_deref()),
         operation: Cow::Borrowed(&f.operation),
         resource_id: opt(f.resource_id.as_deref()),
-        status: format!("{:?}", f.status).to_lowercase().into(),
+        status: Cow::Borrowed(status_word(f.status)),
         sign_in_id: opt(f.sign_in.as_ref().map(|s| s.id.as_str())),
         correlation_id: opt(f.correlation_id.as_deref()),
-        verdict: format!("{:?}", f.verdict).to_lowercase().into(),
+        verdict: Cow::Borrowed(verdict_word(f.verdict)),
+    }
+}
+
+/// An operation's status as the timeline names it: the variant's name in lower case.
+fn status_word(s: StatusKind) -> &'static str {
+    match s {
+        StatusKind::Started => "started",
+        StatusKind::Accepted => "accepted",
+        StatusKind::InProgress => "inprogress",
+        StatusKind::Succeeded => "succeeded",
+        StatusKind::Failed => "failed",
+        StatusKind::Canceled => "canceled",
+        StatusKind::Active => "active",
+        StatusKind::Resolved => "resolved",
+        StatusKind::Updated => "updated",
+        StatusKind::Unknown => "unknown",
+    }
+}
+
+/// A verdict as the timeline names it: the variant's name in lower case.
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Interactive => "interactive",
+        Verdict::Automation => "automation",
+        Verdict::Platform => "platform",
+        Verdict::Undetermined => "undetermined",
+    }
+}
+
+/// A sign-in row's `operation`: `sign-in (` its kind's label `)`.
+fn signin_operation(k: Kind) -> &'static str {
+    match k {
+        Kind::Interactive => "sign-in (interactive user)",
+        Kind::NonInteractive => "sign-in (non-interactive user)",
+        Kind::ServicePrincipal => "sign-in (service principal)",
+        Kind::ManagedIdentity => "sign-in (managed identity)",
+        Kind::Adfs => "sign-in (AD FS)",
+        Kind::Unknown => "sign-in (unknown kind)",
     }
 }
 
@@ -233,7 +272,7 @@ fn signin_entry(s: &SignInFacts, t: jiff::Timestamp) -> Entry<'_> {
         source: "signin",
         identity: Cow::Borrowed(who),
         ip: opt(s.ip.as_deref()),
-        operation: format!("sign-in ({})", s.kind().label()).into(),
+        operation: Cow::Borrowed(signin_operation(s.kind())),
         resource_id: opt(s.resource_id.as_deref()),
         status: Cow::Borrowed(if s.success { "success" } else { "failure" }),
         sign_in_id: s.id.to_cow(),
@@ -508,6 +547,40 @@ fn md_row(line: &mut String, e: &Entry) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_words_are_the_lower_case_variant_names() {
+        use StatusKind as S;
+        for st in [
+            S::Started,
+            S::Accepted,
+            S::InProgress,
+            S::Succeeded,
+            S::Failed,
+            S::Canceled,
+            S::Active,
+            S::Resolved,
+            S::Updated,
+            S::Unknown,
+        ] {
+            assert_eq!(status_word(st), format!("{st:?}").to_lowercase());
+        }
+        use Verdict as V;
+        for v in [V::Interactive, V::Automation, V::Platform, V::Undetermined] {
+            assert_eq!(verdict_word(v), format!("{v:?}").to_lowercase());
+        }
+        use Kind as K;
+        for k in [
+            K::Interactive,
+            K::NonInteractive,
+            K::ServicePrincipal,
+            K::ManagedIdentity,
+            K::Adfs,
+            K::Unknown,
+        ] {
+            assert_eq!(signin_operation(k), format!("sign-in ({})", k.label()));
+        }
+    }
 
     fn entry<'a>(
         t: i64,

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use rules::{glob, Rule, RulePack, Severity, Source};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tokentrail_model::AuditEvent;
 
@@ -106,11 +107,17 @@ impl View {
     }
 }
 
-fn norm_status(s: &str) -> String {
-    match s.to_ascii_lowercase().as_str() {
-        "success" => "succeeded".into(),
-        "failure" => "failed".into(),
-        o => o.to_string(),
+/// A status in lower case, `success` / `failure` read as `succeeded` / `failed`. Borrowed
+/// unless it has upper-case letters: this runs for every rule on every record.
+fn norm_status(s: &str) -> Cow<'_, str> {
+    if s.eq_ignore_ascii_case("success") {
+        Cow::Borrowed("succeeded")
+    } else if s.eq_ignore_ascii_case("failure") {
+        Cow::Borrowed("failed")
+    } else if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 

@@ -11,9 +11,11 @@ use tokentrail_model::{ActivityEvent, Authorization, Claims, Evidence, HttpReque
 pub fn claims_from(map: &Map<String, Value>) -> Claims {
     Claims::from_pairs(map.iter().filter_map(|(k, v)| {
         let s = match v {
-            Value::String(s) => s.clone(),
+            Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
             Value::Null => return None,
-            other => value_text(other).unwrap_or_else(|| other.to_string()),
+            other => {
+                std::borrow::Cow::Owned(value_text(other).unwrap_or_else(|| other.to_string()))
+            }
         };
         Some((k.as_str(), s))
     }))

@@ -188,7 +188,7 @@ impl ClaimsField<'_> {
         match self {
             ClaimsField::Pairs(p) => Claims::from_pairs(
                 p.iter()
-                    .filter_map(|(k, v)| v.as_ref().map(|v| (k.as_ref(), v.to_string()))),
+                    .filter_map(|(k, v)| v.as_deref().map(|v| (k.as_ref(), v))),
             ),
             ClaimsField::Null => Claims::default(),
         }

@@ -204,7 +204,7 @@ pub fn build(rec: &PsRecord, t: &TimeCtx, source: Provenance) -> Result<Activity
         claims
             .iter()
             .filter(|(k, _)| !k.is_empty())
-            .map(|(k, v)| (k.as_str(), v.clone())),
+            .map(|(k, v)| (k.as_str(), v.as_str())),
     );
     ev.authorization = authorization_from(&rec.object("authorization"));
     ev.http_request = http_request_from(&rec.object("httprequest"));
