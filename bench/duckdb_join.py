@@ -11,10 +11,14 @@ bytes (little-endian first three fields); `uniqueTokenIdentifier` is either that
 2022-style base64 of the GUID text, or the plain GUID. Without this step a string equality
 join would miss most matches, so it is part of the join, as it is in tokentrail.
 
+The files read are *.json, or *.json.gz when the tree holds those (the generator's --gzip);
+DuckDB decompresses them by their extension.
+
 Usage: duckdb_join.py ACTIVITY_DIR SIGNIN_DIR [THREADS]   (THREADS defaults to 2)
 Prints one line: activity=N signins=N matched=N seconds=S (matched = join rows)
 """
 
+import pathlib
 import sys
 import time
 
@@ -37,6 +41,12 @@ KEY_MACROS = [
 ]
 
 
+def files(root: str) -> str:
+    """The glob of the JSON Lines files under root: gzip-compressed ones if there are any."""
+    gz = next(pathlib.Path(root).rglob("*.json.gz"), None) is not None
+    return f"{root}/**/*.json.gz" if gz else f"{root}/**/*.json"
+
+
 def main() -> None:
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -50,11 +60,11 @@ def main() -> None:
         con.execute(m)
     # Only the two fields the join needs are projected; the reader still parses every record.
     activity = (
-        f"read_json('{act}/**/*.json', format = 'newline_delimited', hive_partitioning = false,"
+        f"read_json('{files(act)}', format = 'newline_delimited', hive_partitioning = false,"
         " columns = {'identity': 'STRUCT(claims STRUCT(uti VARCHAR))'})"
     )
     signins = (
-        f"read_json('{sig}/**/*.json', format = 'newline_delimited', hive_partitioning = false,"
+        f"read_json('{files(sig)}', format = 'newline_delimited', hive_partitioning = false,"
         " columns = {'properties': 'STRUCT(uniqueTokenIdentifier VARCHAR)'})"
     )
     con.execute(f"CREATE TEMP TABLE a AS SELECT token_key(identity.claims.uti) AS k FROM {activity}")

@@ -14,7 +14,11 @@
 #
 # Environment: SIZES, KEEP=1, OUT (results file), SEED (default 1), DUCKDB_THREADS (default 2),
 # KB_PER_EVENT (input size estimate, default 11; measured 10.9 KB per Activity event incl. ~2
-# sign-ins), BUNDLE_FACTOR (bundle size / input size estimate, default 2.4; measured 2.3).
+# sign-ins), BUNDLE_FACTOR (bundle size / input size estimate, default 2.4; measured 2.3),
+# GZIP=1 (the generator writes PT1H.json.gz files: sizes whose plain JSON would not fit on
+# the disk; KB_PER_EVENT then defaults to 1.4 (1.36 measured at 100k) and BUNDLE_FACTOR to
+# 7.5, since the bundle's outputs do not shrink), DUCKDB=0 (skip the DuckDB reference: time
+# and memory growth only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -24,8 +28,17 @@ SIZES="${SIZES:-100000}"
 KEEP="${KEEP:-0}"
 SEED="${SEED:-1}"
 DUCKDB_THREADS="${DUCKDB_THREADS:-2}"
-KB_PER_EVENT="${KB_PER_EVENT:-11}"
-BUNDLE_FACTOR="${BUNDLE_FACTOR:-2.4}"
+GZIP="${GZIP:-0}"
+DUCKDB="${DUCKDB:-1}"
+if [ "$GZIP" = 1 ]; then
+  KB_PER_EVENT="${KB_PER_EVENT:-1.4}"
+  BUNDLE_FACTOR="${BUNDLE_FACTOR:-7.5}"
+  GEN_GZIP=(--gzip)
+else
+  KB_PER_EVENT="${KB_PER_EVENT:-11}"
+  BUNDLE_FACTOR="${BUNDLE_FACTOR:-2.4}"
+  GEN_GZIP=()
+fi
 DATA=bench/data
 OUT="${OUT:-bench/results/investigate.md}"
 VENV=bench/.venv
@@ -35,11 +48,14 @@ cargo build --release -p tokentrail -p tokentrail-gen
 GEN=./target/release/tokentrail-gen
 TT=./target/release/tokentrail
 
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet duckdb
+DUCKDB_VERSION="not run (DUCKDB=0)"
+if [ "$DUCKDB" = 1 ]; then
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet duckdb
+  fi
+  DUCKDB_VERSION=$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 fi
-DUCKDB_VERSION=$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 
 # Sequential write speed of the disk the bundle goes to (1 GiB, flushed): a bundle of B bytes
 # cannot be written faster than B / this, whatever the CPU does.
@@ -72,7 +88,7 @@ for N in $SIZES; do
   fi
 
   echo "N=$N: generating" >&2
-  run_timed "$LOG/gen" $GEN scale --activity "$N" --formats diag --signin-formats diag --seed "$SEED" --out "$D" || {
+  run_timed "$LOG/gen" $GEN scale --activity "$N" --formats diag --signin-formats diag --seed "$SEED" "${GEN_GZIP[@]}" --out "$D" || {
     echo "generator failed:" >&2; tail -5 "$LOG/gen" >&2; exit 1; }
   GENLINE=$(grep -m1 'tokentrail-gen: scale' "$LOG/gen" || true)
   NSIGN=$(echo "$GENLINE" | sed -nE 's/.*, ([0-9]+) sign-ins.*/\1/p')
@@ -108,7 +124,9 @@ for N in $SIZES; do
   sync
 
   echo "N=$N: DuckDB join" >&2
-  if run_timed "$LOG/dd" "$VENV/bin/python" bench/duckdb_join.py "$D/activity" "$D/signins" "$DUCKDB_THREADS"; then
+  if [ "$DUCKDB" != 1 ]; then
+    DD_WALL=""; DD_CPU=""; DD_RSS=""; : >"$LOG/dd.out"
+  elif run_timed "$LOG/dd" "$VENV/bin/python" bench/duckdb_join.py "$D/activity" "$D/signins" "$DUCKDB_THREADS"; then
     DD_WALL=$(time_wall "$LOG/dd"); DD_CPU=$(time_cpu "$LOG/dd")
     DD_RSS=$(( $(time_rss_kb "$LOG/dd") / 1024 ))
   else
@@ -121,7 +139,7 @@ for N in $SIZES; do
   TT_CPU=$(awk -v u="$TT_USER" -v s="$TT_SYS" 'BEGIN{printf "%.2f", u + s}')
   RATIO=$(awk -v a="$TT_WALL" -v b="$DD_WALL" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }')
   RATIO_CPU=$(awk -v a="$TT_CPU" -v b="$DD_CPU" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-  ROWS+="| $N | ${NSIGN:-?} | $((BYTES / 1000000)) | $LOAD | $TT_WALL | $TT_USER | $TT_SYS | $TT_RSS | $((BUNDLE_BYTES / 1000000)) | ${DD_WALL:-failed} | ${DD_CPU:-} | ${DD_RSS:-} | **$RATIO** | $RATIO_CPU |"$'\n'
+  ROWS+="| $N | ${NSIGN:-?} | $((BYTES / 1000000)) | $LOAD | $TT_WALL | $TT_USER | $TT_SYS | $TT_RSS | $((BUNDLE_BYTES / 1000000)) | ${DD_WALL:-$([ "$DUCKDB" = 1 ] && echo failed || echo skipped)} | ${DD_CPU:-} | ${DD_RSS:-} | **$RATIO** | $RATIO_CPU |"$'\n'
   echo "N=$N: tokentrail wall ${TT_WALL}s cpu ${TT_CPU}s rss ${TT_RSS}MiB; DuckDB wall ${DD_WALL:-?}s; ratio $RATIO" >&2
   SUMMARIES+="- N=$N: tokentrail: $SUMMARY; DuckDB: ${DD_LINE:-no output}"$'\n'
 
@@ -141,9 +159,9 @@ done
   echo "- Machine: $(machine_line); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Disk: ${DISK_MBS:-?} MB/s sequential write (\`dd if=/dev/zero bs=1M count=1024 conv=fdatasync\` in bench/data)"
   echo "- Commit: $COMMIT"
-  echo "- Command: \`SIZES=\"$SIZES\" bench/investigate.sh\`"
+  echo "- Command: \`SIZES=\"$SIZES\"$([ "$GZIP" = 1 ] && echo " GZIP=1")$([ "$DUCKDB" = 1 ] || echo " DUCKDB=0") bench/investigate.sh\`"
   echo "- Per size N:"
-  echo "  - data: \`tokentrail-gen scale --activity N --formats diag --signin-formats diag --seed $SEED --out bench/data/inv-N\`"
+  echo "  - data: \`tokentrail-gen scale --activity N --formats diag --signin-formats diag --seed $SEED${GEN_GZIP[*]:+ ${GEN_GZIP[*]}} --out bench/data/inv-N\`"
   echo "  - tokentrail: \`/usr/bin/time -v target/release/tokentrail investigate bench/data/inv-N --out bench/data/bundle-N --timings\`"
   echo "  - DuckDB $DUCKDB_VERSION (Python package, \`SET threads = $DUCKDB_THREADS\`):"
   echo "    \`/usr/bin/time -v bench/.venv/bin/python bench/duckdb_join.py bench/data/inv-N/activity bench/data/inv-N/signins $DUCKDB_THREADS\`"

@@ -65,6 +65,10 @@ enum Cmd {
         /// Write truth.jsonl (one line per operation).
         #[arg(long)]
         truth: bool,
+        /// Write the diagnostic-settings trees gzip-compressed (`PT1H.json.gz`), for sizes
+        /// whose plain JSON would not fit on the disk; the other shapes stay plain.
+        #[arg(long)]
+        gzip: bool,
     },
     /// Parse an az JSON array (or JSON Lines) with plain serde_json into a typed struct; print MB/s.
     Baseline { file: PathBuf },
@@ -97,6 +101,7 @@ fn main() -> Result<()> {
             signin_formats,
             az_bytes,
             truth,
+            gzip,
         } => {
             let cfg = scale::Config {
                 activity,
@@ -113,6 +118,7 @@ fn main() -> Result<()> {
                     .collect(),
                 az_bytes: az_bytes.as_deref().map(scale::parse_size).transpose()?,
                 truth,
+                gzip,
             };
             let start = Instant::now();
             let r = scale::run(&cfg, &out)?;

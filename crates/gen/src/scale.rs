@@ -27,6 +27,8 @@ pub struct Config {
     pub signin_formats: Vec<String>,
     pub az_bytes: Option<u64>,
     pub truth: bool,
+    /// Diagnostic-settings trees written as `PT1H.json.gz`.
+    pub gzip: bool,
 }
 
 #[derive(Default)]
@@ -625,6 +627,7 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
         signin_formats: cfg.signin_formats.clone(),
         az_bytes: cfg.az_bytes,
         truth: cfg.truth,
+        gzip: cfg.gzip,
     };
     if az_only {
         cfg2.formats = vec!["az".into()];
@@ -652,13 +655,16 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
         None
     };
     let mut diag = if has("diag") {
-        Some(HourTree::new(
-            act.join("insights-activity-logs").join(format!(
-                "resourceId=/SUBSCRIPTIONS/{}",
-                t.subscription_id.to_string().to_uppercase()
-            )),
-            64,
-        ))
+        Some(
+            HourTree::new(
+                act.join("insights-activity-logs").join(format!(
+                    "resourceId=/SUBSCRIPTIONS/{}",
+                    t.subscription_id.to_string().to_uppercase()
+                )),
+                64,
+            )
+            .gzip(cfg.gzip),
+        )
     } else {
         None
     };
@@ -692,13 +698,16 @@ pub fn run(cfg: &Config, out: &Path) -> Result<Report> {
             &next,
             1000,
         ));
-        sdiag.push(HourTree::new(
-            out.join("signins")
-                .join("diag")
-                .join(format!("insights-logs-{}", kind.category().to_lowercase()))
-                .join(format!("tenantId={}", t.tenant_id)),
-            16,
-        ));
+        sdiag.push(
+            HourTree::new(
+                out.join("signins")
+                    .join("diag")
+                    .join(format!("insights-logs-{}", kind.category().to_lowercase()))
+                    .join(format!("tenantId={}", t.tenant_id)),
+                16,
+            )
+            .gzip(cfg.gzip),
+        );
     }
     let mut truth_w = if cfg.truth {
         Some(sink::create(&out.join("truth.jsonl"))?)

@@ -162,9 +162,34 @@ impl GraphPages {
 /// Keeps at most `max_open` files open (oldest closed first); reopening appends.
 pub struct HourTree {
     root: PathBuf,
-    open: BTreeMap<(i64, u32, u32, u32), BufWriter<File>>,
+    open: BTreeMap<(i64, u32, u32, u32), HourFile>,
     max_open: usize,
+    gzip: bool,
     pub files: usize,
+}
+
+/// One open hourly file, plain or gzip-compressed.
+enum HourFile {
+    Plain(BufWriter<File>),
+    Gzip(Box<flate2::write::GzEncoder<BufWriter<File>>>),
+}
+
+impl HourFile {
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        match self {
+            HourFile::Plain(w) => w.write_all(b),
+            HourFile::Gzip(w) => w.write_all(b),
+        }
+    }
+
+    /// Flushes the file; a gzip file gets its trailer (reopened later, it gains another
+    /// gzip member, which readers of concatenated gzip take as one stream).
+    fn close(self) -> std::io::Result<()> {
+        match self {
+            HourFile::Plain(mut w) => w.flush(),
+            HourFile::Gzip(w) => w.finish()?.flush(),
+        }
+    }
 }
 
 impl HourTree {
@@ -173,9 +198,17 @@ impl HourTree {
             root,
             open: BTreeMap::new(),
             max_open: max_open.max(1),
+            gzip: false,
             files: 0,
         }
     }
+
+    /// Writes `PT1H.json.gz` files (fast compression) instead of `PT1H.json`.
+    pub fn gzip(mut self, on: bool) -> HourTree {
+        self.gzip = on;
+        self
+    }
+
     pub fn path(&self, (y, m, d, h): (i64, u32, u32, u32)) -> PathBuf {
         self.root
             .join(format!("y={y:04}"))
@@ -183,14 +216,18 @@ impl HourTree {
             .join(format!("d={d:02}"))
             .join(format!("h={h:02}"))
             .join("m=00")
-            .join("PT1H.json")
+            .join(if self.gzip {
+                "PT1H.json.gz"
+            } else {
+                "PT1H.json"
+            })
     }
     pub fn write(&mut self, hour: (i64, u32, u32, u32), bytes: &[u8]) -> Result<()> {
         if !self.open.contains_key(&hour) {
             if self.open.len() >= self.max_open {
                 if let Some((&k, _)) = self.open.iter().next() {
-                    if let Some(mut w) = self.open.remove(&k) {
-                        w.flush()?;
+                    if let Some(w) = self.open.remove(&k) {
+                        w.close()?;
                     }
                 }
             }
@@ -206,8 +243,16 @@ impl HourTree {
             if !existed {
                 self.files += 1;
             }
-            self.open
-                .insert(hour, BufWriter::with_capacity(256 << 10, f));
+            let w = BufWriter::with_capacity(256 << 10, f);
+            let w = if self.gzip {
+                HourFile::Gzip(Box::new(flate2::write::GzEncoder::new(
+                    w,
+                    flate2::Compression::fast(),
+                )))
+            } else {
+                HourFile::Plain(w)
+            };
+            self.open.insert(hour, w);
         }
         if let Some(w) = self.open.get_mut(&hour) {
             w.write_all(bytes)?;
@@ -215,9 +260,40 @@ impl HourTree {
         Ok(())
     }
     pub fn finish(mut self) -> Result<usize> {
-        for (_, mut w) in std::mem::take(&mut self.open) {
-            w.flush()?;
+        for (_, w) in std::mem::take(&mut self.open) {
+            w.close()?;
         }
         Ok(self.files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Writes the same bytes to a plain and a gzip tree, with a file limit of one so the
+    /// first hour is closed and reopened (a second gzip member), and reads both back.
+    #[test]
+    fn gzip_tree_holds_the_plain_tree_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = ((2026, 2, 1, 0), (2026, 2, 1, 1));
+        let mut plain = HourTree::new(dir.path().join("plain"), 1);
+        let mut gz = HourTree::new(dir.path().join("gz"), 1).gzip(true);
+        for (hour, line) in [(a, "{\"n\":1}\n"), (b, "{\"n\":2}\n"), (a, "{\"n\":3}\n")] {
+            plain.write(hour, line.as_bytes()).unwrap();
+            gz.write(hour, line.as_bytes()).unwrap();
+        }
+        let gz_path = gz.path(a);
+        assert!(gz_path.ends_with("m=00/PT1H.json.gz"));
+        assert_eq!(plain.finish().unwrap(), 2);
+        assert_eq!(gz.finish().unwrap(), 2);
+        let want = std::fs::read(HourTree::new(dir.path().join("plain"), 1).path(a)).unwrap();
+        assert_eq!(want, b"{\"n\":1}\n{\"n\":3}\n");
+        let mut got = Vec::new();
+        flate2::read::MultiGzDecoder::new(File::open(&gz_path).unwrap())
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, want);
     }
 }
