@@ -48,7 +48,7 @@ cargo build --release -p tokentrail -p tokentrail-gen
 GEN=./target/release/tokentrail-gen
 TT=./target/release/tokentrail
 
-DUCKDB_VERSION="not run (DUCKDB=0)"
+DUCKDB_VERSION=""
 if [ "$DUCKDB" = 1 ]; then
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
     python3 -m venv "$VENV"
@@ -163,7 +163,11 @@ done
   echo "- Per size N:"
   echo "  - data: \`tokentrail-gen scale --activity N --formats diag --signin-formats diag --seed $SEED${GEN_GZIP[*]:+ ${GEN_GZIP[*]}} --out bench/data/inv-N\`"
   echo "  - tokentrail: \`/usr/bin/time -v target/release/tokentrail investigate bench/data/inv-N --out bench/data/bundle-N --timings\`"
-  echo "  - DuckDB $DUCKDB_VERSION (Python package, \`SET threads = $DUCKDB_THREADS\`):"
+  if [ "$DUCKDB" = 1 ]; then
+    echo "  - DuckDB $DUCKDB_VERSION (Python package, \`SET threads = $DUCKDB_THREADS\`):"
+  else
+    echo "  - DuckDB: not run (\`DUCKDB=0\`); it would be:"
+  fi
   echo "    \`/usr/bin/time -v bench/.venv/bin/python bench/duckdb_join.py bench/data/inv-N/activity bench/data/inv-N/signins $DUCKDB_THREADS\`"
   echo "    (reads both JSON Lines trees with \`read_json\`, reduces \`identity.claims.uti\` and"
   echo "    \`properties.uniqueTokenIdentifier\` to the token GUID, joins and counts; nothing else)"

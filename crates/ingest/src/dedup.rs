@@ -18,7 +18,7 @@
 //! covers too few fields to call two such records the same event.
 //! Activity Log events and AuthDetails rows pass through untouched.
 
-use crate::stats::{FileStats, Sink, Skip};
+use crate::stats::{FileStats, PrepareSink, Sink, Skip};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -182,25 +182,80 @@ impl<S: Sink> DedupSink<S> {
     }
 }
 
+/// What [`DedupSink::see`] decided about a record.
+enum Seen {
+    New,
+    /// Kept, with the conflict note to attach.
+    Conflict,
+    Duplicate,
+}
+
+/// The note a record gets when an earlier one has its id but other content.
+const CONFLICT_NOTE: &str = "an earlier record has the same id but different content (time, \
+                             outcome, identity or targets); both kept";
+
+impl<S: Sink> DedupSink<S> {
+    /// Records a record's keys and counts it as a duplicate or a conflict.
+    fn see(&mut self, keys: Option<([u8; 16], [u8; 16])>, kind: RecordKind) -> Seen {
+        let Some((id, fp)) = keys else {
+            return Seen::New;
+        };
+        if !self.exact.insert(fp) {
+            *self.file_dups.entry(kind).or_default() += 1;
+            self.total += 1;
+            return Seen::Duplicate;
+        }
+        if !self.ids.insert(id) {
+            self.file_conflicts += 1;
+            return Seen::Conflict;
+        }
+        Seen::New
+    }
+}
+
+/// A record prepared for a [`DedupSink`]: its keys, taken on the parsing thread, and what
+/// the inner sink made of it.
+pub struct Keyed<P> {
+    keys: Option<([u8; 16], [u8; 16])>,
+    kind: RecordKind,
+    inner: P,
+}
+
+impl<S: PrepareSink> PrepareSink for DedupSink<S> {
+    type Prepared = Keyed<S::Prepared>;
+
+    fn prepare(rec: Record) -> Keyed<S::Prepared> {
+        Keyed {
+            keys: keys_of(&rec),
+            kind: rec.kind(),
+            inner: S::prepare(rec),
+        }
+    }
+
+    fn prepared(&mut self, mut p: Keyed<S::Prepared>) {
+        match self.see(p.keys, p.kind) {
+            Seen::Duplicate => return,
+            Seen::Conflict => S::note(&mut p.inner, CONFLICT_NOTE.to_string()),
+            Seen::New => {}
+        }
+        self.inner.prepared(p.inner);
+    }
+
+    fn note(p: &mut Keyed<S::Prepared>, note: String) {
+        S::note(&mut p.inner, note);
+    }
+}
+
 impl<S: Sink> Sink for DedupSink<S> {
     fn record(&mut self, mut rec: Record) {
-        if let Some((id, fp)) = keys_of(&rec) {
-            if !self.exact.insert(fp) {
-                *self.file_dups.entry(rec.kind()).or_default() += 1;
-                self.total += 1;
-                return;
-            }
-            if !self.ids.insert(id) {
-                self.file_conflicts += 1;
-                let note = "an earlier record has the same id but different content (time, \
-                            outcome, identity or targets); both kept"
-                    .to_string();
-                match &mut rec {
-                    Record::SignIn(s) => s.notes.push(note),
-                    Record::Audit(a) => a.notes.push(note),
-                    _ => {}
-                }
-            }
+        match self.see(keys_of(&rec), rec.kind()) {
+            Seen::Duplicate => return,
+            Seen::Conflict => match &mut rec {
+                Record::SignIn(s) => s.notes.push(CONFLICT_NOTE.to_string()),
+                Record::Audit(a) => a.notes.push(CONFLICT_NOTE.to_string()),
+                _ => {}
+            },
+            Seen::New => {}
         }
         self.inner.record(rec);
     }
@@ -293,5 +348,61 @@ mod tests {
             Record::SignIn(x) => assert!(x.notes.iter().any(|n| n.contains("same id"))),
             _ => unreachable!(),
         }
+    }
+
+    /// Prepares a record as itself, so the two paths can be compared.
+    impl PrepareSink for Collect {
+        type Prepared = Record;
+        fn prepare(rec: Record) -> Record {
+            rec
+        }
+        fn prepared(&mut self, p: Record) {
+            self.record(p)
+        }
+        fn note(p: &mut Record, note: String) {
+            if let Record::SignIn(s) = p {
+                s.notes.push(note);
+            }
+        }
+    }
+
+    /// Records taken prepared (keys computed on another thread) are dropped, kept and
+    /// noted exactly as records taken whole.
+    #[test]
+    fn prepared_records_are_deduplicated_alike() {
+        let recs = [
+            si("a", "2024-01-01T00:00:00.1234567Z", SignInKind::Interactive),
+            si("a", "2024-01-01T00:00:00Z", SignInKind::Interactive),
+            si("a", "2024-01-01T00:00:00Z", SignInKind::NonInteractive),
+            si("a", "2024-01-01T00:09:00Z", SignInKind::NonInteractive),
+            si("b", "2024-01-01T00:09:00Z", SignInKind::NonInteractive),
+        ];
+        let run = |prepared: bool| {
+            let mut d = DedupSink::new(Collect::default());
+            let mut st = FileStats::default();
+            for r in recs.clone() {
+                st.count(&crate::Outcome::Parsed(r.clone()));
+                if prepared {
+                    let p = std::thread::spawn(move || DedupSink::<Collect>::prepare(r))
+                        .join()
+                        .unwrap();
+                    d.prepared(p);
+                } else {
+                    d.record(r);
+                }
+            }
+            d.file_done(st);
+            let total = d.total;
+            let c = d.into_inner();
+            (
+                serde_json::to_string(&c.recs).unwrap(),
+                serde_json::to_string(&c.stats).unwrap(),
+                total,
+            )
+        };
+        let whole = run(false);
+        assert_eq!(whole.2, 1);
+        assert!(whole.0.contains("same id"));
+        assert_eq!(run(true), whole);
     }
 }

@@ -29,4 +29,4 @@ pub use dedup::DedupSink;
 pub use error::IngestError;
 pub use pipeline::{read_path, ReadOptions};
 pub use source::Limits;
-pub use stats::{FileStats, Outcome, SignInCoverage, Sink, Skip};
+pub use stats::{FileStats, Outcome, PrepareSink, SignInCoverage, Sink, Skip};

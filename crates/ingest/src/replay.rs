@@ -5,7 +5,7 @@
 //! overlaps with the sink taking the previous one.
 
 use crate::pipeline::{read_path, ReadOptions};
-use crate::stats::{FileStats, Sink, Skip};
+use crate::stats::{FileStats, PrepareSink, Sink, Skip};
 use crate::IngestError;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -57,6 +57,67 @@ impl Recorded {
                 Call::Skip(s) => sink.skip(s),
                 Call::FileDone(f) => sink.file_done(*f),
                 Call::Error(e) => sink.error(e),
+            }
+        }
+    }
+}
+
+/// What a [`PrepareSink`] was told about one input, its records already prepared.
+enum PreparedCall<P> {
+    Prepared(P),
+    Skip(Skip),
+    FileDone(Box<FileStats>),
+    Error(IngestError),
+}
+
+/// A sink that prepares each record as it comes (on the thread reading the input) and
+/// remembers the calls, to be replayed into `S` later.
+struct Prepped<S: PrepareSink>(Vec<PreparedCall<S::Prepared>>);
+
+impl<S: PrepareSink> Default for Prepped<S> {
+    fn default() -> Self {
+        Prepped(Vec::new())
+    }
+}
+
+impl<S: PrepareSink> Sink for Prepped<S> {
+    fn record(&mut self, rec: Record) {
+        self.0.push(PreparedCall::Prepared(S::prepare(rec)));
+    }
+    fn skip(&mut self, skip: Skip) {
+        self.0.push(PreparedCall::Skip(skip));
+    }
+    fn file_done(&mut self, stats: FileStats) {
+        self.0.push(PreparedCall::FileDone(Box::new(stats)));
+    }
+    fn error(&mut self, err: IngestError) {
+        self.0.push(PreparedCall::Error(err));
+    }
+}
+
+/// A buffer one small input is read into on a pool thread, and how it reaches the sink.
+trait Buffer: Sink + Default + Send {
+    /// The sink it is replayed into.
+    type Into: Sink + ?Sized;
+    fn replay_into(self, sink: &mut Self::Into);
+}
+
+impl Buffer for Recorded {
+    type Into = dyn Sink + 'static;
+    fn replay_into(self, sink: &mut Self::Into) {
+        self.replay(sink);
+    }
+}
+
+impl<S: PrepareSink + 'static> Buffer for Prepped<S> {
+    type Into = S;
+    fn replay_into(self, sink: &mut S) {
+        for c in self.0 {
+            match c {
+                PreparedCall::Prepared(p) => sink.prepared(p),
+                PreparedCall::Skip(s) => sink.skip(s),
+                PreparedCall::FileDone(f) => sink.file_done(*f),
+                PreparedCall::Error(e) => sink.error(e),
             }
         }
     }
@@ -116,21 +177,56 @@ fn plan(inputs: &[(PathBuf, u64)]) -> Vec<Step> {
 pub fn read_all(
     inputs: &[(PathBuf, u64)],
     options: &ReadOptions,
-    sink: &mut dyn Sink,
+    sink: &mut (dyn Sink + 'static),
+    each: &mut dyn FnMut(usize),
+) {
+    read_buffered::<Recorded>(
+        inputs,
+        options,
+        sink,
+        &mut |p, s| read_path(p, options, s),
+        each,
+    );
+}
+
+/// [`read_all`] into a [`PrepareSink`]: the records of small inputs are prepared on the
+/// pool thread that parsed them (large inputs, streamed, reach [`Sink::record`] as usual).
+pub fn read_all_prepared<S: PrepareSink + 'static>(
+    inputs: &[(PathBuf, u64)],
+    options: &ReadOptions,
+    sink: &mut S,
+    each: &mut dyn FnMut(usize),
+) {
+    read_buffered::<Prepped<S>>(
+        inputs,
+        options,
+        sink,
+        &mut |p, s| read_path(p, options, s),
+        each,
+    );
+}
+
+/// The work of [`read_all`], with small inputs read into buffers of type `B`; `stream`
+/// reads a large input straight into the sink.
+fn read_buffered<B: Buffer>(
+    inputs: &[(PathBuf, u64)],
+    options: &ReadOptions,
+    sink: &mut B::Into,
+    stream: &mut dyn FnMut(&Path, &mut B::Into),
     each: &mut dyn FnMut(usize),
 ) {
     let steps = plan(inputs);
     std::thread::scope(|s| {
         // One batch waits in the channel while the next is read: at most three are held.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Recorded>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<B>>(1);
         let steps = &steps;
         s.spawn(move || {
             for step in steps {
                 if let Step::Buffer(i, j) = *step {
-                    let buffers: Vec<Recorded> = inputs[i..j]
+                    let buffers: Vec<B> = inputs[i..j]
                         .par_iter()
                         .map(|(p, _)| {
-                            let mut r = Recorded::default();
+                            let mut r = B::default();
                             read_path(p, options, &mut r);
                             r
                         })
@@ -144,7 +240,7 @@ pub fn read_all(
         for step in steps {
             match *step {
                 Step::Stream(i) => {
-                    read_path(&inputs[i].0, options, sink);
+                    stream(&inputs[i].0, sink);
                     each(i);
                 }
                 Step::Buffer(i, _) => {
@@ -152,7 +248,7 @@ pub fn read_all(
                     // raises that panic here.
                     let Ok(buffers) = rx.recv() else { return };
                     for (k, b) in buffers.into_iter().enumerate() {
-                        b.replay(sink);
+                        b.replay_into(sink);
                         each(i + k);
                     }
                 }
@@ -186,6 +282,18 @@ mod tests {
         }
     }
 
+    /// Prepares a record into the line [`Log`] writes for it.
+    impl PrepareSink for Log {
+        type Prepared = String;
+        fn prepare(rec: Record) -> String {
+            serde_json::to_string(&rec).unwrap_or_default()
+        }
+        fn prepared(&mut self, p: String) {
+            self.0.push(p);
+        }
+        fn note(_: &mut String, _: String) {}
+    }
+
     #[test]
     fn parallel_batches_deliver_what_a_sequential_read_delivers() {
         let dir = tempfile::tempdir().unwrap();
@@ -214,6 +322,29 @@ mod tests {
         let mut order = Vec::new();
         read_all(&inputs, &opts, &mut par, &mut |i| order.push(i));
         assert_eq!(par.0, seq.0);
+        assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
+        // Prepared on the pool threads, the records arrive as the same lines, in order,
+        // with the large input (streamed, so taken by `record`) in its place.
+        let big = dir.path().join("big.json");
+        let mut body = String::new();
+        for i in 0..3 {
+            body.push_str(&format!(
+                "{{\"eventDataId\":\"big{i}\",\"eventTimestamp\":\"2024-06-10T06:13:00Z\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"correlationId\":\"cb{i}\"}}\n"
+            ));
+        }
+        body.push_str(&" ".repeat(SMALL_INPUT as usize));
+        std::fs::write(&big, body).unwrap();
+        let size = std::fs::metadata(&big).unwrap().len();
+        assert!(!bufferable(&big, size));
+        inputs.insert(5, (big, size));
+        let mut seq = Log::default();
+        for (p, _) in &inputs {
+            read_path(p, &opts, &mut seq);
+        }
+        let mut prep = Log::default();
+        let mut order = Vec::new();
+        read_all_prepared(&inputs, &opts, &mut prep, &mut |i| order.push(i));
+        assert_eq!(prep.0, seq.0);
         assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
     }
 

@@ -128,6 +128,23 @@ pub trait Sink {
     fn error(&mut self, err: crate::IngestError);
 }
 
+/// A [`Sink`] part of whose work on each record can be done on the thread that parsed it,
+/// before the record waits its turn: [`crate::replay::read_all_prepared`] calls
+/// [`PrepareSink::prepare`] on the pool thread that read a small input and hands the results
+/// to [`PrepareSink::prepared`] in input order. A record turned into something smaller there
+/// is consumed while still in that thread's cache, and freed by the thread that allocated it.
+/// What the sink ends up holding must not depend on which path a record took.
+pub trait PrepareSink: Sink {
+    type Prepared: Send;
+    /// The per-record work; it holds no state of the sink's, so any thread may run it.
+    fn prepare(rec: Record) -> Self::Prepared;
+    /// Takes a prepared record, as [`Sink::record`] takes a record.
+    fn prepared(&mut self, p: Self::Prepared);
+    /// Adds a note to a prepared record that still carries its notes (see
+    /// [`crate::DedupSink`]); records reduced to what has no notes ignore it.
+    fn note(p: &mut Self::Prepared, note: String);
+}
+
 /// The first `n` characters of a record, with control characters replaced.
 pub fn excerpt(bytes: &[u8], n: usize) -> String {
     let s = String::from_utf8_lossy(&bytes[..bytes.len().min(n * 4)]);

@@ -189,12 +189,13 @@ pub fn build(
     if let Some(first) = inputs.first() {
         progress.reading(&first.bundle_path);
     }
-    tokentrail_ingest::replay::read_all(&paths, &read, &mut sink, &mut |k| {
+    tokentrail_ingest::replay::read_all_prepared(&paths, &read, &mut sink, &mut |k| {
         if let Some(i) = inputs.get(k + 1) {
             progress.reading(&i.bundle_path);
         }
         progress.inc();
     });
+    super::collect::forget_prepared_text();
     let mut c = sink.into_inner();
     c.close_activity();
     c.report_quiet_files();

@@ -4,7 +4,7 @@
 use crate::term::clean;
 use std::path::PathBuf;
 use tokentrail_analyze::SignInFacts;
-use tokentrail_ingest::{FileStats, IngestError, ReadOptions, Sink, Skip};
+use tokentrail_ingest::{FileStats, IngestError, PrepareSink, ReadOptions, Sink, Skip};
 use tokentrail_model::{ActivityEvent, AuditEvent, Record};
 
 /// Everything read from the inputs.
@@ -26,7 +26,8 @@ pub struct Collected {
     pub quiet: bool,
     /// A visible progress bar: lines are printed above it instead of through it.
     pub bar: Option<indicatif::ProgressBar>,
-    /// Shares repeated sign-in text (UPNs, apps, user agents) across sign-in facts.
+    /// Shares the method names joined from authentication-detail rows (sign-in facts share
+    /// their text through the readers' interner, see [`PrepareSink`] below).
     pub interner: tokentrail_analyze::signins::Interner,
     /// Files read cleanly whose summary line was not printed (see [`FILE_LINES`]).
     pub quiet_files: u64,
@@ -74,12 +75,11 @@ impl Sink for Collected {
                 }
                 None => self.activity.push(a),
             },
-            Record::SignIn(s) => self
-                .signins
-                .push(tokentrail_analyze::signins::facts_interned(
-                    &s,
-                    &mut self.interner,
-                )),
+            // The interner the pool threads use (see `PrepareSink` below), so sign-ins of
+            // streamed and buffered inputs share their text alike.
+            Record::SignIn(s) => self.signins.push(with_prepare_text(|it| {
+                tokentrail_analyze::signins::facts_interned(&s, it)
+            })),
             Record::Audit(a) => self.audit.push(*a),
             Record::AuthDetail(d) => self.auth_details.push(*d),
         }
@@ -112,6 +112,62 @@ impl Sink for Collected {
             self.say(format!("tokentrail: error: {}", clean(&msg)));
         }
         self.errors.push(msg);
+    }
+}
+
+/// Shares repeated sign-in text among the facts prepared on the pool threads (see
+/// [`PrepareSink`] below): one interner for all of them, so equal text is one allocation
+/// (compared by pointer first, as with the sink's own interner); emptied by
+/// [`forget_prepared_text`] after reading. Each sign-in takes the lock once, for a small
+/// part of the time parsing it takes.
+static PREPARE_TEXT: std::sync::LazyLock<std::sync::Mutex<tokentrail_analyze::signins::Interner>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Runs `f` with the shared interner (a panic elsewhere while it was held leaves it usable:
+/// it only ever holds complete entries).
+fn with_prepare_text<R>(f: impl FnOnce(&mut tokentrail_analyze::signins::Interner) -> R) -> R {
+    let mut it = PREPARE_TEXT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    f(&mut it)
+}
+
+/// Empties [`PREPARE_TEXT`] (the facts keep the text they share).
+pub fn forget_prepared_text() {
+    with_prepare_text(|it| *it = Default::default());
+}
+
+/// A record as [`Collected`] takes it from a pool thread: a sign-in already reduced to its
+/// facts there (the full record is freed by the thread that built it), anything else as read.
+pub enum Ready {
+    SignIn(SignInFacts),
+    Other(Record),
+}
+
+impl PrepareSink for Collected {
+    type Prepared = Ready;
+
+    fn prepare(rec: Record) -> Ready {
+        match rec {
+            Record::SignIn(s) => Ready::SignIn(with_prepare_text(|it| {
+                tokentrail_analyze::signins::facts_interned(&s, it)
+            })),
+            other => Ready::Other(other),
+        }
+    }
+
+    fn prepared(&mut self, p: Ready) {
+        match p {
+            Ready::SignIn(f) => self.signins.push(f),
+            Ready::Other(r) => self.record(r),
+        }
+    }
+
+    fn note(p: &mut Ready, note: String) {
+        // Sign-in facts carry no notes (nor does a sign-in once `record` has taken it).
+        if let Ready::Other(Record::Audit(a)) = p {
+            a.notes.push(note);
+        }
     }
 }
 
@@ -184,7 +240,8 @@ pub fn collect_into(inputs: &[PathBuf], opts: &ReadOptions, c: Collected) -> Col
             )
         })
         .collect();
-    tokentrail_ingest::replay::read_all(&sized, opts, &mut sink, &mut |_| {});
+    tokentrail_ingest::replay::read_all_prepared(&sized, opts, &mut sink, &mut |_| {});
+    forget_prepared_text();
     let mut c = sink.into_inner();
     c.report_quiet_files();
     c.join_auth_details();
@@ -194,6 +251,64 @@ pub fn collect_into(inputs: &[PathBuf], opts: &ReadOptions, c: Collected) -> Col
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demo's sign-ins and audit events, read with every record taken whole by the sink
+    /// and with small inputs' records prepared on the pool threads, give the same facts and
+    /// events (the demo's sign-in exports hold duplicates across shapes, so deduplication
+    /// runs on both paths).
+    #[test]
+    fn prepared_and_whole_records_collect_alike() {
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
+        let inputs: Vec<(PathBuf, u64)> = ["signins", "audit", "activity"]
+            .iter()
+            .flat_map(|d| {
+                let mut files = Vec::new();
+                let mut stack = vec![demo.join(d)];
+                while let Some(p) = stack.pop() {
+                    if p.is_dir() {
+                        let mut entries: Vec<PathBuf> = std::fs::read_dir(&p)
+                            .unwrap()
+                            .map(|e| e.unwrap().path())
+                            .collect();
+                        entries.sort();
+                        stack.extend(entries.into_iter().rev());
+                    } else {
+                        let n = std::fs::metadata(&p).unwrap().len();
+                        files.push((p, n));
+                    }
+                }
+                files
+            })
+            .collect();
+        assert!(inputs.len() > 5, "the demo inputs: {inputs:?}");
+        let opts = ReadOptions::default();
+        let quiet = || Collected {
+            quiet: true,
+            ..Default::default()
+        };
+        let mut whole = tokentrail_ingest::DedupSink::new(quiet());
+        tokentrail_ingest::replay::read_all(&inputs, &opts, &mut whole, &mut |_| {});
+        let mut prep = tokentrail_ingest::DedupSink::new(quiet());
+        tokentrail_ingest::replay::read_all_prepared(&inputs, &opts, &mut prep, &mut |_| {});
+        forget_prepared_text();
+        assert_eq!(prep.total, whole.total);
+        assert!(whole.total > 0, "the demo holds duplicate sign-ins");
+        let (w, p) = (whole.into_inner(), prep.into_inner());
+        assert!(!w.signins.is_empty() && !w.audit.is_empty());
+        assert_eq!(format!("{:?}", p.signins), format!("{:?}", w.signins));
+        assert_eq!(
+            serde_json::to_string(&p.audit).unwrap(),
+            serde_json::to_string(&w.audit).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&p.activity).unwrap(),
+            serde_json::to_string(&w.activity).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&p.files).unwrap(),
+            serde_json::to_string(&w.files).unwrap()
+        );
+    }
 
     #[test]
     fn activity_events_reach_the_writer_in_batches_in_order() {
