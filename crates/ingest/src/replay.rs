@@ -2,7 +2,9 @@
 //! another: each input is read into its own [`Recorded`] buffer in parallel, then the
 //! buffers are replayed into the real sink in input order, so what the sink receives (and
 //! everything built from it) is exactly what a sequential read gives. Reading a batch
-//! overlaps with the sink taking the previous one.
+//! overlaps with the sink taking the previous one. Small gzip files (hourly diagnostic
+//! blobs compressed by whoever exported them) are buffered too, their decompressed size
+//! capped; one that expands past the cap is read again, streamed.
 
 use crate::pipeline::{read_path, ReadOptions};
 use crate::stats::{FileStats, PrepareSink, Sink, Skip};
@@ -16,7 +18,8 @@ use tokentrail_model::Record;
 /// size each file is framed and parsed on a pool thread of its own, which keeps both cores
 /// busy (a streamed file is framed on the sink's thread). At most three batches of buffered
 /// records are held; at 1M Activity events (642 sign-in files of 8–12.5 MB) raising this
-/// from 8 MB left the peak memory after reading at 2.3 GB.
+/// from 8 MB left the peak memory after reading at 2.3 GB. A buffered gzip file may
+/// decompress to this much at most.
 pub const SMALL_INPUT: u64 = 32 << 20;
 /// The most input bytes one parallel batch reads before its buffers are replayed.
 const BATCH_BYTES: u64 = 64 << 20;
@@ -123,18 +126,50 @@ impl<S: PrepareSink + 'static> Buffer for Prepped<S> {
     }
 }
 
-/// True for a plain file small enough to buffer whole: directories and compressed files
-/// (gzip, zip) are never buffered, since they can hold far more than their size.
-fn bufferable(path: &Path, size: u64) -> bool {
+/// How one input is read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Way {
+    /// Streamed straight into the sink (large files, directories, zip archives).
+    Stream,
+    /// A plain file small enough to buffer whole.
+    Buffer,
+    /// A small gzip file: buffered with its decompressed size capped at [`SMALL_INPUT`], and
+    /// read again, streamed, if it turns out larger (see [`read_buffered`]).
+    BufferGzip,
+}
+
+/// Gzip'd JSON is counted as this many times its compressed size when filling a batch (the
+/// generator's diagnostic trees: 7×; real exports 5–15×), never more than the cap.
+const GZIP_RATIO_GUESS: u64 = 10;
+
+/// How `path` of `size` bytes is read, and about how many bytes buffering it holds.
+/// Directories, zip archives and large files are streamed: they can hold far more than their
+/// size, and zip needs a temporary file anyway.
+fn way(path: &Path, size: u64) -> (Way, u64) {
     if size > SMALL_INPUT || !path.is_file() {
-        return false;
+        return (Way::Stream, size);
     }
     let mut magic = [0u8; 4];
     let n = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
         .unwrap_or(0);
     let m = &magic[..n];
-    !(m.starts_with(&[0x1f, 0x8b]) || m.starts_with(b"PK"))
+    if m.starts_with(&[0x1f, 0x8b]) {
+        (
+            Way::BufferGzip,
+            size.saturating_mul(GZIP_RATIO_GUESS).min(SMALL_INPUT),
+        )
+    } else if m.starts_with(b"PK") {
+        (Way::Stream, size)
+    } else {
+        (Way::Buffer, size)
+    }
+}
+
+/// True for a file [`read_all`] reads into a buffer on a pool thread.
+#[cfg(test)]
+fn bufferable(path: &Path, size: u64) -> bool {
+    way(path, size).0 != Way::Stream
 }
 
 /// What [`read_all`] does with one stretch of the inputs.
@@ -146,26 +181,43 @@ enum Step {
 }
 
 /// Splits the inputs into [`Step`]s: runs of small inputs up to [`BATCH_BYTES`] each.
-fn plan(inputs: &[(PathBuf, u64)]) -> Vec<Step> {
-    let small: Vec<bool> = inputs.iter().map(|(p, n)| bufferable(p, *n)).collect();
+fn plan(ways: &[(Way, u64)]) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut i = 0;
-    while i < inputs.len() {
-        if !small[i] {
+    while i < ways.len() {
+        if ways[i].0 == Way::Stream {
             steps.push(Step::Stream(i));
             i += 1;
             continue;
         }
         let mut j = i;
         let mut bytes = 0;
-        while j < inputs.len() && bytes < BATCH_BYTES && small[j] {
-            bytes += inputs[j].1;
+        while j < ways.len() && bytes < BATCH_BYTES && ways[j].0 != Way::Stream {
+            bytes += ways[j].1;
             j += 1;
         }
         steps.push(Step::Buffer(i, j));
         i = j;
     }
     steps
+}
+
+/// Reads one small input into a new buffer, or gives it up (`None`) when it is a gzip file
+/// that decompresses to more than `cap`: nothing of it is kept or reported, and the sink reads
+/// it again, streamed, in its turn. The cap applies only below the user's own limit (above
+/// it, going past the limit is the error it always is). A small file that expands to gigabytes
+/// so never sits in memory as records, and the sink sees what a sequential read gives.
+fn read_one<B: Buffer>(path: &Path, way: Way, options: &ReadOptions, cap: u64) -> Option<B> {
+    let mut r = B::default();
+    if way != Way::BufferGzip || cap >= options.limits.max_decompressed {
+        read_path(path, options, &mut r);
+        return Some(r);
+    }
+    let mut capped = options.clone();
+    capped.limits.max_decompressed = cap;
+    crate::source::decompress::take_over_limit();
+    read_path(path, &capped, &mut r);
+    (!crate::source::decompress::take_over_limit()).then_some(r)
 }
 
 /// Reads `inputs` (path and size; any size for a directory) into `sink` as [`read_path`]
@@ -186,6 +238,7 @@ pub fn read_all(
         sink,
         &mut |p, s| read_path(p, options, s),
         each,
+        SMALL_INPUT,
     );
 }
 
@@ -203,33 +256,32 @@ pub fn read_all_prepared<S: PrepareSink + 'static>(
         sink,
         &mut |p, s| read_path(p, options, s),
         each,
+        SMALL_INPUT,
     );
 }
 
-/// The work of [`read_all`], with small inputs read into buffers of type `B`; `stream`
-/// reads a large input straight into the sink.
+/// The work of [`read_all`], with small inputs read into buffers of type `B` (a gzip one
+/// decompressing to at most `cap` bytes); `stream` reads an input straight into the sink.
 fn read_buffered<B: Buffer>(
     inputs: &[(PathBuf, u64)],
     options: &ReadOptions,
     sink: &mut B::Into,
     stream: &mut dyn FnMut(&Path, &mut B::Into),
     each: &mut dyn FnMut(usize),
+    cap: u64,
 ) {
-    let steps = plan(inputs);
+    let ways: Vec<(Way, u64)> = inputs.iter().map(|(p, n)| way(p, *n)).collect();
+    let steps = plan(&ways);
     std::thread::scope(|s| {
         // One batch waits in the channel while the next is read: at most three are held.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<B>>(1);
-        let steps = &steps;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Option<B>>>(1);
+        let (steps, ways) = (&steps, &ways);
         s.spawn(move || {
             for step in steps {
                 if let Step::Buffer(i, j) = *step {
-                    let buffers: Vec<B> = inputs[i..j]
-                        .par_iter()
-                        .map(|(p, _)| {
-                            let mut r = B::default();
-                            read_path(p, options, &mut r);
-                            r
-                        })
+                    let buffers: Vec<Option<B>> = (i..j)
+                        .into_par_iter()
+                        .map(|k| read_one::<B>(&inputs[k].0, ways[k].0, options, cap))
                         .collect();
                     if tx.send(buffers).is_err() {
                         return;
@@ -248,7 +300,10 @@ fn read_buffered<B: Buffer>(
                     // raises that panic here.
                     let Ok(buffers) = rx.recv() else { return };
                     for (k, b) in buffers.into_iter().enumerate() {
-                        b.replay_into(sink);
+                        match b {
+                            Some(b) => b.replay_into(sink),
+                            None => stream(&inputs[i + k].0, sink),
+                        }
                         each(i + k);
                     }
                 }
@@ -346,6 +401,114 @@ mod tests {
         read_all_prepared(&inputs, &opts, &mut prep, &mut |i| order.push(i));
         assert_eq!(prep.0, seq.0);
         assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
+    }
+
+    /// Writes `body` gzip-compressed to `p`.
+    fn gzip(p: &Path, body: &[u8]) {
+        use std::io::Write;
+        let mut w = flate2::write::GzEncoder::new(
+            std::fs::File::create(p).unwrap(),
+            flate2::Compression::fast(),
+        );
+        w.write_all(body).unwrap();
+        w.finish().unwrap();
+    }
+
+    fn event_lines(tag: &str, n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"eventDataId\":\"{tag}-{i}\",\"eventTimestamp\":\"2024-06-10T06:13:00Z\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"correlationId\":\"c{tag}-{i}\"}}\n"
+                )
+            })
+            .collect()
+    }
+
+    /// [`read_all_prepared`] with gzip buffers capped at `cap` bytes.
+    fn read_capped(
+        inputs: &[(PathBuf, u64)],
+        options: &ReadOptions,
+        sink: &mut Log,
+        each: &mut dyn FnMut(usize),
+        cap: u64,
+    ) {
+        read_buffered::<Prepped<Log>>(
+            inputs,
+            options,
+            sink,
+            &mut |p, s| read_path(p, options, s),
+            each,
+            cap,
+        );
+    }
+
+    /// Small gzip files are buffered like plain ones; one that decompresses past the cap
+    /// (here 4 KiB) is read again, streamed: the sink sees exactly a sequential read, with
+    /// no error for the file that went past the cap, and a real error (a broken gzip
+    /// stream) is still reported once.
+    #[test]
+    fn gzip_inputs_past_the_buffer_cap_are_read_again_streamed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = Vec::new();
+        for (n, lines) in [3usize, 200, 5, 400, 1].into_iter().enumerate() {
+            let p = dir.path().join(format!("g{n}.json.gz"));
+            gzip(&p, event_lines(&format!("g{n}"), lines).as_bytes());
+            inputs.push(p);
+            let q = dir.path().join(format!("p{n}.json"));
+            std::fs::write(&q, event_lines(&format!("p{n}"), 2)).unwrap();
+            inputs.push(q);
+        }
+        let broken = dir.path().join("broken.json.gz");
+        let mut bytes = Vec::new();
+        {
+            use std::io::Write;
+            let mut w = flate2::write::GzEncoder::new(&mut bytes, flate2::Compression::fast());
+            w.write_all(event_lines("b", 300).as_bytes()).unwrap();
+            w.finish().unwrap();
+        }
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&broken, &bytes).unwrap();
+        inputs.push(broken);
+        let inputs: Vec<(PathBuf, u64)> = inputs
+            .into_iter()
+            .map(|p| {
+                let n = std::fs::metadata(&p).unwrap().len();
+                (p, n)
+            })
+            .collect();
+        assert!(inputs.iter().all(|(p, n)| bufferable(p, *n)));
+        let opts = ReadOptions::default();
+        let buffered = |k: usize| {
+            read_one::<Recorded>(&inputs[k].0, way(&inputs[k].0, inputs[k].1).0, &opts, 4096)
+                .is_some()
+        };
+        assert!(buffered(0) && !buffered(2) && buffered(3));
+        let mut seq = Log::default();
+        for (p, _) in &inputs {
+            read_path(p, &opts, &mut seq);
+        }
+        let mut par = Log::default();
+        let mut order = Vec::new();
+        read_capped(&inputs, &opts, &mut par, &mut |i| order.push(i), 4096);
+        assert_eq!(par.0, seq.0);
+        assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
+        let errors = par.0.iter().filter(|l| l.starts_with("error ")).count();
+        assert_eq!(errors, 1, "only the broken file reports an error");
+        let events = par
+            .0
+            .iter()
+            .filter(|l| l.contains("eventDataId") || l.contains("\"event_id\""))
+            .count();
+        assert!(events >= 3 + 200 + 5 + 400 + 1 + 10, "{events} records");
+        // With the user's own limit below the cap, going past it is an error, as streamed.
+        let mut small = ReadOptions::default();
+        small.limits.max_decompressed = 1024;
+        let (mut seq, mut par) = (Log::default(), Log::default());
+        for (p, _) in &inputs {
+            read_path(p, &small, &mut seq);
+        }
+        read_capped(&inputs, &small, &mut par, &mut |_| {}, 4096);
+        assert_eq!(par.0, seq.0);
     }
 
     /// Buffered inputs of more records than one parse batch, as many as the pool has
