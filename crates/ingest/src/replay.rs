@@ -134,7 +134,7 @@ enum Way {
     /// A plain file small enough to buffer whole.
     Buffer,
     /// A small gzip file: buffered with its decompressed size capped at [`SMALL_INPUT`], and
-    /// read again, streamed, if it turns out larger (see [`read_buffered`]).
+    /// read again, streamed, if it turns out larger (see [`read_one`]).
     BufferGzip,
 }
 
@@ -215,9 +215,9 @@ fn read_one<B: Buffer>(path: &Path, way: Way, options: &ReadOptions, cap: u64) -
     }
     let mut capped = options.clone();
     capped.limits.max_decompressed = cap;
-    crate::source::decompress::take_over_limit();
+    let hits = crate::source::decompress::over_limit_count();
     read_path(path, &capped, &mut r);
-    (!crate::source::decompress::take_over_limit()).then_some(r)
+    (crate::source::decompress::over_limit_count() == hits).then_some(r)
 }
 
 /// Reads `inputs` (path and size; any size for a directory) into `sink` as [`read_path`]
@@ -337,6 +337,15 @@ mod tests {
         }
     }
 
+    /// What reading `inputs` one after another with [`read_path`] tells a sink.
+    fn sequential(inputs: &[(PathBuf, u64)], opts: &ReadOptions) -> Log {
+        let mut seq = Log::default();
+        for (p, _) in inputs {
+            read_path(p, opts, &mut seq);
+        }
+        seq
+    }
+
     /// Prepares a record into the line [`Log`] writes for it.
     impl PrepareSink for Log {
         type Prepared = String;
@@ -369,10 +378,7 @@ mod tests {
         }
         inputs.push((dir.path().join("missing.json"), 10));
         let opts = ReadOptions::default();
-        let mut seq = Log::default();
-        for (p, _) in &inputs {
-            read_path(p, &opts, &mut seq);
-        }
+        let seq = sequential(&inputs, &opts);
         let mut par = Log::default();
         let mut order = Vec::new();
         read_all(&inputs, &opts, &mut par, &mut |i| order.push(i));
@@ -381,21 +387,12 @@ mod tests {
         // Prepared on the pool threads, the records arrive as the same lines, in order,
         // with the large input (streamed, so taken by `record`) in its place.
         let big = dir.path().join("big.json");
-        let mut body = String::new();
-        for i in 0..3 {
-            body.push_str(&format!(
-                "{{\"eventDataId\":\"big{i}\",\"eventTimestamp\":\"2024-06-10T06:13:00Z\",\"operationName\":{{\"value\":\"Microsoft.Compute/virtualMachines/write\"}},\"correlationId\":\"cb{i}\"}}\n"
-            ));
-        }
-        body.push_str(&" ".repeat(SMALL_INPUT as usize));
+        let body = event_lines("big", 3) + &" ".repeat(SMALL_INPUT as usize);
         std::fs::write(&big, body).unwrap();
         let size = std::fs::metadata(&big).unwrap().len();
         assert!(!bufferable(&big, size));
         inputs.insert(5, (big, size));
-        let mut seq = Log::default();
-        for (p, _) in &inputs {
-            read_path(p, &opts, &mut seq);
-        }
+        let seq = sequential(&inputs, &opts);
         let mut prep = Log::default();
         let mut order = Vec::new();
         read_all_prepared(&inputs, &opts, &mut prep, &mut |i| order.push(i));
@@ -483,10 +480,7 @@ mod tests {
                 .is_some()
         };
         assert!(buffered(0) && !buffered(2) && buffered(3));
-        let mut seq = Log::default();
-        for (p, _) in &inputs {
-            read_path(p, &opts, &mut seq);
-        }
+        let seq = sequential(&inputs, &opts);
         let mut par = Log::default();
         let mut order = Vec::new();
         read_capped(&inputs, &opts, &mut par, &mut |i| order.push(i), 4096);
@@ -503,12 +497,9 @@ mod tests {
         // With the user's own limit below the cap, going past it is an error, as streamed.
         let mut small = ReadOptions::default();
         small.limits.max_decompressed = 1024;
-        let (mut seq, mut par) = (Log::default(), Log::default());
-        for (p, _) in &inputs {
-            read_path(p, &small, &mut seq);
-        }
+        let mut par = Log::default();
         read_capped(&inputs, &small, &mut par, &mut |_| {}, 4096);
-        assert_eq!(par.0, seq.0);
+        assert_eq!(par.0, sequential(&inputs, &small).0);
     }
 
     /// Buffered inputs of more records than one parse batch, as many as the pool has
@@ -532,10 +523,7 @@ mod tests {
             inputs.push((p, size));
         }
         let opts = ReadOptions::default();
-        let mut seq = Log::default();
-        for (p, _) in &inputs {
-            read_path(p, &opts, &mut seq);
-        }
+        let seq = sequential(&inputs, &opts);
         let (tx, rx) = std::sync::mpsc::channel();
         let worker_inputs = inputs.clone();
         std::thread::spawn(move || {

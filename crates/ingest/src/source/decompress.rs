@@ -24,17 +24,19 @@ impl<R: Read> Read for Counting<R> {
 }
 
 thread_local! {
-    /// Set when a [`Capped`] stream read on this thread went past `max_decompressed`.
-    static OVER_LIMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// How many times a [`Capped`] stream read on this thread went past `max_decompressed`.
+    static OVER_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// Whether a decompressed stream read on this thread went past its `max_decompressed` since
-/// the last call (which clears it). A file is read on one thread from start to end (the
-/// parallel parse of a large file frames, and so decompresses, on the reading thread), so
-/// after reading one file this says whether that file hit the limit, whatever layer or reader
-/// turned the failure into an error.
-pub fn take_over_limit() -> bool {
-    OVER_LIMIT.with(|f| f.replace(false))
+/// How many times a decompressed stream read on this thread has gone past its
+/// `max_decompressed`. A file is read on one thread from start to end (the parallel parse of
+/// a large file frames, and so decompresses, on the reading thread), so comparing the count
+/// before and after reading one file says whether that file hit the limit, whatever layer or
+/// reader turned the failure into an error. A count rather than a flag: should the thread
+/// ever run another file's read in the middle, that read can add to it (the caller then
+/// merely re-reads a file) but never hide a hit.
+pub fn over_limit_count() -> u64 {
+    OVER_LIMIT.with(|c| c.get())
 }
 
 /// Fails the stream once it has produced more than the limits allow.
@@ -49,7 +51,7 @@ impl<R: Read> Read for Capped<R> {
         let k = self.inner.read(buf)?;
         self.out += k as u64;
         if self.out > self.limits.max_decompressed {
-            OVER_LIMIT.with(|f| f.set(true));
+            OVER_LIMIT.with(|c| c.set(c.get() + 1));
             return Err(io::Error::other(format!(
                 "decompressed size exceeds the limit of {} bytes (raise --max-decompressed if this is genuine)",
                 self.limits.max_decompressed
