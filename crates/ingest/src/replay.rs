@@ -138,32 +138,47 @@ enum Way {
     BufferGzip,
 }
 
-/// Gzip'd JSON is counted as this many times its compressed size when filling a batch (the
-/// generator's diagnostic trees: 7×; real exports 5–15×), never more than the cap.
-const GZIP_RATIO_GUESS: u64 = 10;
-
 /// How `path` of `size` bytes is read, and about how many bytes buffering it holds.
 /// Directories, zip archives and large files are streamed: they can hold far more than their
-/// size, and zip needs a temporary file anyway.
+/// size, and zip needs a temporary file anyway. A gzip file is buffered when its trailer says
+/// it inflates to at most [`SMALL_INPUT`] (see [`gzip_size`]): one that would go past the cap
+/// is streamed at once rather than read up to the cap and then again.
 fn way(path: &Path, size: u64) -> (Way, u64) {
     if size > SMALL_INPUT || !path.is_file() {
         return (Way::Stream, size);
     }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        // Streaming reports why it cannot be read.
+        return (Way::Stream, size);
+    };
     let mut magic = [0u8; 4];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
-        .unwrap_or(0);
+    let n = std::io::Read::read(&mut f, &mut magic).unwrap_or(0);
     let m = &magic[..n];
     if m.starts_with(&[0x1f, 0x8b]) {
-        (
-            Way::BufferGzip,
-            size.saturating_mul(GZIP_RATIO_GUESS).min(SMALL_INPUT),
-        )
+        match gzip_size(&mut f, size) {
+            Some(inflated) if inflated <= SMALL_INPUT => (Way::BufferGzip, inflated),
+            _ => (Way::Stream, size),
+        }
     } else if m.starts_with(b"PK") {
         (Way::Stream, size)
     } else {
         (Way::Buffer, size)
     }
+}
+
+/// What a gzip file of `size` bytes says it inflates to: its last 4 bytes (ISIZE, RFC 1952)
+/// hold the last member's length modulo 2^32, exact for a file of one member under 4 GiB.
+/// Only a guess for planning: a file of several members, or a lying trailer, still cannot
+/// hold more than the cap in memory ([`read_one`]). `None` when it cannot be read.
+fn gzip_size(f: &mut std::fs::File, size: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    if size < 18 {
+        return Some(size);
+    }
+    f.seek(SeekFrom::End(-4)).ok()?;
+    let mut isize = [0u8; 4];
+    f.read_exact(&mut isize).ok()?;
+    Some(u64::from(u32::from_le_bytes(isize)).max(size))
 }
 
 /// True for a file [`read_all`] reads into a buffer on a pool thread.
@@ -473,7 +488,14 @@ mod tests {
                 (p, n)
             })
             .collect();
-        assert!(inputs.iter().all(|(p, n)| bufferable(p, *n)));
+        // (The broken file's last bytes are no trailer: it may be streamed or buffered.)
+        let whole = &inputs[..inputs.len() - 1];
+        assert!(whole.iter().all(|(p, n)| bufferable(p, *n)));
+        // A small gzip file whose trailer says it inflates past the cap is streamed at once.
+        let big = dir.path().join("big.json.gz");
+        gzip(&big, " ".repeat(SMALL_INPUT as usize + 1).as_bytes());
+        let n = std::fs::metadata(&big).unwrap().len();
+        assert!(n < SMALL_INPUT / 100 && !bufferable(&big, n));
         let opts = ReadOptions::default();
         let buffered = |k: usize| {
             read_one::<Recorded>(&inputs[k].0, way(&inputs[k].0, inputs[k].1).0, &opts, 4096)
