@@ -24,21 +24,55 @@ pub const SMALL_INPUT: u64 = 32 << 20;
 /// The most input bytes one parallel batch reads before its buffers are replayed.
 const BATCH_BYTES: u64 = 64 << 20;
 
-/// What a sink was told, in order.
-enum Call {
-    Record(Record),
+/// What a sink was told, in order; `R` is the record as the buffer keeps it.
+enum Call<R> {
+    Record(R),
     Skip(Skip),
     FileDone(Box<FileStats>),
     Error(IngestError),
 }
 
-/// A sink that remembers every call, to be replayed later.
-#[derive(Default)]
-pub struct Recorded(Vec<Call>);
+/// How a buffer keeps each record until it is replayed.
+pub trait Keep {
+    type Kept: Send;
+    fn keep(rec: Record) -> Self::Kept;
+}
 
-impl Sink for Recorded {
+/// Records kept as they are.
+pub struct AsRead;
+
+impl Keep for AsRead {
+    type Kept = Record;
+    fn keep(rec: Record) -> Record {
+        rec
+    }
+}
+
+/// Records prepared for the sink `S` on the thread that read them ([`PrepareSink`]).
+pub struct PreparedFor<S>(std::marker::PhantomData<S>);
+
+impl<S: PrepareSink> Keep for PreparedFor<S> {
+    type Kept = S::Prepared;
+    fn keep(rec: Record) -> S::Prepared {
+        S::prepare(rec)
+    }
+}
+
+/// A sink that remembers every call (each record as `K` keeps it), to be replayed later.
+pub struct Calls<K: Keep>(Vec<Call<K::Kept>>);
+
+/// Remembers records as they are read.
+pub type Recorded = Calls<AsRead>;
+
+impl<K: Keep> Default for Calls<K> {
+    fn default() -> Self {
+        Calls(Vec::new())
+    }
+}
+
+impl<K: Keep> Sink for Calls<K> {
     fn record(&mut self, rec: Record) {
-        self.0.push(Call::Record(rec));
+        self.0.push(Call::Record(K::keep(rec)));
     }
     fn skip(&mut self, skip: Skip) {
         self.0.push(Call::Skip(skip));
@@ -51,12 +85,13 @@ impl Sink for Recorded {
     }
 }
 
-impl Recorded {
-    /// Sends every remembered call to `sink`, in the order they were made.
-    pub fn replay(self, sink: &mut dyn Sink) {
+impl<K: Keep> Calls<K> {
+    /// Sends every remembered call to `sink` in the order they were made, each kept record
+    /// through `record`.
+    fn replay_with<T: Sink + ?Sized>(self, sink: &mut T, record: impl Fn(&mut T, K::Kept)) {
         for c in self.0 {
             match c {
-                Call::Record(r) => sink.record(r),
+                Call::Record(r) => record(sink, r),
                 Call::Skip(s) => sink.skip(s),
                 Call::FileDone(f) => sink.file_done(*f),
                 Call::Error(e) => sink.error(e),
@@ -65,36 +100,10 @@ impl Recorded {
     }
 }
 
-/// What a [`PrepareSink`] was told about one input, its records already prepared.
-enum PreparedCall<P> {
-    Prepared(P),
-    Skip(Skip),
-    FileDone(Box<FileStats>),
-    Error(IngestError),
-}
-
-/// A sink that prepares each record as it comes (on the thread reading the input) and
-/// remembers the calls, to be replayed into `S` later.
-struct Prepped<S: PrepareSink>(Vec<PreparedCall<S::Prepared>>);
-
-impl<S: PrepareSink> Default for Prepped<S> {
-    fn default() -> Self {
-        Prepped(Vec::new())
-    }
-}
-
-impl<S: PrepareSink> Sink for Prepped<S> {
-    fn record(&mut self, rec: Record) {
-        self.0.push(PreparedCall::Prepared(S::prepare(rec)));
-    }
-    fn skip(&mut self, skip: Skip) {
-        self.0.push(PreparedCall::Skip(skip));
-    }
-    fn file_done(&mut self, stats: FileStats) {
-        self.0.push(PreparedCall::FileDone(Box::new(stats)));
-    }
-    fn error(&mut self, err: IngestError) {
-        self.0.push(PreparedCall::Error(err));
+impl Recorded {
+    /// Sends every remembered call to `sink`, in the order they were made.
+    pub fn replay(self, sink: &mut dyn Sink) {
+        self.replay_with(sink, |s, r| s.record(r));
     }
 }
 
@@ -103,6 +112,8 @@ trait Buffer: Sink + Default + Send {
     /// The sink it is replayed into.
     type Into: Sink + ?Sized;
     fn replay_into(self, sink: &mut Self::Into);
+    /// Reads an input that is not buffered straight into the sink.
+    fn stream(path: &Path, options: &ReadOptions, sink: &mut Self::Into);
 }
 
 impl Buffer for Recorded {
@@ -110,19 +121,18 @@ impl Buffer for Recorded {
     fn replay_into(self, sink: &mut Self::Into) {
         self.replay(sink);
     }
+    fn stream(path: &Path, options: &ReadOptions, sink: &mut Self::Into) {
+        read_path(path, options, sink);
+    }
 }
 
-impl<S: PrepareSink + 'static> Buffer for Prepped<S> {
+impl<S: PrepareSink + 'static> Buffer for Calls<PreparedFor<S>> {
     type Into = S;
     fn replay_into(self, sink: &mut S) {
-        for c in self.0 {
-            match c {
-                PreparedCall::Prepared(p) => sink.prepared(p),
-                PreparedCall::Skip(s) => sink.skip(s),
-                PreparedCall::FileDone(f) => sink.file_done(*f),
-                PreparedCall::Error(e) => sink.error(e),
-            }
-        }
+        self.replay_with(sink, |s, p| s.prepared(p));
+    }
+    fn stream(path: &Path, options: &ReadOptions, sink: &mut S) {
+        read_path(path, options, sink);
     }
 }
 
@@ -247,14 +257,7 @@ pub fn read_all(
     sink: &mut (dyn Sink + 'static),
     each: &mut dyn FnMut(usize),
 ) {
-    read_buffered::<Recorded>(
-        inputs,
-        options,
-        sink,
-        &mut |p, s| read_path(p, options, s),
-        each,
-        SMALL_INPUT,
-    );
+    read_buffered::<Recorded>(inputs, options, sink, each, SMALL_INPUT);
 }
 
 /// [`read_all`] into a [`PrepareSink`]: the records of small inputs are prepared on the
@@ -265,23 +268,15 @@ pub fn read_all_prepared<S: PrepareSink + 'static>(
     sink: &mut S,
     each: &mut dyn FnMut(usize),
 ) {
-    read_buffered::<Prepped<S>>(
-        inputs,
-        options,
-        sink,
-        &mut |p, s| read_path(p, options, s),
-        each,
-        SMALL_INPUT,
-    );
+    read_buffered::<Calls<PreparedFor<S>>>(inputs, options, sink, each, SMALL_INPUT);
 }
 
 /// The work of [`read_all`], with small inputs read into buffers of type `B` (a gzip one
-/// decompressing to at most `cap` bytes); `stream` reads an input straight into the sink.
+/// decompressing to at most `cap` bytes).
 fn read_buffered<B: Buffer>(
     inputs: &[(PathBuf, u64)],
     options: &ReadOptions,
     sink: &mut B::Into,
-    stream: &mut dyn FnMut(&Path, &mut B::Into),
     each: &mut dyn FnMut(usize),
     cap: u64,
 ) {
@@ -307,7 +302,7 @@ fn read_buffered<B: Buffer>(
         for step in steps {
             match *step {
                 Step::Stream(i) => {
-                    stream(&inputs[i].0, sink);
+                    B::stream(&inputs[i].0, options, sink);
                     each(i);
                 }
                 Step::Buffer(i, _) => {
@@ -317,7 +312,7 @@ fn read_buffered<B: Buffer>(
                     for (k, b) in buffers.into_iter().enumerate() {
                         match b {
                             Some(b) => b.replay_into(sink),
-                            None => stream(&inputs[i + k].0, sink),
+                            None => B::stream(&inputs[i + k].0, options, sink),
                         }
                         each(i + k);
                     }
@@ -444,14 +439,7 @@ mod tests {
         each: &mut dyn FnMut(usize),
         cap: u64,
     ) {
-        read_buffered::<Prepped<Log>>(
-            inputs,
-            options,
-            sink,
-            &mut |p, s| read_path(p, options, s),
-            each,
-            cap,
-        );
+        read_buffered::<Calls<PreparedFor<Log>>>(inputs, options, sink, each, cap);
     }
 
     /// Small gzip files are buffered like plain ones; one that decompresses past the cap
