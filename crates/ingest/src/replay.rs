@@ -257,7 +257,14 @@ pub fn read_all(
     sink: &mut (dyn Sink + 'static),
     each: &mut dyn FnMut(usize),
 ) {
-    read_buffered::<Recorded>(inputs, options, sink, each, SMALL_INPUT);
+    read_buffered::<Recorded>(
+        inputs,
+        &Arrival::present(),
+        options,
+        sink,
+        each,
+        SMALL_INPUT,
+    );
 }
 
 /// [`read_all`] into a [`PrepareSink`]: the records of small inputs are prepared on the
@@ -268,30 +275,80 @@ pub fn read_all_prepared<S: PrepareSink + 'static>(
     sink: &mut S,
     each: &mut dyn FnMut(usize),
 ) {
-    read_buffered::<Calls<PreparedFor<S>>>(inputs, options, sink, each, SMALL_INPUT);
+    read_arriving_prepared(inputs, &Arrival::present(), options, sink, each);
+}
+
+/// Inputs that may still be being written (copied into an evidence bundle on other
+/// threads) when reading starts.
+pub struct Arrival<'a> {
+    /// Waits until input `k` is complete: true when it is, false when it never will be (it
+    /// is then not read at all, and `each` is still called for it).
+    pub ready: &'a (dyn Fn(usize) -> bool + Sync),
+    /// For each input, a path that holds the same bytes already (the original of a copy),
+    /// from which how to read it is planned before it arrives.
+    pub plan_from: &'a [PathBuf],
+}
+
+impl Arrival<'static> {
+    /// Inputs complete already (planned from themselves).
+    fn present() -> Arrival<'static> {
+        fn always(_: usize) -> bool {
+            true
+        }
+        Arrival {
+            ready: &always,
+            plan_from: &[],
+        }
+    }
+}
+
+/// [`read_all_prepared`] over inputs still arriving: input `k` is opened only once
+/// `arrival.ready(k)`. Records reach the sink as [`read_all_prepared`] delivers them.
+pub fn read_arriving_prepared<S: PrepareSink + 'static>(
+    inputs: &[(PathBuf, u64)],
+    arrival: &Arrival<'_>,
+    options: &ReadOptions,
+    sink: &mut S,
+    each: &mut dyn FnMut(usize),
+) {
+    read_buffered::<Calls<PreparedFor<S>>>(inputs, arrival, options, sink, each, SMALL_INPUT);
 }
 
 /// The work of [`read_all`], with small inputs read into buffers of type `B` (a gzip one
 /// decompressing to at most `cap` bytes).
 fn read_buffered<B: Buffer>(
     inputs: &[(PathBuf, u64)],
+    arrival: &Arrival<'_>,
     options: &ReadOptions,
     sink: &mut B::Into,
     each: &mut dyn FnMut(usize),
     cap: u64,
 ) {
-    let ways: Vec<(Way, u64)> = inputs.iter().map(|(p, n)| way(p, *n)).collect();
+    let ways: Vec<(Way, u64)> = inputs
+        .iter()
+        .enumerate()
+        .map(|(k, (p, n))| way(arrival.plan_from.get(k).unwrap_or(p), *n))
+        .collect();
     let steps = plan(&ways);
+    let ready = arrival.ready;
     std::thread::scope(|s| {
         // One batch waits in the channel while the next is read: at most three are held.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Option<B>>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Got<B>>>(1);
         let (steps, ways) = (&steps, &ways);
         s.spawn(move || {
             for step in steps {
                 if let Step::Buffer(i, j) = *step {
-                    let buffers: Vec<Option<B>> = (i..j)
+                    let buffers: Vec<Got<B>> = (i..j)
                         .into_par_iter()
-                        .map(|k| read_one::<B>(&inputs[k].0, ways[k].0, options, cap))
+                        .map(|k| {
+                            if !ready(k) {
+                                return Got::Never;
+                            }
+                            match read_one::<B>(&inputs[k].0, ways[k].0, options, cap) {
+                                Some(b) => Got::Read(b),
+                                None => Got::Again,
+                            }
+                        })
                         .collect();
                     if tx.send(buffers).is_err() {
                         return;
@@ -302,7 +359,9 @@ fn read_buffered<B: Buffer>(
         for step in steps {
             match *step {
                 Step::Stream(i) => {
-                    B::stream(&inputs[i].0, options, sink);
+                    if ready(i) {
+                        B::stream(&inputs[i].0, options, sink);
+                    }
                     each(i);
                 }
                 Step::Buffer(i, _) => {
@@ -311,8 +370,9 @@ fn read_buffered<B: Buffer>(
                     let Ok(buffers) = rx.recv() else { return };
                     for (k, b) in buffers.into_iter().enumerate() {
                         match b {
-                            Some(b) => b.replay_into(sink),
-                            None => B::stream(&inputs[i + k].0, options, sink),
+                            Got::Read(b) => b.replay_into(sink),
+                            Got::Again => B::stream(&inputs[i + k].0, options, sink),
+                            Got::Never => {}
                         }
                         each(i + k);
                     }
@@ -320,6 +380,15 @@ fn read_buffered<B: Buffer>(
             }
         }
     });
+}
+
+/// What became of one small input read on the pool.
+enum Got<B> {
+    Read(B),
+    /// Given up (see [`read_one`]): the sink reads it again, streamed.
+    Again,
+    /// Never complete (see [`Arrival::ready`]): not read.
+    Never,
 }
 
 #[cfg(test)]
@@ -411,6 +480,71 @@ mod tests {
     }
 
     /// Writes `body` gzip-compressed to `p`.
+    /// Inputs written by another thread while they are read: each is opened only once it
+    /// is ready, how to read it is planned from an original holding the same bytes, and
+    /// what the sink sees is a sequential read of the finished files. An input that never
+    /// arrives is not read, and `each` is still called for it.
+    #[test]
+    fn inputs_arriving_during_the_read_are_read_once_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let (orig, copies) = (dir.path().join("orig"), dir.path().join("copies"));
+        std::fs::create_dir_all(&orig).unwrap();
+        std::fs::create_dir_all(&copies).unwrap();
+        let big_body = event_lines("big", 3) + &" ".repeat(SMALL_INPUT as usize);
+        let mut originals = Vec::new();
+        let mut inputs = Vec::new();
+        for n in 0..9 {
+            let name = format!("f{n}.json");
+            let body = if n == 4 {
+                big_body.clone()
+            } else {
+                event_lines(&format!("f{n}"), n + 1)
+            };
+            std::fs::write(orig.join(&name), &body).unwrap();
+            originals.push(orig.join(&name));
+            inputs.push((copies.join(&name), body.len() as u64));
+        }
+        // Input 6 never arrives (its copy "failed"); the others arrive in order, slowly.
+        let arrived = std::sync::Mutex::new(0usize);
+        let changed = std::sync::Condvar::new();
+        let ready = |k: usize| {
+            let mut n = arrived.lock().unwrap();
+            while *n <= k && *n < inputs.len() {
+                n = changed.wait(n).unwrap();
+            }
+            k != 6
+        };
+        let opts = ReadOptions::default();
+        let mut got = Log::default();
+        let mut order = Vec::new();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for (k, (o, (c, _))) in originals.iter().zip(&inputs).enumerate() {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    if k != 6 {
+                        std::fs::copy(o, c).unwrap();
+                    }
+                    *arrived.lock().unwrap() += 1;
+                    changed.notify_all();
+                }
+            });
+            read_arriving_prepared(
+                &inputs,
+                &Arrival {
+                    ready: &ready,
+                    plan_from: &originals,
+                },
+                &opts,
+                &mut got,
+                &mut |i| order.push(i),
+            );
+        });
+        let mut present = inputs.clone();
+        present.remove(6);
+        assert_eq!(got.0, sequential(&present, &opts).0);
+        assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
+    }
+
     fn gzip(p: &Path, body: &[u8]) {
         use std::io::Write;
         let mut w = flate2::write::GzEncoder::new(
@@ -439,7 +573,14 @@ mod tests {
         each: &mut dyn FnMut(usize),
         cap: u64,
     ) {
-        read_buffered::<Calls<PreparedFor<Log>>>(inputs, options, sink, each, cap);
+        read_buffered::<Calls<PreparedFor<Log>>>(
+            inputs,
+            &Arrival::present(),
+            options,
+            sink,
+            each,
+            cap,
+        );
     }
 
     /// Small gzip files are buffered like plain ones; one that decompresses past the cap

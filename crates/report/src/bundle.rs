@@ -1,6 +1,7 @@
 //! The evidence bundle directory. Every write goes through [`Bundle`], which refuses paths
 //! outside the directory, never overwrites, and hashes everything it writes.
 
+use crate::copying::{Copying, Planned};
 use crate::hash;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -58,6 +59,11 @@ pub struct Bundle {
 pub struct PendingSync(Option<std::thread::JoinHandle<Result<(), BundleError>>>);
 
 impl PendingSync {
+    /// The flush running on `thread` (none: nothing to wait for).
+    pub(crate) fn of(thread: Option<std::thread::JoinHandle<Result<(), BundleError>>>) -> Self {
+        PendingSync(thread)
+    }
+
     pub fn wait(mut self) -> Result<(), BundleError> {
         match self.0.take() {
             None => Ok(()),
@@ -226,6 +232,28 @@ impl Bundle {
         n: usize,
         src: &Path,
     ) -> Result<Vec<CopiedInput>, BundleError> {
+        let files = self.plan_tree(area, n, src)?;
+        let defer = self.unsynced.is_some();
+        let (out, sync) = self
+            .start_copies(files, !defer)
+            .finish()
+            .map_err(|f| f.error)?;
+        sync.wait()?;
+        if let Some(pending) = &mut self.unsynced {
+            pending.extend(out.iter().map(|c| self.root.join(&c.bundle_path)));
+        }
+        Ok(out)
+    }
+
+    /// Lists what copying input `n` (a file or a directory tree) into `<area>/NN-name/`
+    /// copies; entries that are not copied are recorded in [`Bundle::not_copied`]. Nothing
+    /// is copied (or made) yet: see [`Bundle::start_copies`].
+    pub fn plan_tree(
+        &mut self,
+        area: &str,
+        n: usize,
+        src: &Path,
+    ) -> Result<Vec<Planned>, BundleError> {
         let base = sanitize(
             &src.file_name()
                 .map(|f| f.to_string_lossy().into_owned())
@@ -241,98 +269,27 @@ impl Bundle {
         } else {
             vec![(src.to_path_buf(), top)]
         };
-        // Directories first (in order), then the files on a few threads: copying is
-        // dominated by I/O and the per-file fsync, which overlap well. Results keep the
-        // sorted order whatever the threads' timing.
-        let mut dirs: Vec<PathBuf> = files
-            .iter()
-            .filter_map(|(_, rel)| Path::new(rel).parent().map(|d| self.root.join(d)))
-            .collect();
-        dirs.dedup();
-        for d in &dirs {
-            std::fs::create_dir_all(d).map_err(io(d))?;
-        }
-        for (_, rel) in &files {
-            safe_rel(rel)?;
-        }
-        let defer = self.unsynced.is_some();
-        let copy_one = |(from, rel): &(PathBuf, String)| -> Result<CopiedInput, BundleError> {
-            let to = self.root.join(rel);
-            let copy = if defer {
-                hash::copy_readonly_nosync
-            } else {
-                hash::copy_readonly
-            };
-            let (sha256, size) = copy(from, &to).map_err(io(&to))?;
-            Ok(CopiedInput {
-                original_path: from.display().to_string(),
-                bundle_path: rel.clone(),
-                sha256,
-                size,
+        files
+            .into_iter()
+            .map(|(from, rel)| {
+                safe_rel(&rel)?;
+                let size = std::fs::metadata(&from).map_err(io(&from))?.len();
+                Ok(Planned {
+                    from,
+                    rel,
+                    size,
+                    input: n,
+                })
             })
-        };
-        let out: Vec<Result<CopiedInput, BundleError>> = if files.len() < 2 {
-            files.iter().map(copy_one).collect()
-        } else {
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let threads = COPY_THREADS.min(files.len());
-            let mut slots: Vec<Option<Result<CopiedInput, BundleError>>> =
-                (0..files.len()).map(|_| None).collect();
-            let done: Vec<Vec<(usize, Result<CopiedInput, BundleError>)>> =
-                std::thread::scope(|s| {
-                    let hs: Vec<_> = (0..threads)
-                        .map(|_| {
-                            s.spawn(|| {
-                                let mut mine = Vec::new();
-                                loop {
-                                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                    let Some(f) = files.get(i) else { break };
-                                    let r = copy_one(f);
-                                    let failed = r.is_err();
-                                    mine.push((i, r));
-                                    if failed {
-                                        // Stop handing out work; files already taken finish.
-                                        next.store(
-                                            files.len(),
-                                            std::sync::atomic::Ordering::Relaxed,
-                                        );
-                                        break;
-                                    }
-                                }
-                                mine
-                            })
-                        })
-                        .collect();
-                    hs.into_iter()
-                        .map(|h| h.join().unwrap_or_default())
-                        .collect()
-                });
-            for (i, r) in done.into_iter().flatten() {
-                slots[i] = Some(r);
-            }
-            // The first error in file order wins; files not reached after an error are not
-            // copied (the error aborts the run). A gap without an error is a failed thread.
-            if let Some(Err(e)) = slots.iter_mut().find_map(|s| s.take_if(|r| r.is_err())) {
-                return Err(e);
-            }
-            if slots.iter().any(Option::is_none) {
-                return Err(BundleError::Io {
-                    path: src.to_path_buf(),
-                    source: std::io::Error::other("a copying thread failed"),
-                });
-            }
-            slots.into_iter().flatten().collect()
-        };
-        let out: Vec<CopiedInput> = out.into_iter().collect::<Result<_, _>>()?;
-        if let Some(pending) = &mut self.unsynced {
-            pending.extend(out.iter().map(|c| self.root.join(&c.bundle_path)));
-        }
-        Ok(out)
+            .collect()
+    }
+
+    /// Starts copying `files` (from [`Bundle::plan_tree`]) on background threads, in order;
+    /// with `sync` each copy is flushed to stable storage once all are made.
+    pub fn start_copies(&self, files: Vec<Planned>, sync: bool) -> Copying {
+        Copying::start(self.root.clone(), files, sync)
     }
 }
-
-/// Threads copying input files (I/O bound: more than the cores is fine).
-const COPY_THREADS: usize = 4;
 
 #[cfg(test)]
 mod tests {

@@ -81,22 +81,6 @@ fn hash_reader(f: &mut std::fs::File) -> io::Result<(String, u64)> {
     Ok((hex::encode(h.finalize()), n))
 }
 
-/// Copies `from` to `to` byte for byte, returning the SHA-256 and size of what was copied.
-pub fn copy(from: &Path, to: &Path) -> io::Result<(String, u64)> {
-    copy_with(from, to, false)
-}
-
-/// [`copy`], leaving the copy read-only.
-pub fn copy_readonly(from: &Path, to: &Path) -> io::Result<(String, u64)> {
-    copy_with(from, to, true)
-}
-
-/// [`copy_readonly`] without the final `fsync`: the caller makes the copy durable later
-/// with [`sync_file`] (e.g. on a background thread while the copy is being read).
-pub fn copy_readonly_nosync(from: &Path, to: &Path) -> io::Result<(String, u64)> {
-    copy_inner(from, to, true, false)
-}
-
 /// Flushes a file written earlier to stable storage (`fsync`; a read-only handle is
 /// enough on the platforms supported).
 pub fn sync_file(p: &Path) -> io::Result<()> {
@@ -107,11 +91,10 @@ thread_local! {
     static COPY_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn copy_with(from: &Path, to: &Path, readonly: bool) -> io::Result<(String, u64)> {
-    copy_inner(from, to, readonly, true)
-}
-
-fn copy_inner(from: &Path, to: &Path, readonly: bool, sync: bool) -> io::Result<(String, u64)> {
+/// Copies `from` to `to` byte for byte and leaves the copy read-only, returning the SHA-256
+/// and size of what was copied. The copy is not flushed: the caller makes it durable later
+/// with [`sync_file`] (e.g. on a background thread while the copy is being read).
+pub fn copy_readonly_nosync(from: &Path, to: &Path) -> io::Result<(String, u64)> {
     let mut r = std::fs::File::open(from)?;
     let mut w = std::fs::OpenOptions::new()
         .write(true)
@@ -134,14 +117,9 @@ fn copy_inner(from: &Path, to: &Path, readonly: bool, sync: bool) -> io::Result<
         }
         Ok(())
     })?;
-    if readonly {
-        let mut perm = w.metadata()?.permissions();
-        perm.set_readonly(true);
-        w.set_permissions(perm)?;
-    }
-    if sync {
-        w.sync_all()?;
-    }
+    let mut perm = w.metadata()?.permissions();
+    perm.set_readonly(true);
+    w.set_permissions(perm)?;
     Ok((hex::encode(h.finalize()), n))
 }
 

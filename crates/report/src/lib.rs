@@ -8,6 +8,7 @@
 pub mod blocks;
 pub mod bundle;
 pub mod commands;
+pub mod copying;
 pub mod demo;
 pub mod escape;
 pub mod hash;

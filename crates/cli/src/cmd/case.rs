@@ -10,7 +10,8 @@ use std::path::Path;
 use tokentrail_analyze::finding::OperationFinding;
 use tokentrail_analyze::identity::IdentityType;
 use tokentrail_ingest::ReadOptions;
-use tokentrail_report::bundle::CopiedInput;
+use tokentrail_report::bundle::{CopiedInput, PendingSync};
+use tokentrail_report::copying::{Copying, Planned};
 use tokentrail_report::notes::SourceRange;
 use tokentrail_report::redact::Redactor;
 use tokentrail_report::sqlite::CaseDb;
@@ -72,6 +73,9 @@ pub struct CaseSummary {
     pub errors: Vec<String>,
     /// Wall time per phase (never written into the bundle, which stays deterministic).
     pub timings: Vec<super::progress::PhaseTiming>,
+    /// The copies' flush to stable storage, when they were made during the run: wait for
+    /// it before reporting success.
+    pub flushing: Option<PendingSync>,
 }
 
 fn lc(s: &str) -> String {
@@ -125,14 +129,15 @@ fn normalize_time_filter(t: &Option<String>) -> anyhow::Result<Option<String>> {
 pub fn build(
     bundle: &mut Bundle,
     exports_root: &Path,
-    inputs: &[CopiedInput],
+    inputs: Inputs<'_>,
     opts: &CaseOptions,
     command_line: &str,
     started: &str,
     quiet: bool,
     redact_key: Option<&str>,
 ) -> anyhow::Result<CaseSummary> {
-    let progress = super::progress::Progress::new(quiet, inputs.len() as u64);
+    let listed = inputs.listed(exports_root);
+    let progress = super::progress::Progress::new(quiet, listed.len() as u64);
     let mut filters = opts.filters.clone();
     filters.from = normalize_time_filter(&filters.from)?;
     filters.to = normalize_time_filter(&filters.to)?;
@@ -182,20 +187,34 @@ pub fn build(
     });
     // Small inputs (a diagnostic-settings tree holds thousands) are read on every core; the
     // sink still receives them one after another, in input order.
-    let paths: Vec<(std::path::PathBuf, u64)> = inputs
+    let paths: Vec<(std::path::PathBuf, u64)> = listed
         .iter()
         .map(|i| (exports_root.join(&i.bundle_path), i.size))
         .collect();
-    if let Some(first) = inputs.first() {
+    let plan_from: Vec<std::path::PathBuf> = listed.iter().map(|i| i.plan_from.clone()).collect();
+    if let Some(first) = listed.first() {
         progress.reading(&first.bundle_path);
     }
-    tokentrail_ingest::replay::read_all_prepared(&paths, &read, &mut sink, &mut |k| {
-        if let Some(i) = inputs.get(k + 1) {
-            progress.reading(&i.bundle_path);
-        }
-        progress.inc();
-    });
+    let ready = |k: usize| inputs.ready(k);
+    tokentrail_ingest::replay::read_arriving_prepared(
+        &paths,
+        &tokentrail_ingest::replay::Arrival {
+            ready: &ready,
+            plan_from: &plan_from,
+        },
+        &read,
+        &mut sink,
+        &mut |k| {
+            if let Some(i) = listed.get(k + 1) {
+                progress.reading(&i.bundle_path);
+            }
+            progress.inc();
+        },
+    );
     super::collect::forget_prepared_text();
+    // Every copy is complete once read; a copy that failed ends the run here.
+    let (inputs, flushing) = inputs.finish()?;
+    let inputs = &inputs[..];
     let mut c = sink.into_inner();
     c.close_activity();
     c.report_quiet_files();
@@ -375,7 +394,79 @@ pub fn build(
         },
         skipped: total_skipped,
         errors: c.errors,
+        flushing,
     })
+}
+
+/// Where a case's inputs come from.
+pub enum Inputs<'a> {
+    /// Copied already: `verify` re-reads a bundle's exports.
+    Copied(&'a [CopiedInput]),
+    /// Being copied into the bundle while they are read (`investigate`). `given` are the
+    /// inputs as named on the command line ([`Planned::input`] counts them from 1), to name
+    /// the one whose copy failed.
+    Copying {
+        copying: Copying,
+        given: &'a [std::path::PathBuf],
+    },
+}
+
+/// One input file as the case reads it.
+struct Listed {
+    bundle_path: String,
+    /// Where its bytes can be looked at before its copy is complete.
+    plan_from: std::path::PathBuf,
+    size: u64,
+}
+
+impl<'a> Inputs<'a> {
+    fn listed(&self, exports_root: &Path) -> Vec<Listed> {
+        match self {
+            Inputs::Copied(c) => c
+                .iter()
+                .map(|i| Listed {
+                    bundle_path: i.bundle_path.clone(),
+                    plan_from: exports_root.join(&i.bundle_path),
+                    size: i.size,
+                })
+                .collect(),
+            Inputs::Copying { copying, .. } => copying
+                .files()
+                .iter()
+                .map(|f: &Planned| Listed {
+                    bundle_path: f.rel.clone(),
+                    plan_from: f.from.clone(),
+                    size: f.size,
+                })
+                .collect(),
+        }
+    }
+
+    /// Waits until input `k` can be read (see [`Copying::ready`]).
+    fn ready(&self, k: usize) -> bool {
+        match self {
+            Inputs::Copied(_) => true,
+            Inputs::Copying { copying, .. } => copying.ready(k),
+        }
+    }
+
+    /// Every input as copied, and the copies' flush to disk still under way.
+    #[allow(clippy::type_complexity)] // the copies and their pending flush
+    fn finish(self) -> anyhow::Result<(std::borrow::Cow<'a, [CopiedInput]>, Option<PendingSync>)> {
+        match self {
+            Inputs::Copied(c) => Ok((std::borrow::Cow::Borrowed(c), None)),
+            Inputs::Copying { copying, given } => {
+                let (copied, flushing) = copying.finish().map_err(|f| {
+                    let named = given
+                        .get(f.input.wrapping_sub(1))
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    anyhow::Error::new(f.error).context(format!("copying {named} into the bundle"))
+                })?;
+                Ok((std::borrow::Cow::Owned(copied), Some(flushing)))
+            }
+        }
+    }
 }
 
 /// Batches of Activity events waiting to be written, at most (1024 events, a few MB):

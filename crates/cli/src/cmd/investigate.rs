@@ -76,14 +76,17 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
     // Copies are flushed to disk on a background thread while they are read (from the page
     // cache); the run does not report success before every copy is durable.
     bundle.defer_sync();
-    let mut copied = Vec::new();
+    // The inputs are listed now and copied on background threads while the analysis reads
+    // each copy as soon as it is complete.
+    let mut planned = Vec::new();
     for (n, input) in a.input.inputs.iter().enumerate() {
-        copied.extend(
+        planned.extend(
             bundle
-                .copy_input(n + 1, input)
+                .plan_tree("exports", n + 1, input)
                 .with_context(|| format!("copying {} into the bundle", input.display()))?,
         );
     }
+    let copying = bundle.start_copies(planned, true);
     // Rules travel with the evidence, so a reviewer re-runs exactly these.
     let mut rule_files = Vec::new();
     let mut rules = Vec::new();
@@ -135,13 +138,16 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
     let root = bundle.root().to_path_buf();
     let pending = bundle.sync_copies();
     let copy_timing = phase_since(
-        "copying inputs into the bundle (before the above)",
+        "listing the inputs (before the above; they are copied while read)",
         copy_start,
     );
-    let s = build(
+    let mut s = build(
         &mut bundle,
         &root,
-        &copied,
+        super::case::Inputs::Copying {
+            copying,
+            given: &a.input.inputs,
+        },
         &opts,
         &command_line(),
         &started,
@@ -149,6 +155,11 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         a.redact.as_deref(),
     )?;
     let sync_start = (std::time::Instant::now(), super::usage::cpu_seconds());
+    if let Some(exports) = s.flushing.take() {
+        exports
+            .wait()
+            .context("flushing the copied inputs to disk")?;
+    }
     pending
         .wait()
         .context("flushing the copied inputs to disk")?;

@@ -134,7 +134,7 @@ pub fn print_timings(t: &[PhaseTiming]) {
     let wall: f64 = t.iter().map(|p| p.wall).sum();
     let total_cpu = t.iter().map(|p| p.cpu).sum::<Option<f64>>();
     eprintln!(
-        "tokentrail: timing: {wall:>8.3} s {} {}  total (after copying inputs into the bundle)",
+        "tokentrail: timing: {wall:>8.3} s {} {}  total (after listing the inputs)",
         cpu(total_cpu),
         mb(t.last().and_then(|p| p.peak_rss))
     );

@@ -68,7 +68,7 @@ pub fn run(dir: &Path, redact_key: Option<&str>) -> anyhow::Result<ExitCode> {
     build(
         &mut b,
         dir,
-        &copied,
+        super::case::Inputs::Copied(&copied),
         &opts,
         &m.command_line,
         &m.run.started,
