@@ -195,11 +195,16 @@ fn copy_one(root: &std::path::Path, f: &Planned) -> Result<CopiedInput, BundleEr
             source,
         })?;
     }
-    let (sha256, size) =
-        hash::copy_readonly_nosync(&f.from, &to).map_err(|source| BundleError::Io {
+    let (sha256, size) = hash::copy_readonly_nosync(&f.from, &to).map_err(|e| match e {
+        hash::CopyError::Source(source) => BundleError::Io {
+            path: f.from.clone(),
+            source,
+        },
+        hash::CopyError::Copy(source) => BundleError::Io {
             path: to.clone(),
             source,
-        })?;
+        },
+    })?;
     Ok(CopiedInput {
         original_path: f.from.display().to_string(),
         bundle_path: f.rel.clone(),
@@ -276,6 +281,13 @@ mod tests {
             panic!("a missing source was copied")
         };
         assert_eq!(e.input, 2);
-        assert!(e.error.to_string().contains("c.json"), "{}", e.error);
+        // Named by the file it failed on: the source that could not be read.
+        assert!(
+            e.error
+                .to_string()
+                .starts_with(&src.join("c.json").display().to_string()),
+            "{}",
+            e.error
+        );
     }
 }

@@ -91,35 +91,50 @@ thread_local! {
     static COPY_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Which file a failed copy failed on.
+#[derive(Debug)]
+pub enum CopyError {
+    /// Opening or reading the source.
+    Source(io::Error),
+    /// Creating, writing or setting the permissions of the copy.
+    Copy(io::Error),
+}
+
 /// Copies `from` to `to` byte for byte and leaves the copy read-only, returning the SHA-256
 /// and size of what was copied. The copy is not flushed: the caller makes it durable later
 /// with [`sync_file`] (e.g. on a background thread while the copy is being read).
-pub fn copy_readonly_nosync(from: &Path, to: &Path) -> io::Result<(String, u64)> {
-    let mut r = std::fs::File::open(from)?;
+pub fn copy_readonly_nosync(from: &Path, to: &Path) -> Result<(String, u64), CopyError> {
+    let mut r = std::fs::File::open(from).map_err(CopyError::Source)?;
     let mut w = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(to)?;
+        .open(to)
+        .map_err(CopyError::Copy)?;
     let mut h = Sha256::new();
     let mut n = 0u64;
     // One buffer per thread, reused from file to file (thousands of small inputs would
     // otherwise each allocate and zero a fresh megabyte).
-    COPY_BUF.with_borrow_mut(|buf| -> io::Result<()> {
+    COPY_BUF.with_borrow_mut(|buf| -> Result<(), CopyError> {
         buf.resize(1 << 20, 0);
         loop {
-            let k = r.read(buf)?;
-            if k == 0 {
-                break;
-            }
+            let k = match r.read(buf) {
+                Ok(0) => break,
+                Ok(k) => k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(CopyError::Source(e)),
+            };
             h.update(&buf[..k]);
-            w.write_all(&buf[..k])?;
+            w.write_all(&buf[..k]).map_err(CopyError::Copy)?;
             n += k as u64;
         }
         Ok(())
     })?;
-    let mut perm = w.metadata()?.permissions();
-    perm.set_readonly(true);
-    w.set_permissions(perm)?;
+    let readonly = || -> io::Result<()> {
+        let mut perm = w.metadata()?.permissions();
+        perm.set_readonly(true);
+        w.set_permissions(perm)
+    };
+    readonly().map_err(CopyError::Copy)?;
     Ok((hex::encode(h.finalize()), n))
 }
 

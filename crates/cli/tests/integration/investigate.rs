@@ -222,6 +222,29 @@ fn inputs_whose_names_sanitize_alike_are_all_copied_and_read() {
 }
 
 #[cfg(unix)]
+/// Inputs are copied while they are read: a copy that fails (here a file the kernel refuses
+/// to read) ends the run with one line naming that input, after the inputs before it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_copy_that_fails_ends_the_run_naming_the_input() {
+    let d = tempfile::tempdir().unwrap();
+    let one = fixtures().join("activity/json/az_list_array.json");
+    let out = investigate(
+        d.path(),
+        &[one.to_str().unwrap(), "/proc/self/mem", "--out", "case"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "tokentrail: error: copying /proc/self/mem into the bundle: /proc/self/mem: "
+        ),
+        "{err}"
+    );
+    assert!(!d.path().join("case/manifest.json").exists());
+}
+
 #[test]
 fn linked_files_are_copied_and_other_links_are_listed_not_dropped() {
     let d = tempfile::tempdir().unwrap();
