@@ -187,7 +187,8 @@ fn copy_all(
 }
 
 fn copy_one(root: &std::path::Path, f: &Planned) -> Result<CopiedInput, BundleError> {
-    let to = root.join(&f.rel);
+    // Checked here too: a plan is plain data, and nothing is written outside the bundle.
+    let to = root.join(crate::bundle::safe_rel(&f.rel)?);
     if let Some(dir) = to.parent() {
         // Safe to race: another thread making the same directory is not an error.
         std::fs::create_dir_all(dir).map_err(|source| BundleError::Io {
@@ -258,6 +259,30 @@ mod tests {
                 hash::bytes(std::fs::read(src.join(n)).unwrap().as_slice())
             );
         }
+    }
+
+    #[test]
+    fn a_plan_naming_a_path_outside_the_bundle_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in.json");
+        std::fs::write(&src, "{}").unwrap();
+        let root = d.path().join("case");
+        let c = Copying::start(
+            root,
+            vec![Planned {
+                from: src,
+                rel: "../escaped.json".into(),
+                size: 2,
+                input: 1,
+            }],
+            false,
+        );
+        assert!(!c.ready(0));
+        let Err(e) = c.finish() else {
+            panic!("a copy outside the bundle was made")
+        };
+        assert!(matches!(e.error, BundleError::Escape(_)), "{:?}", e.error);
+        assert!(!d.path().join("escaped.json").exists());
     }
 
     #[test]
