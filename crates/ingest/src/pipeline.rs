@@ -51,6 +51,27 @@ pub fn read_path(path: &Path, options: &ReadOptions, sink: &mut dyn Sink) {
     }
 }
 
+/// [`read_path`] for one file read from `reader` rather than by opening `path` (which names
+/// it in records and errors): e.g. a copy followed while it is being written.
+pub fn read_file_from(
+    path: &Path,
+    reader: Box<dyn std::io::Read + '_>,
+    options: &ReadOptions,
+    sink: &mut dyn Sink,
+) {
+    let mut errors = Vec::new();
+    crate::source::for_each_stream_from(
+        path,
+        reader,
+        &options.limits,
+        &mut |stream| read_stream(stream, options, &mut *sink),
+        &mut |e| errors.push(e),
+    );
+    for e in errors {
+        sink.error(e);
+    }
+}
+
 /// Reads one decoded stream.
 pub fn read_stream(
     stream: SourceStream<'_>,

@@ -6,7 +6,7 @@
 //! blobs compressed by whoever exported them) are buffered too, their decompressed size
 //! capped; one that expands past the cap is read again, streamed.
 
-use crate::pipeline::{read_path, ReadOptions};
+use crate::pipeline::{read_file_from, read_path, ReadOptions};
 use crate::stats::{FileStats, PrepareSink, Sink, Skip};
 use crate::IngestError;
 use rayon::prelude::*;
@@ -114,6 +114,13 @@ trait Buffer: Sink + Default + Send {
     fn replay_into(self, sink: &mut Self::Into);
     /// Reads an input that is not buffered straight into the sink.
     fn stream(path: &Path, options: &ReadOptions, sink: &mut Self::Into);
+    /// [`Buffer::stream`] with the bytes of `path` read from `reader`.
+    fn stream_from(
+        path: &Path,
+        reader: Box<dyn std::io::Read + Send>,
+        options: &ReadOptions,
+        sink: &mut Self::Into,
+    );
 }
 
 impl Buffer for Recorded {
@@ -124,6 +131,14 @@ impl Buffer for Recorded {
     fn stream(path: &Path, options: &ReadOptions, sink: &mut Self::Into) {
         read_path(path, options, sink);
     }
+    fn stream_from(
+        path: &Path,
+        reader: Box<dyn std::io::Read + Send>,
+        options: &ReadOptions,
+        sink: &mut Self::Into,
+    ) {
+        read_file_from(path, reader, options, sink);
+    }
 }
 
 impl<S: PrepareSink + 'static> Buffer for Calls<PreparedFor<S>> {
@@ -133,6 +148,14 @@ impl<S: PrepareSink + 'static> Buffer for Calls<PreparedFor<S>> {
     }
     fn stream(path: &Path, options: &ReadOptions, sink: &mut S) {
         read_path(path, options, sink);
+    }
+    fn stream_from(
+        path: &Path,
+        reader: Box<dyn std::io::Read + Send>,
+        options: &ReadOptions,
+        sink: &mut S,
+    ) {
+        read_file_from(path, reader, options, sink);
     }
 }
 
@@ -287,7 +310,15 @@ pub struct Arrival<'a> {
     /// For each input, a path that holds the same bytes already (the original of a copy),
     /// from which how to read it is planned before it arrives.
     pub plan_from: &'a [PathBuf],
+    /// For an input that is streamed (a large file, an archive), a reader that follows it
+    /// while it is still being written and ends where it ends (see `Copying::follow` in the
+    /// report crate), so a large input is read as it arrives; `None` to wait for
+    /// [`Arrival::ready`] instead.
+    pub follow: Option<&'a Follower<'a>>,
 }
+
+/// See [`Arrival::follow`].
+pub type Follower<'a> = dyn Fn(usize) -> Option<Box<dyn std::io::Read + Send>> + Sync + 'a;
 
 impl Arrival<'static> {
     /// Inputs complete already (planned from themselves).
@@ -298,6 +329,7 @@ impl Arrival<'static> {
         Arrival {
             ready: &always,
             plan_from: &[],
+            follow: None,
         }
     }
 }
@@ -359,8 +391,10 @@ fn read_buffered<B: Buffer>(
         for step in steps {
             match *step {
                 Step::Stream(i) => {
-                    if ready(i) {
-                        B::stream(&inputs[i].0, options, sink);
+                    match arrival.follow.and_then(|f| f(i)) {
+                        Some(r) => B::stream_from(&inputs[i].0, r, options, sink),
+                        None if ready(i) => B::stream(&inputs[i].0, options, sink),
+                        None => {}
                     }
                     each(i);
                 }
@@ -480,10 +514,11 @@ mod tests {
     }
 
     /// Writes `body` gzip-compressed to `p`.
-    /// Inputs written by another thread while they are read: each is opened only once it
-    /// is ready, how to read it is planned from an original holding the same bytes, and
-    /// what the sink sees is a sequential read of the finished files. An input that never
-    /// arrives is not read, and `each` is still called for it.
+    /// Inputs written by another thread while they are read: each small one is opened only
+    /// once it is ready, a streamed one is read through its follower, how to read each is
+    /// planned from an original holding the same bytes, and what the sink sees is a
+    /// sequential read of the finished files. An input that never arrives is not read, and
+    /// `each` is still called for it.
     #[test]
     fn inputs_arriving_during_the_read_are_read_once_ready() {
         let dir = tempfile::tempdir().unwrap();
@@ -514,6 +549,21 @@ mod tests {
             }
             k != 6
         };
+        // The large input (streamed) is read through a follower, here one that hands over
+        // the original's bytes a few at a time, named as the copy.
+        struct Trickle(std::fs::File);
+        impl std::io::Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(4093);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let follow = |k: usize| -> Option<Box<dyn std::io::Read + Send>> {
+            (k == 4).then(|| {
+                Box::new(Trickle(std::fs::File::open(&originals[k]).unwrap()))
+                    as Box<dyn std::io::Read + Send>
+            })
+        };
         let opts = ReadOptions::default();
         let mut got = Log::default();
         let mut order = Vec::new();
@@ -533,6 +583,7 @@ mod tests {
                 &Arrival {
                     ready: &ready,
                     plan_from: &originals,
+                    follow: Some(&follow),
                 },
                 &opts,
                 &mut got,

@@ -25,6 +25,7 @@ pub struct Planned {
 /// Copies being made. Dropping it without [`Copying::finish`] still lets the copying
 /// threads finish their files (they are never cut off mid-file).
 pub struct Copying {
+    root: PathBuf,
     files: Arc<Vec<Planned>>,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<Result<(), BundleError>>>,
@@ -40,6 +41,10 @@ struct Shared {
 struct State {
     /// One slot per planned file, filled when its copy is complete (or failed).
     results: Vec<Option<Result<CopiedInput, BundleError>>>,
+    /// Per planned file, how many bytes its copy holds so far (`None`: not started).
+    written: Vec<Option<u64>>,
+    /// The next file to start.
+    next: usize,
     /// A copy failed: no further file is started.
     failed: bool,
     /// Every copying thread has stopped.
@@ -60,12 +65,17 @@ impl Copying {
     pub fn start(root: PathBuf, files: Vec<Planned>, sync: bool) -> Copying {
         let files = Arc::new(files);
         let shared = Arc::new(Shared::default());
-        shared.lock().results = (0..files.len()).map(|_| None).collect();
+        {
+            let mut st = shared.lock();
+            st.results = (0..files.len()).map(|_| None).collect();
+            st.written = vec![None; files.len()];
+        }
         let thread = {
-            let (files, shared) = (Arc::clone(&files), Arc::clone(&shared));
+            let (root, files, shared) = (root.clone(), Arc::clone(&files), Arc::clone(&shared));
             std::thread::spawn(move || copy_all(&root, &files, &shared, sync))
         };
         Copying {
+            root,
             files,
             shared,
             thread: Some(thread),
@@ -85,7 +95,11 @@ impl Copying {
             match st.results.get(k) {
                 None => return false,
                 Some(Some(r)) => return r.is_ok(),
-                Some(None) if st.failed || st.finished => return false,
+                // Not started, and never will be: a copy already started is finished
+                // (successful or not) even after another fails.
+                Some(None) if st.written[k].is_none() && (st.failed || st.finished) => {
+                    return false
+                }
                 Some(None) => {
                     st = self
                         .shared
@@ -95,6 +109,19 @@ impl Copying {
                 }
             }
         }
+    }
+
+    /// A reader of copy `k` that does not wait for the whole copy: see [`Follow`]. `None`
+    /// when there is no such file.
+    pub fn follow(&self, k: usize) -> Option<Follow> {
+        let f = self.files.get(k)?;
+        Some(Follow {
+            shared: Arc::clone(&self.shared),
+            k,
+            path: self.root.join(&f.rel),
+            file: None,
+            pos: 0,
+        })
     }
 
     /// Waits for every copy and returns them in order, with the pending flush (see
@@ -153,16 +180,28 @@ fn copy_all(
     shared: &Shared,
     sync: bool,
 ) -> Result<(), BundleError> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..COPY_THREADS.min(files.len()) {
             s.spawn(|| loop {
-                if shared.lock().failed {
-                    break;
-                }
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(f) = files.get(i) else { break };
-                let r = copy_one(root, f);
+                // Taken under the lock, and marked started (0 bytes) at once: a copy that
+                // is started is always finished, so no reader gives up on it.
+                let i = {
+                    let mut st = shared.lock();
+                    if st.failed || st.next >= files.len() {
+                        break;
+                    }
+                    let i = st.next;
+                    st.next += 1;
+                    st.written[i] = Some(0);
+                    i
+                };
+                let f = &files[i];
+                let r = copy_one(root, f, &mut |n| {
+                    if let Some(w) = shared.lock().written.get_mut(i) {
+                        *w = Some(n);
+                    }
+                    shared.changed.notify_all();
+                });
                 let mut st = shared.lock();
                 st.failed |= r.is_err();
                 st.results[i] = Some(r);
@@ -186,7 +225,11 @@ fn copy_all(
     Ok(())
 }
 
-fn copy_one(root: &std::path::Path, f: &Planned) -> Result<CopiedInput, BundleError> {
+fn copy_one(
+    root: &std::path::Path,
+    f: &Planned,
+    written: &mut dyn FnMut(u64),
+) -> Result<CopiedInput, BundleError> {
     // Checked here too: a plan is plain data, and nothing is written outside the bundle.
     let to = root.join(crate::bundle::safe_rel(&f.rel)?);
     if let Some(dir) = to.parent() {
@@ -196,22 +239,105 @@ fn copy_one(root: &std::path::Path, f: &Planned) -> Result<CopiedInput, BundleEr
             source,
         })?;
     }
-    let (sha256, size) = hash::copy_readonly_nosync(&f.from, &to).map_err(|e| match e {
-        hash::CopyError::Source(source) => BundleError::Io {
-            path: f.from.clone(),
-            source,
-        },
-        hash::CopyError::Copy(source) => BundleError::Io {
-            path: to.clone(),
-            source,
-        },
-    })?;
+    let (sha256, size) =
+        hash::copy_readonly_nosync(&f.from, &to, written).map_err(|e| match e {
+            hash::CopyError::Source(source) => BundleError::Io {
+                path: f.from.clone(),
+                source,
+            },
+            hash::CopyError::Copy(source) => BundleError::Io {
+                path: to.clone(),
+                source,
+            },
+        })?;
     Ok(CopiedInput {
         original_path: f.from.display().to_string(),
         bundle_path: f.rel.clone(),
         sha256,
         size,
     })
+}
+
+/// Reads a copy while it is being made: the bytes written so far are returned at once, a
+/// read that reaches them waits for more, and the end comes where the finished copy ends.
+/// A copy that fails (or is never made, after an earlier failure) makes reading fail: a
+/// partial copy never reads as a whole one.
+pub struct Follow {
+    shared: Arc<Shared>,
+    k: usize,
+    path: PathBuf,
+    file: Option<std::fs::File>,
+    pos: u64,
+}
+
+impl Follow {
+    /// How far the copy may be read now (waiting while it holds nothing past `pos`), and
+    /// whether that is its end.
+    fn limit(&self) -> std::io::Result<(u64, bool)> {
+        let mut st = self.shared.lock();
+        loop {
+            let written = st.written.get(self.k).copied().flatten();
+            match st.results.get(self.k) {
+                Some(Some(Ok(c))) => return Ok((c.size, true)),
+                Some(Some(Err(e))) => {
+                    return Err(std::io::Error::other(format!(
+                        "the copy into the bundle failed: {e}"
+                    )))
+                }
+                Some(None) => match written {
+                    Some(w) if w > self.pos => return Ok((w, false)),
+                    // Started copies are finished even after another fails.
+                    None if st.failed || st.finished => {
+                        return Err(std::io::Error::other(
+                            "the copy into the bundle was not made (an earlier copy failed)",
+                        ))
+                    }
+                    _ => {}
+                },
+                None => return Err(std::io::Error::other("no such copy")),
+            }
+            st = self
+                .shared
+                .changed
+                .wait(st)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl std::io::Read for Follow {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let (until, complete) = self.limit()?;
+        if self.pos >= until {
+            // Only a complete copy ends: an incomplete one waited above for more.
+            debug_assert!(complete);
+            return Ok(0);
+        }
+        let file = match &mut self.file {
+            Some(f) => f,
+            // Bytes past `pos` were written, so the copy exists.
+            None => self.file.insert(std::fs::File::open(&self.path)?),
+        };
+        let want = usize::try_from(until - self.pos)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let got = file.read(&mut buf[..want])?;
+        if got == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{}: the copy ends at byte {} but {until} were written",
+                    self.path.display(),
+                    self.pos
+                ),
+            ));
+        }
+        self.pos += got as u64;
+        Ok(got)
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +385,35 @@ mod tests {
                 hash::bytes(std::fs::read(src.join(n)).unwrap().as_slice())
             );
         }
+    }
+
+    /// Followed while they are copied, large and small copies read as the whole file, and
+    /// a copy that fails makes its follower fail instead of ending early.
+    #[test]
+    fn a_follower_reads_the_whole_copy_as_it_is_made() {
+        use std::io::Read;
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in");
+        std::fs::create_dir_all(&src).unwrap();
+        // Several copy blocks (1 MiB), with a pattern that shows any shifted byte.
+        let big: Vec<u8> = (0..(5u32 << 20) + 12345).map(|i| (i % 251) as u8).collect();
+        std::fs::write(src.join("big.json"), &big).unwrap();
+        std::fs::write(src.join("small.json"), b"{}").unwrap();
+        std::fs::write(src.join("empty.json"), b"").unwrap();
+        let root = d.path().join("case");
+        let names = ["big.json", "small.json", "empty.json", "gone.json"];
+        let c = Copying::start(root, plan(&src, &names), false);
+        let read = |k: usize| {
+            let mut got = Vec::new();
+            c.follow(k).unwrap().read_to_end(&mut got).map(|_| got)
+        };
+        assert_eq!(read(0).unwrap(), big);
+        assert_eq!(read(1).unwrap(), b"{}");
+        assert_eq!(read(2).unwrap(), b"");
+        let e = read(3).unwrap_err();
+        assert!(e.to_string().contains("copy into the bundle failed"), "{e}");
+        assert!(c.follow(4).is_none());
+        assert!(c.finish().is_err());
     }
 
     #[test]

@@ -103,13 +103,20 @@ pub enum CopyError {
 /// Copies `from` to `to` byte for byte and leaves the copy read-only, returning the SHA-256
 /// and size of what was copied. The copy is not flushed: the caller makes it durable later
 /// with [`sync_file`] (e.g. on a background thread while the copy is being read).
-pub fn copy_readonly_nosync(from: &Path, to: &Path) -> Result<(String, u64), CopyError> {
+/// `written` is told how many bytes the copy holds, after it is created and after each
+/// block, so a reader can follow it as it grows.
+pub fn copy_readonly_nosync(
+    from: &Path,
+    to: &Path,
+    written: &mut dyn FnMut(u64),
+) -> Result<(String, u64), CopyError> {
     let mut r = std::fs::File::open(from).map_err(CopyError::Source)?;
     let mut w = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(to)
         .map_err(CopyError::Copy)?;
+    written(0);
     let mut h = Sha256::new();
     let mut n = 0u64;
     // One buffer per thread, reused from file to file (thousands of small inputs would
@@ -126,6 +133,7 @@ pub fn copy_readonly_nosync(from: &Path, to: &Path) -> Result<(String, u64), Cop
             h.update(&buf[..k]);
             w.write_all(&buf[..k]).map_err(CopyError::Copy)?;
             n += k as u64;
+            written(n);
         }
         Ok(())
     })?;

@@ -196,11 +196,13 @@ pub fn build(
         progress.reading(&first.bundle_path);
     }
     let ready = |k: usize| inputs.ready(k);
+    let follow = |k: usize| inputs.follow(k);
     tokentrail_ingest::replay::read_arriving_prepared(
         &paths,
         &tokentrail_ingest::replay::Arrival {
             ready: &ready,
             plan_from: &plan_from,
+            follow: Some(&follow),
         },
         &read,
         &mut sink,
@@ -447,6 +449,17 @@ impl<'a> Inputs<'a> {
         match self {
             Inputs::Copied(_) => true,
             Inputs::Copying { copying, .. } => copying.ready(k),
+        }
+    }
+
+    /// A reader of input `k` while its copy is still being made (see
+    /// [`tokentrail_report::copying::Follow`]); `None` for inputs copied already.
+    fn follow(&self, k: usize) -> Option<Box<dyn std::io::Read + Send>> {
+        match self {
+            Inputs::Copied(_) => None,
+            Inputs::Copying { copying, .. } => copying
+                .follow(k)
+                .map(|f| Box::new(f) as Box<dyn std::io::Read + Send>),
         }
     }
 

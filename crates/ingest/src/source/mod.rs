@@ -79,3 +79,18 @@ pub fn for_each_stream(
         }
     }
 }
+
+/// [`for_each_stream`] for one file whose bytes come from `reader` (a copy still being
+/// written, say) instead of from opening `file`, which names it.
+pub fn for_each_stream_from<'a>(
+    file: &std::path::Path,
+    reader: Box<dyn Read + 'a>,
+    limits: &Limits,
+    visit: &mut dyn FnMut(SourceStream<'_>) -> Result<(), IngestError>,
+    on_error: &mut dyn FnMut(IngestError),
+) {
+    let name = file.display().to_string();
+    if let Err(e) = decompress::open_layers(reader, name, Vec::new(), limits, visit) {
+        on_error(e);
+    }
+}
