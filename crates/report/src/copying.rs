@@ -1,8 +1,9 @@
 //! Inputs copied into the bundle on background threads, in order, while the analysis reads
 //! the copies already made: reading starts as soon as the first file is copied, not after
 //! the last, and the writes reach the disk spread over the whole read instead of in one
-//! burst. A reader asks [`Copying::ready`] before opening copy `k`, so it never sees a
-//! partial copy.
+//! burst. A reader asks [`Copying::ready`] before opening a small copy, or reads a large
+//! one through [`Copying::follow`] up to the bytes written so far: it never takes a partial
+//! copy for a whole one.
 
 use crate::bundle::{BundleError, CopiedInput};
 use crate::hash;
@@ -22,8 +23,9 @@ pub struct Planned {
     pub input: usize,
 }
 
-/// Copies being made. Dropping it without [`Copying::finish`] still lets the copying
-/// threads finish their files (they are never cut off mid-file).
+/// Copies being made. Dropped without [`Copying::finish`] (a run that stops early), the
+/// copying goes on in the background until the process ends; no file is cut off mid-copy by
+/// the drop.
 pub struct Copying {
     root: PathBuf,
     files: Arc<Vec<Planned>>,
@@ -59,9 +61,9 @@ pub struct CopyFailed {
 }
 
 impl Copying {
-    /// Starts copying `files` below `root` (making the directories they go in), read-only. With `sync`,
-    /// each copy is flushed to stable storage once all are made, on the same background
-    /// thread; [`Copying::finish`] hands that flush back to wait for.
+    /// Starts copying `files` below `root` (making the directories they go in), read-only.
+    /// With `sync`, each copy is flushed to stable storage once all are made, on the same
+    /// background thread; [`Copying::finish`] hands that flush back to wait for.
     pub fn start(root: PathBuf, files: Vec<Planned>, sync: bool) -> Copying {
         let files = Arc::new(files);
         let shared = Arc::new(Shared::default());
