@@ -39,16 +39,9 @@ pub struct StreamCtx<'a> {
 /// Reads every stream under `path` into `sink`. A failing file is reported to
 /// [`Sink::error`] (and in its [`FileStats`]); other files are still read.
 pub fn read_path(path: &Path, options: &ReadOptions, sink: &mut dyn Sink) {
-    let mut errors = Vec::new();
-    for_each_stream(
-        path,
-        &options.limits,
-        &mut |stream| read_stream(stream, options, &mut *sink),
-        &mut |e| errors.push(e),
-    );
-    for e in errors {
-        sink.error(e);
-    }
+    read_streams(options, sink, |visit, on_error| {
+        for_each_stream(path, &options.limits, visit, on_error)
+    });
 }
 
 /// [`read_path`] for one file read from `reader` rather than by opening `path` (which names
@@ -59,11 +52,22 @@ pub fn read_file_from(
     options: &ReadOptions,
     sink: &mut dyn Sink,
 ) {
+    read_streams(options, sink, |visit, on_error| {
+        crate::source::for_each_stream_from(path, reader, &options.limits, visit, on_error)
+    });
+}
+
+/// Reads every stream `streams` visits into `sink`, then reports the errors it met.
+fn read_streams(
+    options: &ReadOptions,
+    sink: &mut dyn Sink,
+    streams: impl FnOnce(
+        &mut dyn FnMut(SourceStream<'_>) -> Result<(), IngestError>,
+        &mut dyn FnMut(IngestError),
+    ),
+) {
     let mut errors = Vec::new();
-    crate::source::for_each_stream_from(
-        path,
-        reader,
-        &options.limits,
+    streams(
         &mut |stream| read_stream(stream, options, &mut *sink),
         &mut |e| errors.push(e),
     );
