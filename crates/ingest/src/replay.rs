@@ -334,8 +334,9 @@ impl Arrival<'static> {
     }
 }
 
-/// [`read_all_prepared`] over inputs still arriving: input `k` is opened only once
-/// `arrival.ready(k)`. Records reach the sink as [`read_all_prepared`] delivers them.
+/// [`read_all_prepared`] over inputs still arriving: a small input `k` is opened only once
+/// `arrival.ready(k)`, a streamed one is read through `arrival.follow` when given (else once
+/// ready). Records reach the sink as [`read_all_prepared`] delivers them.
 pub fn read_arriving_prepared<S: PrepareSink + 'static>(
     inputs: &[(PathBuf, u64)],
     arrival: &Arrival<'_>,

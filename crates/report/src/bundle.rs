@@ -219,12 +219,6 @@ impl Bundle {
         self.target(rel)
     }
 
-    /// Copies input `n` (a file or a directory tree) into `exports/`, byte for byte, makes
-    /// the copies read-only, and returns what was copied.
-    pub fn copy_input(&mut self, n: usize, src: &Path) -> Result<Vec<CopiedInput>, BundleError> {
-        self.copy_tree("exports", n, src)
-    }
-
     /// Copies a file or directory tree into `<area>/NN-name/`, byte for byte and read-only.
     pub fn copy_tree(
         &mut self,
@@ -335,7 +329,7 @@ mod tests {
             std::fs::write(src.join(name), body).unwrap();
         }
         let mut b = Bundle::create(&d.path().join("case")).unwrap();
-        let copied = b.copy_input(1, &src).unwrap();
+        let copied = b.copy_tree("exports", 1, &src).unwrap();
         let got: Vec<(String, String)> = copied
             .iter()
             .map(|c| {
