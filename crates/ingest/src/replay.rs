@@ -23,6 +23,11 @@ use tokentrail_model::Record;
 pub const SMALL_INPUT: u64 = 32 << 20;
 /// The most input bytes one parallel batch reads before its buffers are replayed.
 const BATCH_BYTES: u64 = 64 << 20;
+/// The most bytes of inputs (as planned: a gzip file counts what it inflates to, at least
+/// its own size) one batch reads: batches fill up to [`BATCH_BYTES`], and the last input
+/// in may bring up to [`SMALL_INPUT`]. A reader handed inputs by [`Arrival::take`] needs a
+/// whole batch's at once.
+pub const MOST_BATCH_BYTES: u64 = BATCH_BYTES + SMALL_INPUT;
 
 /// What a sink was told, in order; `R` is the record as the buffer keeps it.
 enum Call<R> {
@@ -255,16 +260,23 @@ fn plan(ways: &[(Way, u64)]) -> Vec<Step> {
 /// it again, streamed, in its turn. The cap applies only below the user's own limit (above
 /// it, going past the limit is the error it always is). A small file that expands to gigabytes
 /// so never sits in memory as records, and the sink sees what a sequential read gives.
-fn read_one<B: Buffer>(path: &Path, way: Way, options: &ReadOptions, cap: u64) -> Option<B> {
+/// `read` reads the input (from its file, or from bytes handed over) into the buffer with
+/// the options given.
+fn read_one<B: Buffer>(
+    way: Way,
+    options: &ReadOptions,
+    cap: u64,
+    read: impl FnOnce(&ReadOptions, &mut B),
+) -> Option<B> {
     let mut r = B::default();
     if way != Way::BufferGzip || cap >= options.limits.max_decompressed {
-        read_path(path, options, &mut r);
+        read(options, &mut r);
         return Some(r);
     }
     let mut capped = options.clone();
     capped.limits.max_decompressed = cap;
     let hits = crate::source::decompress::over_limit_count();
-    read_path(path, &capped, &mut r);
+    read(&capped, &mut r);
     (crate::source::decompress::over_limit_count() == hits).then_some(r)
 }
 
@@ -315,9 +327,14 @@ pub struct Arrival<'a> {
     /// report crate), so a large input is read as it arrives; `None` to wait for
     /// [`Arrival::ready`] instead.
     pub follow: Option<&'a Follower<'a>>,
+    /// For an input whose whole bytes are in memory already (read by whoever copied it),
+    /// a reader of those bytes, given once: waits for the copy, and is then used instead of
+    /// opening the input. `None` from it (or no `take`) means the input is opened as
+    /// usual.
+    pub take: Option<&'a Follower<'a>>,
 }
 
-/// See [`Arrival::follow`].
+/// See [`Arrival::follow`] and [`Arrival::take`].
 pub type Follower<'a> = dyn Fn(usize) -> Option<Box<dyn std::io::Read + Send>> + Sync + 'a;
 
 impl Arrival<'static> {
@@ -330,6 +347,7 @@ impl Arrival<'static> {
             ready: &always,
             plan_from: &[],
             follow: None,
+            take: None,
         }
     }
 }
@@ -363,7 +381,7 @@ fn read_buffered<B: Buffer>(
         .map(|(k, (p, n))| way(arrival.plan_from.get(k).unwrap_or(p), *n))
         .collect();
     let steps = plan(&ways);
-    let ready = arrival.ready;
+    let (ready, take) = (arrival.ready, arrival.take);
     std::thread::scope(|s| {
         // One batch waits in the channel while the next is read: at most three are held.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Got<B>>>(1);
@@ -374,10 +392,17 @@ fn read_buffered<B: Buffer>(
                     let buffers: Vec<Got<B>> = (i..j)
                         .into_par_iter()
                         .map(|k| {
-                            if !ready(k) {
-                                return Got::Never;
-                            }
-                            match read_one::<B>(&inputs[k].0, ways[k].0, options, cap) {
+                            let path = &inputs[k].0;
+                            let read = match take.and_then(|t| t(k)) {
+                                Some(bytes) => read_one::<B>(ways[k].0, options, cap, |o, b| {
+                                    read_file_from(path, bytes, o, b)
+                                }),
+                                None if !ready(k) => return Got::Never,
+                                None => read_one::<B>(ways[k].0, options, cap, |o, b| {
+                                    read_path(path, o, b)
+                                }),
+                            };
+                            match read {
                                 Some(b) => Got::Read(b),
                                 None => Got::Again,
                             }
@@ -392,7 +417,8 @@ fn read_buffered<B: Buffer>(
         for step in steps {
             match *step {
                 Step::Stream(i) => {
-                    match arrival.follow.and_then(|f| f(i)) {
+                    let bytes = take.and_then(|t| t(i));
+                    match bytes.or_else(|| arrival.follow.and_then(|f| f(i))) {
                         Some(r) => B::stream_from(&inputs[i].0, r, options, sink),
                         None if ready(i) => B::stream(&inputs[i].0, options, sink),
                         None => {}
@@ -565,6 +591,16 @@ mod tests {
                     as Box<dyn std::io::Read + Send>
             })
         };
+        // Inputs 1, 3 and 7 are handed over as bytes once they arrive: their copies are only
+        // written after the read, so opening one instead would read differently.
+        const TAKEN: [usize; 3] = [1, 3, 7];
+        let take = |k: usize| -> Option<Box<dyn std::io::Read + Send>> {
+            TAKEN.contains(&k).then(|| {
+                ready(k);
+                Box::new(std::io::Cursor::new(std::fs::read(&originals[k]).unwrap()))
+                    as Box<dyn std::io::Read + Send>
+            })
+        };
         let opts = ReadOptions::default();
         let mut got = Log::default();
         let mut order = Vec::new();
@@ -572,7 +608,7 @@ mod tests {
             s.spawn(|| {
                 for (k, (o, (c, _))) in originals.iter().zip(&inputs).enumerate() {
                     std::thread::sleep(std::time::Duration::from_millis(5));
-                    if k != 6 {
+                    if k != 6 && !TAKEN.contains(&k) {
                         std::fs::copy(o, c).unwrap();
                     }
                     *arrived.lock().unwrap() += 1;
@@ -585,12 +621,16 @@ mod tests {
                     ready: &ready,
                     plan_from: &originals,
                     follow: Some(&follow),
+                    take: Some(&take),
                 },
                 &opts,
                 &mut got,
                 &mut |i| order.push(i),
             );
         });
+        for k in TAKEN {
+            std::fs::copy(&originals[k], &inputs[k].0).unwrap();
+        }
         let mut present = inputs.clone();
         present.remove(6);
         assert_eq!(got.0, sequential(&present, &opts).0);
@@ -679,8 +719,11 @@ mod tests {
         assert!(n < SMALL_INPUT / 100 && !bufferable(&big, n));
         let opts = ReadOptions::default();
         let buffered = |k: usize| {
-            read_one::<Recorded>(&inputs[k].0, way(&inputs[k].0, inputs[k].1).0, &opts, 4096)
-                .is_some()
+            let p = &inputs[k].0;
+            read_one::<Recorded>(way(p, inputs[k].1).0, &opts, 4096, |o, b| {
+                read_path(p, o, b)
+            })
+            .is_some()
         };
         assert!(buffered(0) && !buffered(2) && buffered(3));
         let seq = sequential(&inputs, &opts);

@@ -229,7 +229,7 @@ impl Bundle {
         let files = self.plan_tree(area, n, src)?;
         let defer = self.unsynced.is_some();
         let (out, sync) = self
-            .start_copies(files, !defer)
+            .start_copies(files, !defer, None)
             .finish()
             .map_err(|f| f.error)?;
         sync.wait()?;
@@ -279,9 +279,15 @@ impl Bundle {
     }
 
     /// Starts copying `files` (from [`Bundle::plan_tree`]) on background threads, in order;
-    /// with `sync` each copy is flushed to stable storage once all are made.
-    pub fn start_copies(&self, files: Vec<Planned>, sync: bool) -> Copying {
-        Copying::start(self.root.clone(), files, sync)
+    /// with `sync` each copy is flushed to stable storage once all are made. Files `hold`
+    /// names are held for the reader ([`Copying::take`]).
+    pub fn start_copies(
+        &self,
+        files: Vec<Planned>,
+        sync: bool,
+        hold: Option<crate::copying::Hold>,
+    ) -> Copying {
+        Copying::start(self.root.clone(), files, sync, hold)
     }
 }
 

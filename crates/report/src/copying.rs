@@ -4,6 +4,12 @@
 //! burst. A reader asks [`Copying::ready`] before opening a small copy, or reads a large
 //! one through [`Copying::follow`] up to the bytes written so far: it never takes a partial
 //! copy for a whole one.
+//!
+//! Small files can be *held* ([`Hold`]): read whole into memory,
+//! hashed, written to the bundle from that buffer (with direct I/O, bypassing the page
+//! cache: see [`hash::copy_readonly_held`]) and handed to the reader by [`Copying::take`],
+//! so each input is read from disk once and never read back. What is parsed is then the
+//! very buffer that was hashed and written. The held bytes are bounded ([`Hold::budget`]).
 
 use crate::bundle::{BundleError, CopiedInput};
 use crate::hash;
@@ -12,6 +18,77 @@ use std::sync::{Arc, Condvar, Mutex};
 
 /// Threads copying input files (I/O bound: more than the cores is fine).
 const COPY_THREADS: usize = 4;
+
+/// Which files are held for the reader, and how many of their bytes at most.
+#[derive(Clone, Copy, Debug)]
+pub struct Hold {
+    /// Files listed at up to this many bytes are held.
+    pub up_to: u64,
+    /// The most bytes of held files (copied or being copied, not yet taken) under which a
+    /// copying thread starts another held file; past it, copying waits for the reader
+    /// (when nothing is held, a file is always started). A reader that needs several
+    /// files before it takes any (a batch read in parallel) needs them held at once: the
+    /// budget must be at least the largest such batch, or copying and reading wait for
+    /// each other forever. Up to a quarter of it is kept in buffers given back, for reuse.
+    pub budget: u64,
+}
+
+impl Hold {
+    fn holds(hold: Option<Hold>, size: u64) -> bool {
+        hold.is_some_and(|h| size <= h.up_to)
+    }
+}
+
+/// The bytes of a held file: the very bytes its copy was written from and its hash was
+/// taken of. Dropped, its buffer goes back to the copying threads for the next file (fresh
+/// memory costs the kernel a page fault and a cleared page each 4 KiB).
+pub struct Held {
+    buf: Vec<u8>,
+    start: usize,
+    pool: Arc<Pool>,
+}
+
+impl AsRef<[u8]> for Held {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.pool.put(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Buffers of held files given back, up to `cap` bytes of them.
+#[derive(Default)]
+struct Pool {
+    free: Mutex<Vec<Vec<u8>>>,
+    cap: u64,
+}
+
+impl Pool {
+    /// A buffer with at least `room` bytes of room if one was given back, else the largest.
+    fn get(&self, room: usize) -> Vec<u8> {
+        let mut p = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let fits = p
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.capacity() >= room)
+            .min_by_key(|(_, b)| b.capacity())
+            .or_else(|| p.iter().enumerate().max_by_key(|(_, b)| b.capacity()))
+            .map(|(i, _)| i);
+        fits.map(|i| p.swap_remove(i)).unwrap_or_default()
+    }
+
+    fn put(&self, buf: Vec<u8>) {
+        let mut p = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let kept: usize = p.iter().map(Vec::capacity).sum();
+        if (kept + buf.capacity()) as u64 <= self.cap {
+            p.push(buf);
+        }
+    }
+}
 
 /// A file to copy: its source, the bundle path of its copy, its size when it was listed, and
 /// which input (as numbered by the caller) it belongs to.
@@ -31,12 +108,15 @@ pub struct Copying {
     files: Arc<Vec<Planned>>,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<Result<(), BundleError>>>,
+    /// Which files are held (see the module docs).
+    hold: Option<Hold>,
 }
 
 #[derive(Default)]
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    pool: Arc<Pool>,
 }
 
 #[derive(Default)]
@@ -51,6 +131,13 @@ struct State {
     failed: bool,
     /// Every copying thread has stopped.
     finished: bool,
+    /// Per planned file, its bytes while held and not yet taken.
+    held: Vec<Option<Held>>,
+    /// Bytes of held files started and not yet taken or released (see [`Hold::budget`]).
+    held_bytes: u64,
+    /// Nobody will take held bytes any more (the [`Copying`] was dropped): copying goes on
+    /// without holding or waiting.
+    abandoned: bool,
 }
 
 /// A copy that failed, with the input (as numbered in [`Planned::input`]) it belongs to.
@@ -63,24 +150,64 @@ pub struct CopyFailed {
 impl Copying {
     /// Starts copying `files` below `root` (making the directories they go in), read-only.
     /// With `sync`, each copy is flushed to stable storage once all are made, on the same
-    /// background thread; [`Copying::finish`] hands that flush back to wait for.
-    pub fn start(root: PathBuf, files: Vec<Planned>, sync: bool) -> Copying {
+    /// background thread; [`Copying::finish`] hands that flush back to wait for. Files
+    /// that `hold` names are held for [`Copying::take`].
+    pub fn start(root: PathBuf, files: Vec<Planned>, sync: bool, hold: Option<Hold>) -> Copying {
         let files = Arc::new(files);
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            pool: Arc::new(Pool {
+                free: Mutex::default(),
+                cap: hold.map_or(0, |h| h.budget / 4),
+            }),
+            ..Shared::default()
+        });
         {
             let mut st = shared.lock();
             st.results = (0..files.len()).map(|_| None).collect();
             st.written = vec![None; files.len()];
+            st.held = (0..files.len()).map(|_| None).collect();
         }
         let thread = {
             let (root, files, shared) = (root.clone(), Arc::clone(&files), Arc::clone(&shared));
-            std::thread::spawn(move || copy_all(&root, &files, &shared, sync))
+            std::thread::spawn(move || copy_all(&root, &files, &shared, sync, hold))
         };
         Copying {
             root,
             files,
             shared,
             thread: Some(thread),
+            hold,
+        }
+    }
+
+    /// The bytes of file `k` when it is held: waits for its copy, and returns what was
+    /// read, hashed and written. `None` when `k` is not held (too large, its size changed
+    /// since it was listed, or it was taken already) or its copy failed or was never made;
+    /// the reader then goes by [`Copying::ready`]. Taking frees room for more held copies.
+    pub fn take(&self, k: usize) -> Option<Held> {
+        let f = self.files.get(k)?;
+        if !Hold::holds(self.hold, f.size) {
+            return None;
+        }
+        self.ready(k);
+        let mut st = self.shared.lock();
+        let h = st.held.get_mut(k)?.take()?;
+        st.held_bytes -= f.size;
+        drop(st);
+        self.shared.changed.notify_all();
+        Some(h)
+    }
+
+    /// Drops the held bytes of file `k` if they were not taken (a reader that read it
+    /// otherwise, or not at all), freeing their room.
+    pub fn release(&self, k: usize) {
+        if let Some(f) = self.files.get(k) {
+            let mut st = self.shared.lock();
+            if let Some(Some(_)) = st.held.get_mut(k).map(Option::take) {
+                st.held_bytes -= f.size;
+                drop(st);
+                self.shared.changed.notify_all();
+            }
         }
     }
 
@@ -130,6 +257,8 @@ impl Copying {
     /// [`Copying::start`]); or the first failure in file order.
     pub fn finish(mut self) -> Result<(Vec<CopiedInput>, crate::bundle::PendingSync), CopyFailed> {
         let results = {
+            // Nothing is taken from here on: copies still to come are not held.
+            self.abandon();
             let mut st = self.shared.lock();
             while !st.finished {
                 st = self
@@ -168,9 +297,38 @@ impl Copying {
     }
 }
 
+impl Copying {
+    /// Nobody takes held bytes any more: those held are dropped, and the copying threads
+    /// stop holding and waiting.
+    fn abandon(&self) {
+        let mut st = self.shared.lock();
+        st.abandoned = true;
+        let State {
+            held, held_bytes, ..
+        } = &mut *st;
+        for (h, f) in held.iter_mut().zip(self.files.iter()) {
+            if h.take().is_some() {
+                *held_bytes -= f.size;
+            }
+        }
+        drop(st);
+        self.shared.changed.notify_all();
+    }
+}
+
+impl Drop for Copying {
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait<'a>(&self, st: std::sync::MutexGuard<'a, State>) -> std::sync::MutexGuard<'a, State> {
+        self.changed.wait(st).unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -181,30 +339,55 @@ fn copy_all(
     files: &[Planned],
     shared: &Shared,
     sync: bool,
+    hold: Option<Hold>,
 ) -> Result<(), BundleError> {
     std::thread::scope(|s| {
         for _ in 0..COPY_THREADS.min(files.len()) {
             s.spawn(|| loop {
                 // Taken under the lock, and marked started (0 bytes) at once: a copy that
-                // is started is always finished, so no reader gives up on it.
-                let i = {
+                // is started is always finished, so no reader gives up on it. A held file
+                // waits for room first (never when nothing is held, so one always starts).
+                let next = {
                     let mut st = shared.lock();
-                    if st.failed || st.next >= files.len() {
-                        break;
+                    loop {
+                        if st.failed || st.next >= files.len() {
+                            break None;
+                        }
+                        let size = files[st.next].size;
+                        let budget = hold.map_or(0, |h| h.budget);
+                        let hold = Hold::holds(hold, size) && !st.abandoned;
+                        if hold && st.held_bytes > 0 && st.held_bytes + size > budget {
+                            st = shared.wait(st);
+                            continue;
+                        }
+                        let i = st.next;
+                        st.next += 1;
+                        st.written[i] = Some(0);
+                        if hold {
+                            st.held_bytes += size;
+                        }
+                        break Some((i, hold));
                     }
-                    let i = st.next;
-                    st.next += 1;
-                    st.written[i] = Some(0);
-                    i
                 };
+                let Some((i, hold)) = next else { break };
                 let f = &files[i];
-                let r = copy_one(root, f, &mut |n| {
+                let r = copy_one(root, f, hold.then_some(&shared.pool), &mut |n| {
                     if let Some(w) = shared.lock().written.get_mut(i) {
                         *w = Some(n);
                     }
                     shared.changed.notify_all();
                 });
                 let mut st = shared.lock();
+                let (r, held) = match r {
+                    Ok((c, held)) => (Ok(c), held),
+                    Err(e) => (Err(e), None),
+                };
+                if hold {
+                    match held {
+                        Some(h) if !st.abandoned => st.held[i] = Some(h),
+                        _ => st.held_bytes -= f.size,
+                    }
+                }
                 st.failed |= r.is_err();
                 st.results[i] = Some(r);
                 drop(st);
@@ -227,11 +410,14 @@ fn copy_all(
     Ok(())
 }
 
+/// Copies one file; with a `pool` to take a buffer from, also returns its bytes (see
+/// [`hash::copy_readonly_held`]).
 fn copy_one(
     root: &std::path::Path,
     f: &Planned,
+    pool: Option<&Arc<Pool>>,
     written: &mut dyn FnMut(u64),
-) -> Result<CopiedInput, BundleError> {
+) -> Result<(CopiedInput, Option<Held>), BundleError> {
     // Checked here too: a plan is plain data, and nothing is written outside the bundle.
     let to = root.join(crate::bundle::safe_rel(&f.rel)?);
     if let Some(dir) = to.parent() {
@@ -241,23 +427,45 @@ fn copy_one(
             source,
         })?;
     }
-    let (sha256, size) =
-        hash::copy_readonly_nosync(&f.from, &to, written).map_err(|e| match e {
-            hash::CopyError::Source(source) => BundleError::Io {
-                path: f.from.clone(),
-                source,
-            },
-            hash::CopyError::Copy(source) => BundleError::Io {
-                path: to.clone(),
-                source,
-            },
-        })?;
-    Ok(CopiedInput {
+    let copied = match pool {
+        Some(pool) => {
+            let mut buf = pool.get(hash::held_room(
+                usize::try_from(f.size).unwrap_or(usize::MAX),
+            ));
+            hash::copy_readonly_held(&f.from, &to, f.size, &mut buf, written).map(|(h, n, at)| {
+                let held = match at {
+                    Some(start) => Some(Held {
+                        buf,
+                        start,
+                        pool: Arc::clone(pool),
+                    }),
+                    None => {
+                        pool.put(buf);
+                        None
+                    }
+                };
+                (h, n, held)
+            })
+        }
+        None => hash::copy_readonly_nosync(&f.from, &to, written).map(|(h, n)| (h, n, None)),
+    };
+    let (sha256, size, held) = copied.map_err(|e| match e {
+        hash::CopyError::Source(source) => BundleError::Io {
+            path: f.from.clone(),
+            source,
+        },
+        hash::CopyError::Copy(source) => BundleError::Io {
+            path: to.clone(),
+            source,
+        },
+    })?;
+    let copied = CopiedInput {
         original_path: f.from.display().to_string(),
         bundle_path: f.rel.clone(),
         sha256,
         size,
-    })
+    };
+    Ok((copied, held))
 }
 
 /// Reads a copy while it is being made: the bytes written so far are returned at once, a
@@ -370,7 +578,7 @@ mod tests {
         }
         let root = d.path().join("case");
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let c = Copying::start(root.clone(), plan(&src, &refs), true);
+        let c = Copying::start(root.clone(), plan(&src, &refs), true, None);
         for (k, n) in names.iter().enumerate() {
             assert!(c.ready(k));
             let got = std::fs::read_to_string(root.join("exports/01-in").join(n)).unwrap();
@@ -404,7 +612,7 @@ mod tests {
         std::fs::write(src.join("empty.json"), b"").unwrap();
         let root = d.path().join("case");
         let names = ["big.json", "small.json", "empty.json", "gone.json"];
-        let c = Copying::start(root, plan(&src, &names), false);
+        let c = Copying::start(root, plan(&src, &names), false, None);
         let read = |k: usize| {
             let mut got = Vec::new();
             c.follow(k).unwrap().read_to_end(&mut got).map(|_| got)
@@ -416,6 +624,128 @@ mod tests {
         assert!(e.to_string().contains("copy into the bundle failed"), "{e}");
         assert!(c.follow(4).is_none());
         assert!(c.finish().is_err());
+    }
+
+    fn sized(src: &std::path::Path, names: &[(&str, u64)]) -> Vec<Planned> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(k, (n, size))| Planned {
+                from: src.join(n),
+                rel: format!("exports/01-in/{n}"),
+                size: *size,
+                input: 1 + k,
+            })
+            .collect()
+    }
+
+    fn held(up_to: u64, budget: u64) -> Option<Hold> {
+        Some(Hold { up_to, budget })
+    }
+
+    /// Each copy is byte for byte its source and hashed as such; `take` hands over the
+    /// bytes of held files only (not a larger file, nor one whose size changed since it
+    /// was listed), once.
+    fn check_held_copies(root: &std::path::Path, src: &std::path::Path) {
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            ("a.json", (0..3000u32).map(|i| (i % 251) as u8).collect()),
+            ("big.json", vec![b'x'; 10_000]),
+            ("grew.json", b"{\"listed\":\"shorter\"}".to_vec()),
+            ("empty.json", Vec::new()),
+            ("block.json", vec![b'b'; 8192]),
+        ];
+        std::fs::create_dir_all(src).unwrap();
+        let mut names = Vec::new();
+        for (n, body) in &files {
+            std::fs::write(src.join(n), body).unwrap();
+            let listed = if *n == "grew.json" {
+                5
+            } else {
+                body.len() as u64
+            };
+            names.push((*n, listed));
+        }
+        let c = Copying::start(
+            root.to_path_buf(),
+            sized(src, &names),
+            false,
+            held(9000, 1 << 20),
+        );
+        let take = |k: usize| c.take(k).map(|h| h.as_ref().to_vec());
+        assert_eq!(take(0).as_deref(), Some(&files[0].1[..]));
+        assert_eq!(take(0), None, "taken twice");
+        assert_eq!(take(1), None);
+        assert!(c.ready(1));
+        assert_eq!(take(2), None);
+        assert!(c.ready(2));
+        assert_eq!(take(3).as_deref(), Some(&b""[..]));
+        assert_eq!(take(4).as_deref(), Some(&files[4].1[..]));
+        let (copied, _) = c.finish().unwrap();
+        for ((n, body), c) in files.iter().zip(&copied) {
+            let on_disk = std::fs::read(root.join(&c.bundle_path)).unwrap();
+            assert_eq!(&on_disk, body, "{n}");
+            assert_eq!(c.sha256, hash::bytes(body), "{n}");
+            assert_eq!(c.size, body.len() as u64, "{n}");
+            let ro = std::fs::metadata(root.join(&c.bundle_path)).unwrap();
+            assert!(ro.permissions().readonly(), "{n}");
+        }
+    }
+
+    #[test]
+    fn held_files_are_handed_over_exactly_as_copied() {
+        let d = tempfile::tempdir().unwrap();
+        check_held_copies(&d.path().join("case"), &d.path().join("in"));
+    }
+
+    /// Where direct I/O is refused (tmpfs), the copies are written the usual way.
+    #[test]
+    fn held_files_are_copied_where_direct_io_is_refused() {
+        let Ok(d) = tempfile::tempdir_in("/dev/shm") else {
+            return;
+        };
+        check_held_copies(&d.path().join("case"), &d.path().join("in"));
+    }
+
+    /// Copying stops starting held files once their bytes reach the budget, goes on as the
+    /// reader takes them, and does not wait for a reader that finishes without taking.
+    #[test]
+    fn held_bytes_stay_within_the_budget() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in");
+        std::fs::create_dir_all(&src).unwrap();
+        let names: Vec<String> = (0..40).map(|k| format!("f{k:02}.json")).collect();
+        for n in &names {
+            std::fs::write(src.join(n), n.repeat(100)).unwrap();
+        }
+        let listed: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 800)).collect();
+        let started = |c: &Copying| c.shared.lock().written.iter().flatten().count();
+        // Three files fit in the budget.
+        let c = Copying::start(
+            d.path().join("a"),
+            sized(&src, &listed),
+            false,
+            held(800, 2400),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(started(&c), 3);
+        for (k, n) in names.iter().enumerate() {
+            assert_eq!(c.take(k).unwrap().as_ref(), n.repeat(100).as_bytes());
+            assert!(c.shared.lock().held_bytes <= 2400);
+        }
+        assert_eq!(c.finish().unwrap().0.len(), names.len());
+        // Nothing taken: finishing still copies every file.
+        let c = Copying::start(
+            d.path().join("b"),
+            sized(&src, &listed),
+            false,
+            held(800, 2400),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let (copied, _) = c.finish().unwrap();
+        assert_eq!(copied.len(), names.len());
+        for (c, n) in copied.iter().zip(&names) {
+            assert_eq!(c.sha256, hash::bytes(n.repeat(100).as_bytes()));
+        }
     }
 
     #[test]
@@ -433,6 +763,7 @@ mod tests {
                 input: 1,
             }],
             false,
+            None,
         );
         assert!(!c.ready(0));
         let Err(e) = c.finish() else {
@@ -457,6 +788,7 @@ mod tests {
             root,
             plan(&src, &["a.json", "b.json", "c.json", "d.json"]),
             true,
+            None,
         );
         assert!(!c.ready(2));
         let Err(e) = c.finish() else {

@@ -137,13 +137,112 @@ pub fn copy_readonly_nosync(
         }
         Ok(())
     })?;
-    let readonly = || -> io::Result<()> {
-        let mut perm = w.metadata()?.permissions();
-        perm.set_readonly(true);
-        w.set_permissions(perm)
-    };
-    readonly().map_err(CopyError::Copy)?;
+    make_readonly(&w).map_err(CopyError::Copy)?;
     Ok((hex::encode(h.finalize()), n))
+}
+
+fn make_readonly(w: &std::fs::File) -> io::Result<()> {
+    let mut perm = w.metadata()?.permissions();
+    perm.set_readonly(true);
+    w.set_permissions(perm)
+}
+
+/// The alignment direct I/O asks of addresses, lengths and offsets (a page, which covers
+/// the logical block size of the disks in use).
+const DIRECT_ALIGN: usize = 4096;
+
+/// The room [`copy_readonly_held`] needs in its buffer for a file of `size` bytes.
+pub fn held_room(size: usize) -> usize {
+    size.saturating_add(2 * DIRECT_ALIGN + 1)
+}
+
+/// [`copy_readonly_nosync`] for a file listed as `size` bytes, read whole into `buf`
+/// first (reusing its room): on return `buf[start..]` holds those bytes, `start` returned.
+/// On Linux the copy is written with direct I/O from that buffer, so its pages never pass
+/// through the page cache (writing gigabytes of copies through the cache costs more CPU
+/// time than hashing them, and nothing reads them back during the run). Where direct I/O
+/// is refused (tmpfs, some network file systems) the copy is written the usual way. A file whose size is no longer `size` is
+/// copied as [`copy_readonly_nosync`] does, and `None` is returned for `start`.
+pub fn copy_readonly_held(
+    from: &Path,
+    to: &Path,
+    size: u64,
+    buf: &mut Vec<u8>,
+    written: &mut dyn FnMut(u64),
+) -> Result<(String, u64, Option<usize>), CopyError> {
+    let streamed = |written: &mut dyn FnMut(u64)| {
+        copy_readonly_nosync(from, to, written).map(|(h, n)| (h, n, None))
+    };
+    let Ok(want) = usize::try_from(size) else {
+        return streamed(written);
+    };
+    let mut r = std::fs::File::open(from).map_err(CopyError::Source)?;
+    // Room to align the start, read one byte past the listed size (to see a file that
+    // grew), and pad the end to a whole block.
+    let room = held_room(want);
+    buf.clear();
+    if buf.capacity() < room {
+        *buf = Vec::new();
+        buf.try_reserve_exact(room)
+            .map_err(|e| CopyError::Source(io::Error::other(e)))?;
+    }
+    let start = (DIRECT_ALIGN - buf.as_ptr() as usize % DIRECT_ALIGN) % DIRECT_ALIGN;
+    buf.resize(start, 0);
+    // `read_to_end` retries interrupted reads and fills the reserved room without zeroing.
+    Read::read_to_end(&mut Read::take(&mut r, size + 1), buf).map_err(CopyError::Source)?;
+    drop(r);
+    let n = buf.len() - start;
+    if n != want {
+        return streamed(written);
+    }
+    let sha = hex::encode(Sha256::digest(&buf[start..]));
+    let w = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(CopyError::Copy)?;
+    written(0);
+    if !write_direct(to, buf, start, n) {
+        // Nothing of a refused direct write is kept: the copy is written again from byte 0.
+        w.set_len(0).map_err(CopyError::Copy)?;
+        (&w).write_all(&buf[start..]).map_err(CopyError::Copy)?;
+    }
+    written(n as u64);
+    make_readonly(&w).map_err(CopyError::Copy)?;
+    Ok((sha, n as u64, Some(start)))
+}
+
+/// Writes `buf[start..start + n]` (`start` aligned) into the existing empty file `to`
+/// with direct I/O: the last block padded with zeros, then the file cut back to `n` bytes.
+/// False when direct I/O is not available or failed (the caller writes the copy again);
+/// `buf` holds the same `n` bytes on return either way.
+fn write_direct(to: &Path, buf: &mut Vec<u8>, start: usize, n: usize) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let aligned = (buf.as_ptr() as usize + start) & (DIRECT_ALIGN - 1) == 0;
+        let padded = n.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
+        // Padding within the reserved room only: the buffer must not move.
+        if !aligned || start + padded > buf.capacity() {
+            return false;
+        }
+        let Ok(mut d) = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(to)
+        else {
+            return false;
+        };
+        buf.resize(start + padded, 0);
+        let ok = d.write_all(&buf[start..]).is_ok() && d.set_len(n as u64).is_ok();
+        buf.truncate(start + n);
+        ok
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (to, buf, start, n);
+        false
+    }
 }
 
 /// A writer that hashes and counts every byte on its way to `inner`, so an output streamed

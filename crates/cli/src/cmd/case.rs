@@ -197,16 +197,19 @@ pub fn build(
     }
     let ready = |k: usize| inputs.ready(k);
     let follow = |k: usize| inputs.follow(k);
+    let take = |k: usize| inputs.take(k);
     tokentrail_ingest::replay::read_arriving_prepared(
         &paths,
         &tokentrail_ingest::replay::Arrival {
             ready: &ready,
             plan_from: &plan_from,
             follow: Some(&follow),
+            take: Some(&take),
         },
         &read,
         &mut sink,
         &mut |k| {
+            inputs.release(k);
             if let Some(i) = listed.get(k + 1) {
                 progress.reading(&i.bundle_path);
             }
@@ -460,6 +463,23 @@ impl<'a> Inputs<'a> {
             Inputs::Copying { copying, .. } => copying
                 .follow(k)
                 .map(|f| Box::new(f) as Box<dyn std::io::Read + Send>),
+        }
+    }
+
+    /// The bytes of input `k` when its copy holds them (see [`Copying::take`]).
+    fn take(&self, k: usize) -> Option<Box<dyn std::io::Read + Send>> {
+        match self {
+            Inputs::Copied(_) => None,
+            Inputs::Copying { copying, .. } => copying
+                .take(k)
+                .map(|h| Box::new(std::io::Cursor::new(h)) as Box<dyn std::io::Read + Send>),
+        }
+    }
+
+    /// Frees input `k`'s held bytes once it has been read (see [`Copying::release`]).
+    fn release(&self, k: usize) {
+        if let Inputs::Copying { copying, .. } = self {
+            copying.release(k);
         }
     }
 

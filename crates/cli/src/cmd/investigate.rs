@@ -7,7 +7,19 @@ use crate::args::InvestigateArgs;
 use crate::term::clean;
 use anyhow::Context;
 use std::process::ExitCode;
+use tokentrail_report::copying::Hold;
 use tokentrail_report::Bundle;
+
+/// The inputs held in memory by the copying threads for the reader (see
+/// [`tokentrail_report::copying`]): every input the reader reads whole (up to
+/// `SMALL_INPUT`), with room for the largest batch it reads in parallel and then some.
+const HOLD: Hold = Hold {
+    up_to: tokentrail_ingest::replay::SMALL_INPUT,
+    budget: 128 << 20,
+};
+// The inputs of one batch, which the reader needs all at once, fit in the budget (else
+// copying and reading would wait for each other).
+const _: () = assert!(HOLD.budget >= tokentrail_ingest::replay::MOST_BATCH_BYTES);
 
 /// The command line, each argument quoted when it needs to be, with a redaction key
 /// replaced by `<KEY>` (the key is never recorded).
@@ -86,7 +98,7 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("copying {} into the bundle", input.display()))?,
         );
     }
-    let copying = bundle.start_copies(planned, true);
+    let copying = bundle.start_copies(planned, true, Some(HOLD));
     // Rules travel with the evidence, so a reviewer re-runs exactly these.
     let mut rule_files = Vec::new();
     let mut rules = Vec::new();
