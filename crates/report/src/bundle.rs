@@ -194,10 +194,13 @@ impl Bundle {
             .map_err(io(&p))?;
         // The buffer sits in front of the hash, so the hash sees large blocks, not each
         // small write of a renderer.
+        // Written around the page cache where possible (see [`crate::direct`]).
+        let file = crate::direct::DirectFile::new(file, &p);
         let mut w = std::io::BufWriter::with_capacity(1 << 17, hash::HashWriter::new(file));
         f(&mut w).map_err(io(&p))?;
         let inner = w.into_inner().map_err(|e| io(&p)(e.into_error()))?;
-        let (_, sha256, size) = inner.finish().map_err(io(&p))?;
+        let (file, sha256, size) = inner.finish().map_err(io(&p))?;
+        file.finish().map_err(io(&p))?;
         Ok(Written { sha256, size })
     }
 

@@ -149,7 +149,31 @@ fn make_readonly(w: &std::fs::File) -> io::Result<()> {
 
 /// The alignment direct I/O asks of addresses, lengths and offsets (a page, which covers
 /// the logical block size of the disks in use).
-const DIRECT_ALIGN: usize = 4096;
+pub(crate) const DIRECT_ALIGN: usize = 4096;
+
+/// How far into `buf` its first aligned byte is (with room reserved past it).
+pub(crate) fn align_up(buf: &[u8]) -> usize {
+    (DIRECT_ALIGN - buf.as_ptr() as usize % DIRECT_ALIGN) % DIRECT_ALIGN
+}
+
+/// A second handle on the existing file `p` for writing with direct I/O: `None` where the
+/// platform or file system does not offer it.
+pub(crate) fn open_direct(p: &Path) -> Option<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(p)
+            .ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = p;
+        None
+    }
+}
 
 /// The room [`copy_readonly_held`] needs in its buffer for a file of `size` bytes.
 pub fn held_room(size: usize) -> usize {
@@ -186,7 +210,7 @@ pub fn copy_readonly_held(
         buf.try_reserve_exact(room)
             .map_err(|e| CopyError::Source(io::Error::other(e)))?;
     }
-    let start = (DIRECT_ALIGN - buf.as_ptr() as usize % DIRECT_ALIGN) % DIRECT_ALIGN;
+    let start = align_up(buf);
     buf.resize(start, 0);
     // `read_to_end` retries interrupted reads and fills the reserved room without zeroing.
     Read::read_to_end(&mut Read::take(&mut r, size + 1), buf).map_err(CopyError::Source)?;
@@ -217,32 +241,19 @@ pub fn copy_readonly_held(
 /// False when direct I/O is not available or failed (the caller writes the copy again);
 /// `buf` holds the same `n` bytes on return either way.
 fn write_direct(to: &Path, buf: &mut Vec<u8>, start: usize, n: usize) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let aligned = (buf.as_ptr() as usize + start) & (DIRECT_ALIGN - 1) == 0;
-        let padded = n.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
-        // Padding within the reserved room only: the buffer must not move.
-        if !aligned || start + padded > buf.capacity() {
-            return false;
-        }
-        let Ok(mut d) = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(to)
-        else {
-            return false;
-        };
-        buf.resize(start + padded, 0);
-        let ok = d.write_all(&buf[start..]).is_ok() && d.set_len(n as u64).is_ok();
-        buf.truncate(start + n);
-        ok
+    let aligned = (buf.as_ptr() as usize + start) & (DIRECT_ALIGN - 1) == 0;
+    let padded = n.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
+    // Padding within the reserved room only: the buffer must not move.
+    if !aligned || start + padded > buf.capacity() {
+        return false;
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (to, buf, start, n);
-        false
-    }
+    let Some(mut d) = open_direct(to) else {
+        return false;
+    };
+    buf.resize(start + padded, 0);
+    let ok = d.write_all(&buf[start..]).is_ok() && d.set_len(n as u64).is_ok();
+    buf.truncate(start + n);
+    ok
 }
 
 /// A writer that hashes and counts every byte on its way to `inner`, so an output streamed

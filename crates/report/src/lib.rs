@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod commands;
 pub mod copying;
 pub mod demo;
+pub mod direct;
 pub mod escape;
 pub mod hash;
 pub mod html;
