@@ -1,15 +1,15 @@
 //! Inputs copied into the bundle on background threads, in order, while the analysis reads
-//! the copies already made: reading starts as soon as the first file is copied, not after
-//! the last, and the writes reach the disk spread over the whole read instead of in one
-//! burst. A reader asks [`Copying::ready`] before opening a small copy, or reads a large
-//! one through [`Copying::follow`] up to the bytes written so far: it never takes a partial
-//! copy for a whole one.
+//! them: reading starts as soon as the first file is copied, not after the last, and the
+//! writes reach the disk spread over the whole read instead of in one burst.
 //!
-//! Small files can be *held* ([`Hold`]): read whole into memory,
-//! hashed, written to the bundle from that buffer (with direct I/O, bypassing the page
-//! cache: see [`hash::copy_readonly_held`]) and handed to the reader by [`Copying::take`],
-//! so each input is read from disk once and never read back. What is parsed is then the
-//! very buffer that was hashed and written. The held bytes are bounded ([`Hold::budget`]).
+//! Small files can be *held* ([`Hold`]): read whole into memory, hashed, written to the
+//! bundle from that buffer (with direct I/O, bypassing the page cache: see
+//! [`hash::copy_readonly_held`]) and handed to the reader by [`Copying::take`], so each
+//! input is read from disk once and never read back, and what is parsed is the very buffer
+//! that was hashed and written. The held bytes are bounded ([`Hold::budget`]). Any other
+//! copy is read from the bundle: a reader asks [`Copying::ready`] before opening it, or
+//! reads it through [`Copying::follow`] up to the bytes written so far; it never takes a
+//! partial copy for a whole one.
 
 use crate::bundle::{BundleError, CopiedInput};
 use crate::hash;
@@ -719,13 +719,16 @@ mod tests {
         }
         let listed: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 800)).collect();
         let started = |c: &Copying| c.shared.lock().written.iter().flatten().count();
+        let start = |to: &str| {
+            Copying::start(
+                d.path().join(to),
+                sized(&src, &listed),
+                false,
+                held(800, 2400),
+            )
+        };
         // Three files fit in the budget.
-        let c = Copying::start(
-            d.path().join("a"),
-            sized(&src, &listed),
-            false,
-            held(800, 2400),
-        );
+        let c = start("a");
         std::thread::sleep(std::time::Duration::from_millis(200));
         assert_eq!(started(&c), 3);
         for (k, n) in names.iter().enumerate() {
@@ -734,12 +737,7 @@ mod tests {
         }
         assert_eq!(c.finish().unwrap().0.len(), names.len());
         // Nothing taken: finishing still copies every file.
-        let c = Copying::start(
-            d.path().join("b"),
-            sized(&src, &listed),
-            false,
-            held(800, 2400),
-        );
+        let c = start("b");
         std::thread::sleep(std::time::Duration::from_millis(50));
         let (copied, _) = c.finish().unwrap();
         assert_eq!(copied.len(), names.len());
