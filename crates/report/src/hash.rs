@@ -1,4 +1,4 @@
-//! SHA-256 of files and bytes, streamed.
+//! SHA-256 of files and bytes, streamed, and the copies of inputs made while hashing them.
 
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
@@ -141,6 +141,7 @@ pub fn copy_readonly_nosync(
     Ok((hex::encode(h.finalize()), n))
 }
 
+/// Leaves a copy read-only.
 fn make_readonly(w: &std::fs::File) -> io::Result<()> {
     let mut perm = w.metadata()?.permissions();
     perm.set_readonly(true);
@@ -185,8 +186,9 @@ pub fn held_room(size: usize) -> usize {
 /// On Linux the copy is written with direct I/O from that buffer, so its pages never pass
 /// through the page cache (writing gigabytes of copies through the cache costs more CPU
 /// time than hashing them, and nothing reads them back during the run). Where direct I/O
-/// is refused (tmpfs, some network file systems) the copy is written the usual way. A file whose size is no longer `size` is
-/// copied as [`copy_readonly_nosync`] does, and `None` is returned for `start`.
+/// is refused (tmpfs, some network file systems) the copy is written the usual way. A file
+/// whose size is no longer `size` is copied as [`copy_readonly_nosync`] does, and `None` is
+/// returned for `start`.
 pub fn copy_readonly_held(
     from: &Path,
     to: &Path,
@@ -213,7 +215,8 @@ pub fn copy_readonly_held(
     let start = align_up(buf);
     buf.resize(start, 0);
     // `read_to_end` retries interrupted reads and fills the reserved room without zeroing.
-    Read::read_to_end(&mut Read::take(&mut r, size + 1), buf).map_err(CopyError::Source)?;
+    Read::read_to_end(&mut Read::take(&mut r, size.saturating_add(1)), buf)
+        .map_err(CopyError::Source)?;
     drop(r);
     let n = buf.len() - start;
     if n != want {
