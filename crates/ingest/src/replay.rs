@@ -25,9 +25,12 @@ pub const SMALL_INPUT: u64 = 32 << 20;
 const BATCH_BYTES: u64 = 64 << 20;
 /// The most bytes of inputs (as planned: a gzip file counts what it inflates to, at least
 /// its own size) one batch reads: batches fill up to [`BATCH_BYTES`], and the last input
-/// in may bring up to [`SMALL_INPUT`]. A reader handed inputs by [`Arrival::take`] needs a
-/// whole batch's at once.
+/// in may bring up to [`SMALL_INPUT`]. A reader handed inputs by [`Arrival::take`] may
+/// need a whole batch's at once.
 pub const MOST_BATCH_BYTES: u64 = BATCH_BYTES + SMALL_INPUT;
+/// The most inputs one batch reads (a tree of thousands of tiny files still makes batches
+/// whose inputs, each with its own buffer, fit where [`MOST_BATCH_BYTES`] does).
+pub const MOST_BATCH_FILES: u64 = 2048;
 
 /// What a sink was told, in order; `R` is the record as the buffer keeps it.
 enum Call<R> {
@@ -245,7 +248,11 @@ fn plan(ways: &[(Way, u64)]) -> Vec<Step> {
         }
         let mut j = i;
         let mut bytes = 0;
-        while j < ways.len() && bytes < BATCH_BYTES && ways[j].0 != Way::Stream {
+        while j < ways.len()
+            && bytes < BATCH_BYTES
+            && ((j - i) as u64) < MOST_BATCH_FILES
+            && ways[j].0 != Way::Stream
+        {
             bytes += ways[j].1;
             j += 1;
         }
@@ -635,6 +642,26 @@ mod tests {
         present.remove(6);
         assert_eq!(got.0, sequential(&present, &opts).0);
         assert_eq!(order, (0..inputs.len()).collect::<Vec<_>>());
+    }
+
+    /// Batches stop at [`MOST_BATCH_FILES`] inputs as well as at [`BATCH_BYTES`].
+    #[test]
+    fn a_batch_holds_at_most_so_many_inputs() {
+        let runs = |ways: &[(Way, u64)]| -> Vec<(usize, usize)> {
+            plan(ways)
+                .into_iter()
+                .map(|s| match s {
+                    Step::Buffer(i, j) => (i, j),
+                    Step::Stream(i) => (i, i),
+                })
+                .collect()
+        };
+        let n = MOST_BATCH_FILES as usize;
+        assert_eq!(
+            runs(&vec![(Way::Buffer, 10); 2 * n + 5]),
+            [(0, n), (n, 2 * n), (2 * n, 2 * n + 5)]
+        );
+        assert_eq!(runs(&vec![(Way::Buffer, 40 << 20); 3]), [(0, 2), (2, 3)]);
     }
 
     fn gzip(p: &Path, body: &[u8]) {

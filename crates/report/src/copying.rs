@@ -24,18 +24,27 @@ const COPY_THREADS: usize = 4;
 pub struct Hold {
     /// Files listed at up to this many bytes are held.
     pub up_to: u64,
-    /// The most bytes of held files (copied or being copied, not yet taken) under which a
-    /// copying thread starts another held file; past it, copying waits for the reader
-    /// (when nothing is held, a file is always started). A reader that needs several
-    /// files before it takes any (a batch read in parallel) needs them held at once: the
-    /// budget must be at least the largest such batch, or copying and reading wait for
-    /// each other forever. Up to a quarter of it is kept in buffers given back, for reuse.
+    /// The most memory held files take (copied or being copied, not yet taken; each
+    /// counts its size plus [`Hold::EXTRA`]) under which a copying thread starts another
+    /// held file; past it, copying waits for the reader (when nothing is held, a file is
+    /// always started). A reader that needs several files before it takes any (a batch
+    /// read in parallel) needs them held at once: the budget must be at least the largest
+    /// such batch, or copying and reading wait for each other forever. Up to a quarter of
+    /// it is kept in buffers given back, for reuse.
     pub budget: u64,
 }
 
 impl Hold {
+    /// What a held file takes beyond its size (its buffer's room to align and pad).
+    pub const EXTRA: u64 = (hash::held_room(0)) as u64;
+
     fn holds(hold: Option<Hold>, size: u64) -> bool {
         hold.is_some_and(|h| size <= h.up_to)
+    }
+
+    /// What a held file of `size` bytes counts against the budget.
+    fn cost(size: u64) -> u64 {
+        size.saturating_add(Hold::EXTRA)
     }
 }
 
@@ -192,7 +201,7 @@ impl Copying {
         self.ready(k);
         let mut st = self.shared.lock();
         let h = st.held.get_mut(k)?.take()?;
-        st.held_bytes -= f.size;
+        st.held_bytes -= Hold::cost(f.size);
         drop(st);
         self.shared.changed.notify_all();
         Some(h)
@@ -204,7 +213,7 @@ impl Copying {
         if let Some(f) = self.files.get(k) {
             let mut st = self.shared.lock();
             if let Some(Some(_)) = st.held.get_mut(k).map(Option::take) {
-                st.held_bytes -= f.size;
+                st.held_bytes -= Hold::cost(f.size);
                 drop(st);
                 self.shared.changed.notify_all();
             }
@@ -308,7 +317,7 @@ impl Copying {
         } = &mut *st;
         for (h, f) in held.iter_mut().zip(self.files.iter()) {
             if h.take().is_some() {
-                *held_bytes -= f.size;
+                *held_bytes -= Hold::cost(f.size);
             }
         }
         drop(st);
@@ -354,9 +363,10 @@ fn copy_all(
                             break None;
                         }
                         let size = files[st.next].size;
+                        let cost = Hold::cost(size);
                         let budget = hold.map_or(0, |h| h.budget);
                         let hold = Hold::holds(hold, size) && !st.abandoned;
-                        if hold && st.held_bytes > 0 && st.held_bytes + size > budget {
+                        if hold && st.held_bytes > 0 && st.held_bytes + cost > budget {
                             st = shared.wait(st);
                             continue;
                         }
@@ -364,7 +374,7 @@ fn copy_all(
                         st.next += 1;
                         st.written[i] = Some(0);
                         if hold {
-                            st.held_bytes += size;
+                            st.held_bytes += cost;
                         }
                         break Some((i, hold));
                     }
@@ -385,7 +395,7 @@ fn copy_all(
                 if hold {
                     match held {
                         Some(h) if !st.abandoned => st.held[i] = Some(h),
-                        _ => st.held_bytes -= f.size,
+                        _ => st.held_bytes -= Hold::cost(f.size),
                     }
                 }
                 st.failed |= r.is_err();
@@ -719,21 +729,22 @@ mod tests {
         }
         let listed: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 800)).collect();
         let started = |c: &Copying| c.shared.lock().written.iter().flatten().count();
+        // Three files fit in the budget.
+        let budget = 3 * Hold::cost(800);
         let start = |to: &str| {
             Copying::start(
                 d.path().join(to),
                 sized(&src, &listed),
                 false,
-                held(800, 2400),
+                held(800, budget),
             )
         };
-        // Three files fit in the budget.
         let c = start("a");
         std::thread::sleep(std::time::Duration::from_millis(200));
         assert_eq!(started(&c), 3);
         for (k, n) in names.iter().enumerate() {
             assert_eq!(c.take(k).unwrap().as_ref(), n.repeat(100).as_bytes());
-            assert!(c.shared.lock().held_bytes <= 2400);
+            assert!(c.shared.lock().held_bytes <= budget);
         }
         assert_eq!(c.finish().unwrap().0.len(), names.len());
         // Nothing taken: finishing still copies every file.

@@ -177,7 +177,7 @@ pub(crate) fn open_direct(p: &Path) -> Option<std::fs::File> {
 }
 
 /// The room [`copy_readonly_held`] needs in its buffer for a file of `size` bytes.
-pub fn held_room(size: usize) -> usize {
+pub const fn held_room(size: usize) -> usize {
     size.saturating_add(2 * DIRECT_ALIGN + 1)
 }
 

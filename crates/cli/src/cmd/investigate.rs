@@ -17,9 +17,13 @@ const HOLD: Hold = Hold {
     up_to: tokentrail_ingest::replay::SMALL_INPUT,
     budget: 128 << 20,
 };
-// The inputs of one batch, which the reader needs all at once, fit in the budget (else
-// copying and reading would wait for each other).
-const _: () = assert!(HOLD.budget >= tokentrail_ingest::replay::MOST_BATCH_BYTES);
+// The inputs of one batch, which the reader may need all at once, fit in the budget (else
+// copying and reading could wait for each other).
+const _: () = assert!(
+    HOLD.budget
+        >= tokentrail_ingest::replay::MOST_BATCH_BYTES
+            + tokentrail_ingest::replay::MOST_BATCH_FILES * Hold::EXTRA
+);
 
 /// The command line, each argument quoted when it needs to be, with a redaction key
 /// replaced by `<KEY>` (the key is never recorded).
