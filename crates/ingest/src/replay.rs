@@ -661,7 +661,7 @@ mod tests {
             runs(&vec![(Way::Buffer, 10); 2 * n + 5]),
             [(0, n), (n, 2 * n), (2 * n, 2 * n + 5)]
         );
-        assert_eq!(runs(&vec![(Way::Buffer, 40 << 20); 3]), [(0, 2), (2, 3)]);
+        assert_eq!(runs(&[(Way::Buffer, 40 << 20); 3]), [(0, 2), (2, 3)]);
     }
 
     fn gzip(p: &Path, body: &[u8]) {
