@@ -6,20 +6,27 @@
 //! bundle from that buffer (with direct I/O, bypassing the page cache: see
 //! [`hash::copy_readonly_held`]) and handed to the reader by [`Copying::take`], so each
 //! input is read from disk once and never read back, and what is parsed is the very buffer
-//! that was hashed and written. The held bytes are bounded ([`Hold::budget`]). Any other
-//! copy is read from the bundle: a reader asks [`Copying::ready`] before opening it, or
-//! reads it through [`Copying::follow`] up to the bytes written so far; it never takes a
-//! partial copy for a whole one.
+//! that was hashed and written. The held bytes are bounded ([`Hold::budget`]). Larger
+//! files are then *passed*: copied block by block the same way, each block queued for the
+//! reader of [`Copying::follow`] (at most [`PASS_AHEAD`] bytes ahead of it). Without a
+//! [`Hold`], copies are read from the bundle: a reader asks [`Copying::ready`] before
+//! opening one, or reads it through [`Copying::follow`] up to the bytes written so far; it
+//! never takes a partial copy for a whole one.
 
 use crate::bundle::{BundleError, CopiedInput};
 use crate::hash;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
 /// Threads copying input files (I/O bound: more than the cores is fine).
 const COPY_THREADS: usize = 4;
 
-/// Which files are held for the reader, and how many of their bytes at most.
+/// Bytes of a passed file copied but not yet read before its copying thread waits.
+pub const PASS_AHEAD: u64 = 32 << 20;
+
+/// Which files are held for the reader, and how many of their bytes at most; larger files
+/// are passed block by block (see the module docs).
 #[derive(Clone, Copy, Debug)]
 pub struct Hold {
     /// Files listed at up to this many bytes are held.
@@ -40,6 +47,10 @@ impl Hold {
 
     fn holds(hold: Option<Hold>, size: u64) -> bool {
         hold.is_some_and(|h| size <= h.up_to)
+    }
+
+    fn passes(hold: Option<Hold>, size: u64) -> bool {
+        hold.is_some_and(|h| size > h.up_to)
     }
 
     /// What a held file of `size` bytes counts against the budget.
@@ -147,6 +158,13 @@ struct State {
     /// Nobody will take held bytes any more (the [`Copying`] was dropped): copying goes on
     /// without holding or waiting.
     abandoned: bool,
+    /// Per planned file passed block by block: blocks copied and not yet read.
+    blocks: Vec<VecDeque<Held>>,
+    /// Per planned file, the bytes of those blocks.
+    queued: Vec<u64>,
+    /// Per planned file, whether its blocks will not be read (its follower is gone, or it is
+    /// read from its copy): they are dropped instead of queued.
+    unread: Vec<bool>,
 }
 
 /// A copy that failed, with the input (as numbered in [`Planned::input`]) it belongs to.
@@ -175,6 +193,9 @@ impl Copying {
             st.results = (0..files.len()).map(|_| None).collect();
             st.written = vec![None; files.len()];
             st.held = (0..files.len()).map(|_| None).collect();
+            st.blocks = (0..files.len()).map(|_| VecDeque::new()).collect();
+            st.queued = vec![0; files.len()];
+            st.unread = vec![false; files.len()];
         }
         let thread = {
             let (root, files, shared) = (root.clone(), Arc::clone(&files), Arc::clone(&shared));
@@ -229,6 +250,17 @@ impl Copying {
     /// will be made (an earlier copy failed, or `k` is out of range).
     pub fn ready(&self, k: usize) -> bool {
         let mut st = self.shared.lock();
+        if self
+            .files
+            .get(k)
+            .is_some_and(|f| Hold::passes(self.hold, f.size))
+        {
+            // Read from its copy, not block by block: its copying must not wait for that.
+            st.unread[k] = true;
+            st.blocks[k].clear();
+            st.queued[k] = 0;
+            self.shared.changed.notify_all();
+        }
         loop {
             match st.results.get(k) {
                 None => return false,
@@ -259,6 +291,9 @@ impl Copying {
             path: self.root.join(&f.rel),
             file: None,
             pos: 0,
+            passed: Hold::passes(self.hold, f.size),
+            block: None,
+            at: 0,
         })
     }
 
@@ -320,6 +355,8 @@ impl Copying {
                 *held_bytes -= Hold::cost(f.size);
             }
         }
+        st.blocks.iter_mut().for_each(VecDeque::clear);
+        st.queued.iter_mut().for_each(|q| *q = 0);
         drop(st);
         self.shared.changed.notify_all();
     }
@@ -339,6 +376,25 @@ impl Shared {
     fn wait<'a>(&self, st: std::sync::MutexGuard<'a, State>) -> std::sync::MutexGuard<'a, State> {
         self.changed.wait(st).unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Queues block `b` of passed file `k` for its reader, waiting while [`PASS_AHEAD`]
+    /// bytes of it are queued already; dropped when nobody will read it.
+    fn pass(&self, k: usize, b: Held) {
+        let mut st = self.lock();
+        loop {
+            if st.abandoned || st.unread[k] {
+                return;
+            }
+            if st.queued[k] < PASS_AHEAD {
+                st.queued[k] += b.as_ref().len() as u64;
+                st.blocks[k].push_back(b);
+                drop(st);
+                self.changed.notify_all();
+                return;
+            }
+            st = self.wait(st);
+        }
+    }
 }
 
 /// The copying thread: `COPY_THREADS` workers take files in order; each result is published
@@ -348,7 +404,7 @@ fn copy_all(
     files: &[Planned],
     shared: &Shared,
     sync: bool,
-    hold: Option<Hold>,
+    hold_cfg: Option<Hold>,
 ) -> Result<(), BundleError> {
     std::thread::scope(|s| {
         for _ in 0..COPY_THREADS.min(files.len()) {
@@ -364,8 +420,8 @@ fn copy_all(
                         }
                         let size = files[st.next].size;
                         let cost = Hold::cost(size);
-                        let budget = hold.map_or(0, |h| h.budget);
-                        let hold = Hold::holds(hold, size) && !st.abandoned;
+                        let budget = hold_cfg.map_or(0, |h| h.budget);
+                        let hold = Hold::holds(hold_cfg, size) && !st.abandoned;
                         if hold && st.held_bytes > 0 && st.held_bytes + cost > budget {
                             st = shared.wait(st);
                             continue;
@@ -381,7 +437,14 @@ fn copy_all(
                 };
                 let Some((i, hold)) = next else { break };
                 let f = &files[i];
-                let r = copy_one(root, f, hold.then_some(&shared.pool), &mut |n| {
+                let how = if hold {
+                    How::Held(&shared.pool)
+                } else if Hold::passes(hold_cfg, f.size) {
+                    How::Passed(shared, i)
+                } else {
+                    How::Plain
+                };
+                let r = copy_one(root, f, how, &mut |n| {
                     if let Some(w) = shared.lock().written.get_mut(i) {
                         *w = Some(n);
                     }
@@ -420,12 +483,21 @@ fn copy_all(
     Ok(())
 }
 
-/// Copies one file; with a `pool` to take a buffer from, also returns its bytes (see
-/// [`hash::copy_readonly_held`]).
+/// How one file is copied.
+enum How<'a> {
+    /// Streamed into its copy, which the reader opens.
+    Plain,
+    /// Held: read whole into a buffer from this pool, returned with the copy.
+    Held(&'a Arc<Pool>),
+    /// Passed block by block to the reader of planned file `usize`.
+    Passed(&'a Shared, usize),
+}
+
+/// Copies one file; held, also returns its bytes (see [`hash::copy_readonly_held`]).
 fn copy_one(
     root: &std::path::Path,
     f: &Planned,
-    pool: Option<&Arc<Pool>>,
+    how: How<'_>,
     written: &mut dyn FnMut(u64),
 ) -> Result<(CopiedInput, Option<Held>), BundleError> {
     // Checked here too: a plan is plain data, and nothing is written outside the bundle.
@@ -437,8 +509,28 @@ fn copy_one(
             source,
         })?;
     }
-    let copied = match pool {
-        Some(pool) => {
+    let copied = match how {
+        How::Passed(shared, k) => {
+            let pool = &shared.pool;
+            hash::copy_readonly_passed(
+                &f.from,
+                &to,
+                &mut || pool.get(hash::passed_room()),
+                &mut |buf, start| {
+                    shared.pass(
+                        k,
+                        Held {
+                            buf,
+                            start,
+                            pool: Arc::clone(pool),
+                        },
+                    )
+                },
+                written,
+            )
+            .map(|(h, n)| (h, n, None))
+        }
+        How::Held(pool) => {
             let mut buf = pool.get(hash::held_room(
                 usize::try_from(f.size).unwrap_or(usize::MAX),
             ));
@@ -457,7 +549,7 @@ fn copy_one(
                 (h, n, held)
             })
         }
-        None => hash::copy_readonly_nosync(&f.from, &to, written).map(|(h, n)| (h, n, None)),
+        How::Plain => hash::copy_readonly_nosync(&f.from, &to, written).map(|(h, n)| (h, n, None)),
     };
     let (sha256, size, held) = copied.map_err(|e| match e {
         hash::CopyError::Source(source) => BundleError::Io {
@@ -488,6 +580,11 @@ pub struct Follow {
     path: PathBuf,
     file: Option<std::fs::File>,
     pos: u64,
+    /// The copy is passed block by block (see the module docs): read from the blocks.
+    passed: bool,
+    /// The block being read, and how far.
+    block: Option<Held>,
+    at: usize,
 }
 
 impl Follow {
@@ -525,10 +622,87 @@ impl Follow {
     }
 }
 
+impl Follow {
+    /// The next block of a passed copy, waiting for it; `None` after the last.
+    fn next_block(&self) -> std::io::Result<Option<Held>> {
+        let mut st = self.shared.lock();
+        loop {
+            if let Some(b) = st.blocks[self.k].pop_front() {
+                st.queued[self.k] -= b.as_ref().len() as u64;
+                drop(st);
+                self.shared.changed.notify_all();
+                return Ok(Some(b));
+            }
+            match st.results.get(self.k) {
+                Some(Some(Ok(_))) => return Ok(None),
+                Some(Some(Err(e))) => {
+                    return Err(std::io::Error::other(format!(
+                        "the copy into the bundle failed: {e}"
+                    )))
+                }
+                Some(None) if st.written[self.k].is_none() && (st.failed || st.finished) => {
+                    return Err(std::io::Error::other(
+                        "the copy into the bundle was not made (an earlier copy failed)",
+                    ))
+                }
+                Some(None) if st.abandoned || st.unread[self.k] => {
+                    return Err(std::io::Error::other("the copy is no longer passed on"))
+                }
+                Some(None) => {}
+                None => return Err(std::io::Error::other("no such copy")),
+            }
+            st = self.shared.wait(st);
+        }
+    }
+
+    /// [`std::io::Read::read`] of a passed copy.
+    fn read_passed(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if let Some(b) = &self.block {
+                let rest = &b.as_ref()[self.at..];
+                if !rest.is_empty() {
+                    let n = rest.len().min(buf.len());
+                    buf[..n].copy_from_slice(&rest[..n]);
+                    self.at += n;
+                    return Ok(n);
+                }
+            }
+            self.block = None;
+            match self.next_block()? {
+                Some(b) => {
+                    self.block = Some(b);
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+    }
+}
+
+impl Drop for Follow {
+    /// A passed copy's reader that goes (at the end, or early) lets its copying finish
+    /// without queueing the rest.
+    fn drop(&mut self) {
+        if self.passed {
+            let mut st = self.shared.lock();
+            if let Some(u) = st.unread.get_mut(self.k) {
+                *u = true;
+                st.blocks[self.k].clear();
+                st.queued[self.k] = 0;
+            }
+            drop(st);
+            self.shared.changed.notify_all();
+        }
+    }
+}
+
 impl std::io::Read for Follow {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
+        }
+        if self.passed {
+            return self.read_passed(buf);
         }
         let (until, complete) = self.limit()?;
         if self.pos >= until {
@@ -754,6 +928,53 @@ mod tests {
         assert_eq!(copied.len(), names.len());
         for (c, n) in copied.iter().zip(&names) {
             assert_eq!(c.sha256, hash::bytes(n.repeat(100).as_bytes()));
+        }
+    }
+
+    /// A file larger than what is held is passed block by block: its follower reads it
+    /// whole, its copy and hash are right; copying does not wait for a follower that stops
+    /// early, nor for one that never comes.
+    #[test]
+    fn larger_files_are_passed_to_their_reader_block_by_block() {
+        use std::io::Read;
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("in");
+        std::fs::create_dir_all(&src).unwrap();
+        // More than PASS_AHEAD, and not a whole number of blocks.
+        let big: Vec<u8> = (0..(9 * hash::PASS_BLOCK + 5))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        for n in ["a.json", "b.json", "c.json"] {
+            std::fs::write(src.join(n), &big).unwrap();
+        }
+        std::fs::write(src.join("small.json"), b"{}").unwrap();
+        let n = big.len() as u64;
+        let listed = [
+            ("a.json", n),
+            ("b.json", n),
+            ("small.json", 2),
+            ("c.json", n),
+        ];
+        let c = Copying::start(
+            d.path().join("case"),
+            sized(&src, &listed),
+            false,
+            held(1 << 20, 8 << 20),
+        );
+        let mut got = Vec::new();
+        c.follow(0).unwrap().read_to_end(&mut got).unwrap();
+        assert!(got == big, "passed bytes differ");
+        // Stopped after one read; c.json is never read.
+        let mut some = vec![0u8; 100];
+        c.follow(1).unwrap().read_exact(&mut some).unwrap();
+        assert_eq!(some, big[..100]);
+        assert_eq!(c.take(2).unwrap().as_ref(), b"{}");
+        let (copied, _) = c.finish().unwrap();
+        for (f, (name, _)) in copied.iter().zip(listed) {
+            let on_disk = std::fs::read(d.path().join("case").join(&f.bundle_path)).unwrap();
+            let want = std::fs::read(src.join(name)).unwrap();
+            assert!(on_disk == want, "{name}");
+            assert_eq!(f.sha256, hash::bytes(&want), "{name}");
         }
     }
 

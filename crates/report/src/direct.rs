@@ -169,7 +169,8 @@ fn write_blocks(
     Ok(())
 }
 
-fn write_at(f: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+/// Writes all of `bytes` at `offset` in `f`.
+pub(crate) fn write_at(f: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     #[cfg(unix)]
     {
         std::os::unix::fs::FileExt::write_all_at(f, bytes, offset)

@@ -239,6 +239,75 @@ pub fn copy_readonly_held(
     Ok((sha, n as u64, Some(start)))
 }
 
+/// Bytes per block of a passed copy ([`copy_readonly_passed`]).
+pub const PASS_BLOCK: usize = 4 << 20;
+
+/// The room [`copy_readonly_passed`] needs in each buffer.
+pub const fn passed_room() -> usize {
+    PASS_BLOCK + DIRECT_ALIGN
+}
+
+/// [`copy_readonly_nosync`] block by block for a file too large to hold whole: each block
+/// of [`PASS_BLOCK`] bytes is read into a buffer from `next` (reusing its room), hashed,
+/// written to the copy (whole blocks with direct I/O where that works, the last one the
+/// usual way) and then handed to `pass` with the offset of its first byte in the buffer, so
+/// the reader parses the very bytes copied without reading the copy back.
+pub fn copy_readonly_passed(
+    from: &Path,
+    to: &Path,
+    next: &mut dyn FnMut() -> Vec<u8>,
+    pass: &mut dyn FnMut(Vec<u8>, usize),
+    written: &mut dyn FnMut(u64),
+) -> Result<(String, u64), CopyError> {
+    let mut r = std::fs::File::open(from).map_err(CopyError::Source)?;
+    let w = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(CopyError::Copy)?;
+    written(0);
+    let mut direct = open_direct(to);
+    let mut h = Sha256::new();
+    let mut n = 0u64;
+    loop {
+        let mut buf = next();
+        buf.clear();
+        if buf.capacity() < passed_room() {
+            buf = Vec::with_capacity(passed_room());
+        }
+        let start = align_up(&buf);
+        buf.resize(start, 0);
+        // Fewer bytes than a block only at the end of the file.
+        Read::read_to_end(&mut Read::take(&mut r, PASS_BLOCK as u64), &mut buf)
+            .map_err(CopyError::Source)?;
+        let got = buf.len() - start;
+        if got == 0 {
+            break;
+        }
+        let bytes = &buf[start..];
+        h.update(bytes);
+        let aligned = (bytes.as_ptr() as usize) & (DIRECT_ALIGN - 1) == 0;
+        let sent = got == PASS_BLOCK
+            && aligned
+            && direct
+                .as_ref()
+                .is_some_and(|d| crate::direct::write_at(d, bytes, n).is_ok());
+        if !sent {
+            // Refused (or the last block): this one and the rest go through the cache.
+            direct = None;
+            crate::direct::write_at(&w, bytes, n).map_err(CopyError::Copy)?;
+        }
+        n += got as u64;
+        written(n);
+        pass(buf, start);
+        if got < PASS_BLOCK {
+            break;
+        }
+    }
+    make_readonly(&w).map_err(CopyError::Copy)?;
+    Ok((hex::encode(h.finalize()), n))
+}
+
 /// Writes `buf[start..start + n]` (`start` aligned) into the existing empty file `to`
 /// with direct I/O: the last block padded with zeros, then the file cut back to `n` bytes.
 /// False when direct I/O is not available or failed (the caller writes the copy again);
