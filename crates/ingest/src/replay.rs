@@ -24,7 +24,7 @@ pub const SMALL_INPUT: u64 = 32 << 20;
 /// The most input bytes one parallel batch reads before its buffers are replayed.
 const BATCH_BYTES: u64 = 64 << 20;
 /// The most bytes of inputs (as planned: a gzip file counts what it inflates to, at least
-/// its own size) one batch reads: batches fill up to [`BATCH_BYTES`], and the last input
+/// its own size) one batch reads: batches fill up to 64 MiB, and the last input
 /// in may bring up to [`SMALL_INPUT`]. A reader handed inputs by [`Arrival::take`] may
 /// need a whole batch's at once.
 pub const MOST_BATCH_BYTES: u64 = BATCH_BYTES + SMALL_INPUT;
