@@ -111,12 +111,7 @@ pub fn copy_readonly_nosync(
     written: &mut dyn FnMut(u64),
 ) -> Result<(String, u64), CopyError> {
     let mut r = std::fs::File::open(from).map_err(CopyError::Source)?;
-    let mut w = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(to)
-        .map_err(CopyError::Copy)?;
-    written(0);
+    let mut w = create_copy(to, written)?;
     let mut h = Sha256::new();
     let mut n = 0u64;
     // One buffer per thread, reused from file to file (thousands of small inputs would
@@ -139,6 +134,17 @@ pub fn copy_readonly_nosync(
     })?;
     make_readonly(&w).map_err(CopyError::Copy)?;
     Ok((hex::encode(h.finalize()), n))
+}
+
+/// Creates the copy `to` (never over an existing file) and says it holds 0 bytes.
+fn create_copy(to: &Path, written: &mut dyn FnMut(u64)) -> Result<std::fs::File, CopyError> {
+    let w = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(CopyError::Copy)?;
+    written(0);
+    Ok(w)
 }
 
 /// Leaves a copy read-only.
@@ -223,12 +229,7 @@ pub fn copy_readonly_held(
         return streamed(written);
     }
     let sha = hex::encode(Sha256::digest(&buf[start..]));
-    let w = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(to)
-        .map_err(CopyError::Copy)?;
-    written(0);
+    let w = create_copy(to, written)?;
     if !write_direct(to, buf, start, n) {
         // Nothing of a refused direct write is kept: the copy is written again from byte 0.
         w.set_len(0).map_err(CopyError::Copy)?;
@@ -260,12 +261,7 @@ pub fn copy_readonly_passed(
     written: &mut dyn FnMut(u64),
 ) -> Result<(String, u64), CopyError> {
     let mut r = std::fs::File::open(from).map_err(CopyError::Source)?;
-    let w = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(to)
-        .map_err(CopyError::Copy)?;
-    written(0);
+    let w = create_copy(to, written)?;
     let mut direct = open_direct(to);
     let mut h = Sha256::new();
     let mut n = 0u64;
