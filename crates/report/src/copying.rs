@@ -43,7 +43,7 @@ pub struct Hold {
 
 impl Hold {
     /// What a held file takes beyond its size (its buffer's room to align and pad).
-    pub const EXTRA: u64 = (hash::held_room(0)) as u64;
+    pub const EXTRA: u64 = hash::held_room(0) as u64;
 
     fn holds(hold: Option<Hold>, size: u64) -> bool {
         hold.is_some_and(|h| size <= h.up_to)
@@ -160,8 +160,6 @@ struct State {
     abandoned: bool,
     /// Per planned file passed block by block: blocks copied and not yet read.
     blocks: Vec<VecDeque<Held>>,
-    /// Per planned file, the bytes of those blocks.
-    queued: Vec<u64>,
     /// Per planned file, whether its blocks will not be read (its follower is gone, or it is
     /// read from its copy): they are dropped instead of queued.
     unread: Vec<bool>,
@@ -194,7 +192,6 @@ impl Copying {
             st.written = vec![None; files.len()];
             st.held = (0..files.len()).map(|_| None).collect();
             st.blocks = (0..files.len()).map(|_| VecDeque::new()).collect();
-            st.queued = vec![0; files.len()];
             st.unread = vec![false; files.len()];
         }
         let thread = {
@@ -258,7 +255,6 @@ impl Copying {
             // Read from its copy, not block by block: its copying must not wait for that.
             st.unread[k] = true;
             st.blocks[k].clear();
-            st.queued[k] = 0;
             self.shared.changed.notify_all();
         }
         loop {
@@ -356,7 +352,6 @@ impl Copying {
             }
         }
         st.blocks.iter_mut().for_each(VecDeque::clear);
-        st.queued.iter_mut().for_each(|q| *q = 0);
         drop(st);
         self.shared.changed.notify_all();
     }
@@ -385,8 +380,8 @@ impl Shared {
             if st.abandoned || st.unread[k] {
                 return;
             }
-            if st.queued[k] < PASS_AHEAD {
-                st.queued[k] += b.as_ref().len() as u64;
+            let queued: usize = st.blocks[k].iter().map(|b| b.as_ref().len()).sum();
+            if (queued as u64) < PASS_AHEAD {
                 st.blocks[k].push_back(b);
                 drop(st);
                 self.changed.notify_all();
@@ -628,7 +623,6 @@ impl Follow {
         let mut st = self.shared.lock();
         loop {
             if let Some(b) = st.blocks[self.k].pop_front() {
-                st.queued[self.k] -= b.as_ref().len() as u64;
                 drop(st);
                 self.shared.changed.notify_all();
                 return Ok(Some(b));
@@ -688,7 +682,6 @@ impl Drop for Follow {
             if let Some(u) = st.unread.get_mut(self.k) {
                 *u = true;
                 st.blocks[self.k].clear();
-                st.queued[self.k] = 0;
             }
             drop(st);
             self.shared.changed.notify_all();

@@ -37,8 +37,6 @@ pub struct DirectFile {
     /// Offset in the file of the block being filled.
     offset: u64,
     writer: Option<Writer>,
-    /// Empty buffers to fill next.
-    spare: Vec<Vec<u8>>,
 }
 
 impl DirectFile {
@@ -51,16 +49,16 @@ impl DirectFile {
             start: 0,
             offset: 0,
             writer: None,
-            spare: Vec::new(),
         }
     }
 
     /// An empty aligned buffer with room for a block.
     fn fresh(&mut self) -> (Vec<u8>, usize) {
-        let mut b = match self.writer.as_ref().and_then(|w| w.back.try_recv().ok()) {
-            Some(b) => b,
-            None => self.spare.pop().unwrap_or_default(),
-        };
+        let mut b = self
+            .writer
+            .as_ref()
+            .and_then(|w| w.back.try_recv().ok())
+            .unwrap_or_default();
         b.clear();
         if b.capacity() < BLOCK + crate::hash::DIRECT_ALIGN {
             b = Vec::with_capacity(BLOCK + crate::hash::DIRECT_ALIGN);
@@ -154,19 +152,29 @@ fn write_blocks(
     back: std::sync::mpsc::Sender<Vec<u8>>,
 ) -> io::Result<()> {
     for job in jobs {
-        let bytes = &job.buf[job.start..];
-        let done = match &direct {
-            Some(d) => write_at(d, bytes, job.offset).is_ok(),
-            None => false,
-        };
-        if !done {
-            // Refused (or failed): this block and the rest go through the cache.
-            direct = None;
-            write_at(&file, bytes, job.offset)?;
-        }
+        write_block(&mut direct, &file, &job.buf[job.start..], job.offset)?;
         let _ = back.send(job.buf);
     }
     Ok(())
+}
+
+/// Writes `bytes` at `offset`: with direct I/O through `direct` while that works, else (and
+/// from then on: `direct` is emptied) through `file`, the same file opened the usual way.
+pub(crate) fn write_block(
+    direct: &mut Option<File>,
+    file: &File,
+    bytes: &[u8],
+    offset: u64,
+) -> io::Result<()> {
+    if direct
+        .as_ref()
+        .is_some_and(|d| write_at(d, bytes, offset).is_ok())
+    {
+        return Ok(());
+    }
+    // Refused (or failed): this block and the rest go through the cache.
+    *direct = None;
+    write_at(file, bytes, offset)
 }
 
 /// Writes all of `bytes` at `offset` in `f`.

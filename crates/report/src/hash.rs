@@ -283,16 +283,11 @@ pub fn copy_readonly_passed(
         let bytes = &buf[start..];
         h.update(bytes);
         let aligned = (bytes.as_ptr() as usize) & (DIRECT_ALIGN - 1) == 0;
-        let sent = got == PASS_BLOCK
-            && aligned
-            && direct
-                .as_ref()
-                .is_some_and(|d| crate::direct::write_at(d, bytes, n).is_ok());
-        if !sent {
-            // Refused (or the last block): this one and the rest go through the cache.
+        if got < PASS_BLOCK || !aligned {
+            // The last block (or one that moved): written the usual way.
             direct = None;
-            crate::direct::write_at(&w, bytes, n).map_err(CopyError::Copy)?;
         }
+        crate::direct::write_block(&mut direct, &w, bytes, n).map_err(CopyError::Copy)?;
         n += got as u64;
         written(n);
         pass(buf, start);
