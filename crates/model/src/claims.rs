@@ -197,13 +197,15 @@ impl Claims {
     /// Values are borrowed or owned text alike (`&str`, `String`, `Cow<str>`), so a reader
     /// holding the claims as borrowed slices of its input copies each value only once.
     pub fn from_pairs<'a, V: AsRef<str>, I: IntoIterator<Item = (&'a str, V)>>(pairs: I) -> Claims {
-        let mut m: BTreeMap<&str, V> = BTreeMap::new();
-        for (k, v) in pairs {
-            if k.trim().is_empty() {
-                continue;
-            }
-            m.entry(short_name(k)).or_insert(v);
-        }
+        // A stable sort keeps pairs of one key in the order seen, so the first of each run
+        // is the first seen (a vector sorts thirty-odd pairs faster than a map builds).
+        let mut m: Vec<(&str, V)> = pairs
+            .into_iter()
+            .filter(|(k, _)| !k.trim().is_empty())
+            .map(|(k, v)| (short_name(k), v))
+            .collect();
+        m.sort_by(|a, b| a.0.cmp(b.0));
+        m.dedup_by(|later, first| later.0 == first.0);
         Claims::from_sorted(m.iter().map(|(k, v)| (*k, v.as_ref().trim())))
     }
 
@@ -314,6 +316,26 @@ impl Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_a_claim_given_twice_the_first_seen_wins() {
+        let oid_uri = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+        let c = Claims::from_pairs([
+            ("zz", "1"),
+            (oid_uri, "long first"),
+            ("oid", "short second"),
+            ("aa", "2"),
+            ("zz", "3"),
+            ("  ", "blank key"),
+        ]);
+        assert_eq!(c.oid(), Some("long first"));
+        assert_eq!(c.get("zz"), Some("1"));
+        let keys: Vec<&str> = c.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["aa", "oid", "zz"]);
+        let c = Claims::from_pairs([("oid", "short first"), (oid_uri, "long second")]);
+        assert_eq!(c.oid(), Some("short first"));
+        assert_eq!(c.len(), 1);
+    }
 
     #[test]
     fn long_names_are_shortened() {
