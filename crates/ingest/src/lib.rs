@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod activity_names;
 pub mod audit;
+pub mod content_id;
 pub mod coverage;
 pub mod dedup;
 pub mod detect;

@@ -1,9 +1,9 @@
 //! Shared steps for building an [`ActivityEvent`] from any shape: claims, authorization,
 //! http request, synthetic ids, tenant and resource resolution.
 
+use crate::content_id::ContentId;
 use crate::fields::{value_text, Fields};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use tokentrail_model::activity::normalize_guid_text;
 use tokentrail_model::{ActivityEvent, Authorization, Claims, Evidence, HttpRequest};
 
@@ -65,20 +65,15 @@ pub fn http_request_from(map: &Map<String, Value>) -> Option<Box<HttpRequest>> {
 /// identify it across exports (correlation id, operation, time, status, resource, caller),
 /// so the same event from two overlapping exports gets the same id.
 pub fn content_id(ev: &ActivityEvent) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        ev.correlation_id.as_deref().unwrap_or(""),
-        &ev.operation.name.to_ascii_lowercase(),
-        &ev.time.utc.to_string(),
-        &format!("{:?}", ev.status.kind),
-        &ev.resource.id.as_deref().unwrap_or("").to_ascii_lowercase(),
-        &ev.caller.as_deref().unwrap_or("").to_ascii_lowercase(),
-        ev.sub_status.as_deref().unwrap_or(""),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
-    }
-    format!("sha256:{}", &hex::encode(h.finalize())[..32])
+    ContentId::default()
+        .field(ev.correlation_id.as_deref().unwrap_or(""))
+        .field_lower(&ev.operation.name)
+        .field_fmt(format_args!("{}", ev.time.utc))
+        .field_fmt(format_args!("{:?}", ev.status.kind))
+        .field_lower(ev.resource.id.as_deref().unwrap_or(""))
+        .field_lower(ev.caller.as_deref().unwrap_or(""))
+        .field(ev.sub_status.as_deref().unwrap_or(""))
+        .finish()
 }
 
 /// The tenant: an explicit field, else the token's `tid`, else the first segment of

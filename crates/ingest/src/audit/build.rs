@@ -2,10 +2,10 @@
 //! `properties` of a diagnostic record, or a Log Analytics row (PascalCase, nested columns
 //! as JSON text). Names are matched case- and underscore-insensitively.
 
+use crate::content_id::ContentId;
 use crate::fields::{value_text, Fields};
 use crate::signin::build::{non_default, norm_id};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use tokentrail_model::audit::{
     normalize_activity, Initiator, InitiatorApp, InitiatorUser, KeyValue, ModifiedProperty, Target,
@@ -218,21 +218,16 @@ pub fn finish(mut ev: AuditEvent) -> AuditEvent {
         ev.notes.push("no activity name in the export".into());
     }
     if ev.id.is_empty() {
-        let mut h = Sha256::new();
-        for part in [
-            ev.correlation_id.as_deref().unwrap_or(""),
-            &ev.activity_key,
-            &ev.time
-                .as_ref()
-                .map(|t| t.utc.to_string())
-                .unwrap_or_default(),
-            ev.result.as_deref().unwrap_or(""),
-            &serde_json::to_string(&ev.targets).unwrap_or_default(),
-        ] {
-            h.update(part.as_bytes());
-            h.update([0x1f]);
-        }
-        ev.id = format!("sha256:{}", &hex::encode(h.finalize())[..32]);
+        let mut id = ContentId::default();
+        id.field(ev.correlation_id.as_deref().unwrap_or(""))
+            .field(&ev.activity_key);
+        match &ev.time {
+            Some(t) => id.field_fmt(format_args!("{}", t.utc)),
+            None => id.field(""),
+        };
+        id.field(ev.result.as_deref().unwrap_or(""))
+            .field(&serde_json::to_string(&ev.targets).unwrap_or_default());
+        ev.id = id.finish();
         ev.id_synthetic = true;
         ev.notes
             .push("no id in the record; id is a content hash".into());

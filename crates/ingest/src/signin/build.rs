@@ -3,9 +3,9 @@
 //! fields as objects or JSON text). Field names are matched case- and
 //! underscore-insensitively, so one builder serves all three.
 
+use crate::content_id::ContentId;
 use crate::fields::{value_text, FieldSrc, Fields};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use tokentrail_model::signin::{
     AppRef, AuthDetail, CaPolicy, Credential, Device, GeoLocation, ManagedIdentity, TokenId,
@@ -467,26 +467,23 @@ fn ca_policy_from(m: &Map<String, Value>) -> CaPolicy {
 
 /// A stable id for a sign-in without a Request ID: SHA-256 over the identifying fields.
 pub fn content_id(s: &SignIn) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        s.kind.label(),
-        &s.time.utc.to_string(),
-        s.correlation_id.as_deref().unwrap_or(""),
-        s.user
-            .as_ref()
-            .and_then(|u| u.id.as_deref().or(u.upn.as_deref()))
-            .unwrap_or(""),
-        s.app.as_ref().and_then(|a| a.id.as_deref()).unwrap_or(""),
-        s.client.ip.as_deref().unwrap_or(""),
-        &s.status
-            .error_code
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
-    }
-    format!("sha256:{}", &hex::encode(h.finalize())[..32])
+    let mut id = ContentId::default();
+    id.field(s.kind.label())
+        .field_fmt(format_args!("{}", s.time.utc))
+        .field(s.correlation_id.as_deref().unwrap_or(""))
+        .field(
+            s.user
+                .as_ref()
+                .and_then(|u| u.id.as_deref().or(u.upn.as_deref()))
+                .unwrap_or(""),
+        )
+        .field(s.app.as_ref().and_then(|a| a.id.as_deref()).unwrap_or(""))
+        .field(s.client.ip.as_deref().unwrap_or(""));
+    match s.status.error_code {
+        Some(c) => id.field_fmt(format_args!("{c}")),
+        None => id.field(""),
+    };
+    id.finish()
 }
 
 /// Sets a synthetic id when the record had none.
