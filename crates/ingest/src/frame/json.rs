@@ -722,12 +722,33 @@ fn one_object_exact(line: &[u8]) -> bool {
 
 /// Whether some member named like a page or envelope's (`"value"`…) holds an array
 /// anywhere in `b`, at whatever depth: such lines take [`one_object_exact`].
+///
+/// Read backwards from each `[` (records hold a few arrays but many `"value"` members):
+/// blanks, `:`, blanks, then one of the quoted names, exactly as [`wrapper_member`] reads
+/// them forwards.
 fn may_hold_wrapper(b: &[u8]) -> bool {
-    wrapper_finders().iter().any(|f| {
-        f.find_iter(b).any(|at| {
-            let key = &b[at + 1..at + f.needle().len() - 1];
-            wrapper_member(key, &b[at + f.needle().len()..])
-        })
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0);
+    memchr::memchr_iter(b'[', b).any(|open| {
+        let before = &b[..open];
+        let Some(colon) = before.iter().rposition(|c| !blank(c)) else {
+            return false;
+        };
+        if before[colon] != b':' {
+            return false;
+        }
+        let before = &before[..colon];
+        let Some(quote) = before.iter().rposition(|c| !blank(c)) else {
+            return false;
+        };
+        let name = &before[..=quote];
+        [
+            &b"\"value\""[..],
+            b"\"records\"",
+            b"\"Records\"",
+            b"\"tables\"",
+        ]
+        .iter()
+        .any(|n| name.ends_with(n))
     })
 }
 
@@ -774,6 +795,55 @@ impl<R: Read> Iterator for JsonFramer<R> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// [`may_hold_wrapper`] as it was first written: every occurrence of each quoted name,
+    /// read forwards.
+    fn may_hold_wrapper_by_names(b: &[u8]) -> bool {
+        wrapper_finders().iter().any(|f| {
+            f.find_iter(b).any(|at| {
+                let key = &b[at + 1..at + f.needle().len() - 1];
+                wrapper_member(key, &b[at + f.needle().len()..])
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn wrapper_arrays_are_found_backwards_as_forwards(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "\"value\"", "\"records\"", "\"Records\"", "\"tables\"", "\"other\"",
+                    "value", "\"", ":", " ", "\t", "\n", "\0", "[", "]", "{", "}", ",", "x",
+                    "\\", "\"valu\"",
+                ]),
+                0..24,
+            )
+        ) {
+            let b = parts.concat();
+            prop_assert_eq!(
+                may_hold_wrapper(b.as_bytes()),
+                may_hold_wrapper_by_names(b.as_bytes()),
+                "{:?}", b
+            );
+        }
+    }
+
+    #[test]
+    fn wrapper_arrays_at_any_depth() {
+        for (text, holds) in [
+            (r#"{"value":[1]}"#, true),
+            (r#"{"a":{"records" :  [ ]}}"#, true),
+            ("{\"Records\"\t:\n[]}", true),
+            (r#"{"tables":{}}"#, false),
+            (r#"{"value":"[x]"}"#, false),
+            (r#"{"values":[1]}"#, false),
+            (r#"{"key":"k","value":"v","list":[1]}"#, false),
+            (r#"["value",[1]]"#, false),
+        ] {
+            assert_eq!(may_hold_wrapper(text.as_bytes()), holds, "{text}");
+            assert_eq!(may_hold_wrapper_by_names(text.as_bytes()), holds, "{text}");
+        }
+    }
 
     /// Every frame (kind, bytes, offset, line) and the shapes seen, with the JSON Lines fast
     /// path on or off, reading `chunk` bytes at a time.
