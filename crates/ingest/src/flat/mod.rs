@@ -35,7 +35,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::OnceLock;
 use table::Table;
 
@@ -53,7 +55,20 @@ pub struct Shape {
     /// other spelling, the object is refused.
     pub read: &'static [&'static [&'static str]],
     tables: OnceLock<Tables>,
+    /// Member order learned from the objects read so far: at position `i`, one more than the
+    /// entry number of [`Tables::exact`] last found there (0: none yet). Exports write every
+    /// record's members in one order, so the guess is nearly always right; it is checked
+    /// against the member's name, so a wrong or stale guess (another thread's, another
+    /// exporter's) only costs the usual lookup.
+    order: [AtomicU8; ORDER],
+    /// The same for the builders' lookups by normalized name ([`Flat::slot`]): they ask for
+    /// the same names in nearly the same order for every object. One more than the entry
+    /// number of [`Tables::norm`] last found for the `i`-th lookup, checked the same way.
+    asked: [AtomicU8; ORDER],
 }
+
+/// How many leading member positions [`Shape::order`] learns.
+const ORDER: usize = 128;
 
 /// How [`Shape::nested`] is read.
 #[derive(Clone, Copy)]
@@ -96,6 +111,8 @@ impl Shape {
             ignored,
             read,
             tables: OnceLock::new(),
+            order: [const { AtomicU8::new(0) }; ORDER],
+            asked: [const { AtomicU8::new(0) }; ORDER],
         }
     }
 
@@ -136,13 +153,19 @@ impl Shape {
         })
     }
 
-    fn role(&self, key: &str) -> Option<Role> {
-        self.tables().exact.get(key)
+    /// The role of member `key`, the `at`-th of its object.
+    fn role(&self, at: usize, key: &str) -> Option<Role> {
+        guessed(&self.tables().exact, self.order.get(at), key)
     }
 
     /// The slot of a normalized name.
     fn slot_of(&self, norm: &str) -> Option<usize> {
         self.tables().norm.get(norm)
+    }
+
+    /// The slot of a normalized name, the `at`-th asked for of one object.
+    fn slot_asked(&self, at: usize, norm: &str) -> Option<usize> {
+        guessed(&self.tables().norm, self.asked.get(at), norm)
     }
 
     /// True when some reader looks up the normalized name `norm` on this object.
@@ -152,6 +175,23 @@ impl Shape {
             .binary_search_by(|r| r.as_str().cmp(norm))
             .is_ok()
     }
+}
+
+/// `table`'s value for `key`, trying the entry `guess` names first and, when it was not
+/// that one, remembering the entry found there for next time (see [`Shape::order`]).
+fn guessed<T: Copy>(table: &Table<T>, guess: Option<&AtomicU8>, key: &str) -> Option<T> {
+    let Some(guess) = guess else {
+        return table.get(key);
+    };
+    let n = guess.load(Relaxed);
+    if let Some(v) = n.checked_sub(1).and_then(|n| table.get_at(n.into(), key)) {
+        return Some(v);
+    }
+    let (n, v) = table.find(key)?;
+    if let Ok(n) = u8::try_from(n + 1) {
+        guess.store(n, Relaxed);
+    }
+    Some(v)
 }
 
 /// One kept member.
@@ -269,6 +309,8 @@ pub struct Flat<'a> {
     slots: Vec<Option<Slot<'a>>>,
     /// Members seen, skipped ones included.
     members: usize,
+    /// Lookups by name so far (see [`Shape::slot_asked`]).
+    asked: Cell<usize>,
 }
 
 /// Deserializes a [`Flat`] of a shape.
@@ -292,8 +334,9 @@ impl<'de> Visitor<'de> for FlatSeed {
         slots.resize_with(shape.keys.len(), || None);
         let mut members = 0;
         while let Some(k) = m.next_key::<Str<'de>>()? {
+            let role = shape.role(members, &k.0);
             members += 1;
-            let (i, v) = match shape.role(&k.0) {
+            let (i, v) = match role {
                 Some(Role::Slot(i)) => (i, m.next_value::<Slot<'de>>()?),
                 Some(Role::Nested(i, Nested::Flat(sub))) => {
                     (i, Slot::Flat(Box::new(m.next_value_seed(FlatSeed(sub))?)))
@@ -323,6 +366,7 @@ impl<'de> Visitor<'de> for FlatSeed {
             shape,
             slots,
             members,
+            asked: Cell::new(0),
         })
     }
 }
@@ -368,6 +412,7 @@ impl<'a> Flat<'a> {
             shape,
             slots,
             members: 0,
+            asked: Cell::new(0),
         }
     }
 
@@ -382,7 +427,9 @@ impl<'a> Flat<'a> {
             self.shape.reads(norm),
             "{norm:?} is read but not listed as read by its shape"
         );
-        self.slots[self.shape.slot_of(norm)?].as_ref()
+        let at = self.asked.get();
+        self.asked.set(at + 1);
+        self.slots[self.shape.slot_asked(at, norm)?].as_ref()
     }
 
     /// The nested object in the member `norm`.
@@ -498,5 +545,42 @@ impl FieldSrc for Flat<'_> {
             Slot::Flats(v) => Some(v.iter().map(|f| f as &dyn FieldSrc).collect()),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SHAPE: Shape = Shape::new(&["a", "bb", "ccc|cCc"], &[], &["skip"], &[&["zz"]]);
+
+    /// Objects whose members come in changing orders, and builders that ask in changing
+    /// orders, read alike: a learned guess is only ever a shortcut.
+    #[test]
+    fn member_and_lookup_order_guesses_never_change_an_answer() {
+        let objects = [
+            r#"{"a":"1","bb":"2","ccc":"3","skip":0}"#,
+            r#"{"skip":0,"cCc":"3","bb":"2","a":"1"}"#,
+            r#"{"bb":"2","a":"1","skip":0}"#,
+            r#"{"a":"1","bb":"2","ccc":"3","skip":0}"#,
+            r#"{"x":1,"a":"1","cCc":"3","bb":"2"}"#,
+        ];
+        for round in 0..3 {
+            for (i, text) in objects.iter().enumerate() {
+                let f = Flat::parse(text, &SHAPE).unwrap();
+                let mut names = ["a", "bb", "ccc"];
+                names.rotate_left((round + i) % 3);
+                for n in names {
+                    let want = match n {
+                        "a" => Some("1"),
+                        "bb" => Some("2"),
+                        _ => (i != 2).then_some("3"),
+                    };
+                    assert_eq!(f.str(&[n]).as_deref(), want, "{text}, {n}, round {round}");
+                }
+            }
+        }
+        assert!(Flat::parse(r#"{"a":"1","a":"2"}"#, &SHAPE).is_none());
+        assert!(Flat::parse(r#"{"A":"1"}"#, &SHAPE).is_none());
     }
 }

@@ -111,17 +111,31 @@ impl<T: Copy> Table<T> {
     /// The value of `k`.
     #[inline]
     pub(super) fn get(&self, k: &str) -> Option<T> {
+        self.find(k).map(|(_, v)| v)
+    }
+
+    /// The entry number of `k` (see [`Table::get_at`]) and its value.
+    #[inline]
+    pub(super) fn find(&self, k: &str) -> Option<(usize, T)> {
         let b = k.as_bytes();
         let s = Summary::of(b);
         let mut i = self.index(&s);
         loop {
-            let n = self.probe[i] as usize;
-            let e = self.entries.get(n.checked_sub(1)?)?;
+            let n = (self.probe[i] as usize).checked_sub(1)?;
+            let e = self.entries.get(n)?;
             if e.summary == s && middle_eq(e.key.as_bytes(), b) {
-                return Some(e.value);
+                return Some((n, e.value));
             }
             i = (i + 1) & self.mask();
         }
+    }
+
+    /// The value of entry number `n` when its key is `k` (a guess checked without hashing).
+    #[inline]
+    pub(super) fn get_at(&self, n: usize, k: &str) -> Option<T> {
+        let e = self.entries.get(n)?;
+        let b = k.as_bytes();
+        (e.summary == Summary::of(b) && middle_eq(e.key.as_bytes(), b)).then_some(e.value)
     }
 }
 
@@ -177,6 +191,27 @@ mod tests {
         ] {
             assert_eq!(t.get(miss), None, "{miss:?}");
         }
+    }
+
+    #[test]
+    fn a_guessed_entry_answers_only_for_its_own_key() {
+        let keys = [
+            "id",
+            "userId",
+            "authenticationDetails",
+            "authenticationMethodsUsed",
+        ];
+        let t = Table::new(keys.iter().map(|k| k.to_string()).zip(10..).collect());
+        for (i, k) in keys.iter().enumerate() {
+            let (n, v) = t.find(k).unwrap();
+            assert_eq!(v, 10 + i);
+            assert_eq!(t.get_at(n, k), Some(v));
+            for other in keys.iter().filter(|o| *o != k) {
+                assert_eq!(t.get_at(n, other), None, "{k} guessed for {other}");
+            }
+        }
+        assert_eq!(t.get_at(keys.len(), "id"), None);
+        assert_eq!(t.find("ID"), None);
     }
 
     #[test]
