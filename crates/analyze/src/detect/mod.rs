@@ -137,16 +137,34 @@ const BODY_PREFIXES: &[&str] = &[
     "defender.",
 ];
 
-/// Evaluates one rule over one subject's facts (`name` normalized, `status` snake case).
-pub fn eval_rule(r: &Rule, facts: &Facts, pack: &RulePack) -> Option<Detection> {
-    let name_key = if r.source == Source::Activity {
+/// The fact holding the operation's name, which rules of `source` match by glob.
+fn name_key(source: Source) -> &'static str {
+    if source == Source::Activity {
         "op"
     } else {
         "activity"
-    };
+    }
+}
+
+/// Whether rule `r` applies to the operation named `name`.
+fn names_operation(r: &Rule, name: &str) -> bool {
+    r.operations_normalized.iter().any(|p| glob(p, name))
+}
+
+/// The rules among `rules` that apply to the operation named `name`, in order.
+fn naming<'r>(rules: &[&'r Rule], name: &str) -> Vec<&'r Rule> {
+    rules
+        .iter()
+        .copied()
+        .filter(|r| names_operation(r, name))
+        .collect()
+}
+
+/// Evaluates one rule over one subject's facts (`name` normalized, `status` snake case).
+pub fn eval_rule(r: &Rule, facts: &Facts, pack: &RulePack) -> Option<Detection> {
     if r.source != Source::Signin {
-        let name = facts.get(name_key).and_then(Value::as_str)?;
-        if !r.operations_normalized.iter().any(|p| glob(p, name)) {
+        let name = facts.get(name_key(r.source)).and_then(Value::as_str)?;
+        if !names_operation(r, name) {
             return None;
         }
     }
@@ -390,9 +408,35 @@ fn hits_of(pack: &RulePack, list: &[View], src: Source) -> Vec<Detection> {
     if base.is_empty() {
         return Vec::new();
     }
+    if src == Source::Signin {
+        let hits: Vec<Vec<Detection>> = list
+            .par_iter()
+            .map(|v| hits_on(pack, v, &base, &after))
+            .collect();
+        return hits.into_iter().flatten().collect();
+    }
+    // Every rule of the other sources names the operations it applies to (`eval_rule` checks
+    // that first), and a list repeats a few hundred names: each distinct name's rules are
+    // picked once, in rule order, and a view is only tried against those.
+    let key = name_key(src);
+    type Picked<'r> = (Vec<&'r Rule>, Vec<&'r Rule>);
+    let mut by_name: HashMap<&str, Picked<'_>> = HashMap::new();
+    for v in list {
+        if let Some(name) = v.facts.get(key).and_then(Value::as_str) {
+            by_name
+                .entry(name)
+                .or_insert_with(|| (naming(&base, name), naming(&after, name)));
+        }
+    }
     let hits: Vec<Vec<Detection>> = list
         .par_iter()
-        .map(|v| hits_on(pack, v, &base, &after))
+        .map(|v| {
+            let name = v.facts.get(key).and_then(Value::as_str);
+            match name.and_then(|n| by_name.get(n)) {
+                Some((base, after)) => hits_on(pack, v, base, after),
+                None => Vec::new(),
+            }
+        })
         .collect();
     hits.into_iter().flatten().collect()
 }
