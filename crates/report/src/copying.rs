@@ -36,11 +36,8 @@ pub struct Hold {
     /// held file; past it, copying waits for the reader (when nothing is held, a file is
     /// always started). A reader that needs several files before it takes any (a batch
     /// read in parallel) needs them held at once: the budget must be at least the largest
-    /// such batch, or copying and reading wait for each other forever. Up to as much again
-    /// is kept in buffers given back, for reuse (held and kept buffers together stay near
-    /// the budget, as each new held file takes a kept buffer first; buffers are sized in
-    /// classes, `hash::held_class`, so that one given back fits the next files of about its
-    /// size).
+    /// such batch, or copying and reading wait for each other forever. Up to a quarter of
+    /// it is kept in buffers given back, for reuse.
     pub budget: u64,
 }
 
@@ -185,7 +182,7 @@ impl Copying {
         let shared = Arc::new(Shared {
             pool: Arc::new(Pool {
                 free: Mutex::default(),
-                cap: hold.map_or(0, |h| h.budget),
+                cap: hold.map_or(0, |h| h.budget / 4),
             }),
             ..Shared::default()
         });

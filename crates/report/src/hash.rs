@@ -187,17 +187,6 @@ pub const fn held_room(size: usize) -> usize {
     size.saturating_add(2 * DIRECT_ALIGN + 1)
 }
 
-/// The capacity a new buffer for `room` bytes is given: `room` rounded up to a size class
-/// (a multiple of a power of two no larger than an eighth of it), so that a buffer given
-/// back fits the next files of about its size and is reused instead of freed. Memory the
-/// allocator frees goes back to the system and costs page faults when allocated again.
-pub fn held_class(room: usize) -> usize {
-    let eighth = (room / 8).max(1);
-    // The largest power of two not above an eighth of `room` (4 KiB at least).
-    let step = (1usize << eighth.ilog2()).max(4096);
-    room.div_ceil(step).saturating_mul(step)
-}
-
 /// [`copy_readonly_nosync`] for a file listed as `size` bytes, read whole into `buf`
 /// first (reusing its room): on return `buf[start..]` holds those bytes, `start` returned.
 /// On Linux the copy is written with direct I/O from that buffer, so its pages never pass
@@ -226,7 +215,7 @@ pub fn copy_readonly_held(
     buf.clear();
     if buf.capacity() < room {
         *buf = Vec::new();
-        buf.try_reserve_exact(held_class(room))
+        buf.try_reserve_exact(room)
             .map_err(|e| CopyError::Source(io::Error::other(e)))?;
     }
     let start = align_up(buf);
@@ -370,26 +359,6 @@ impl<W: Write> Write for HashWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn held_classes_cover_the_room_and_waste_at_most_an_eighth() {
-        let mut last = 0;
-        for room in (1..70_000)
-            .chain((1..400).map(|k| k * 99_991))
-            .chain([32 << 20, 40 << 20])
-        {
-            let c = held_class(room);
-            assert!(c >= room, "{room}");
-            assert!(c - room < (room / 8).max(4096), "{room} -> {c}");
-            if room > last {
-                assert!(c >= held_class(last), "classes grow with the room");
-            }
-            last = room;
-        }
-        // Files of about one size share a class, so their buffers are reused.
-        assert_eq!(held_class(3_000_000), held_class(3_100_000));
-        assert_eq!(held_class(usize::MAX), usize::MAX);
-    }
 
     #[test]
     fn streamed_hash_matches_bytes() {
