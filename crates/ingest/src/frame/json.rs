@@ -727,7 +727,7 @@ fn one_object_exact(line: &[u8]) -> bool {
 /// blanks, `:`, blanks, then one of the quoted names, exactly as [`wrapper_member`] reads
 /// them forwards.
 fn may_hold_wrapper(b: &[u8]) -> bool {
-    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0);
+    let blank = |c: &u8| blank(*c);
     memchr::memchr_iter(b'[', b).any(|open| {
         let before = &b[..open];
         let Some(colon) = before.iter().rposition(|c| !blank(c)) else {
@@ -741,14 +741,7 @@ fn may_hold_wrapper(b: &[u8]) -> bool {
             return false;
         };
         let name = &before[..=quote];
-        [
-            &b"\"value\""[..],
-            b"\"records\"",
-            b"\"Records\"",
-            b"\"tables\"",
-        ]
-        .iter()
-        .any(|n| name.ends_with(n))
+        WRAPPER_NAMES.iter().any(|n| name.ends_with(n))
     })
 }
 
@@ -757,24 +750,26 @@ fn may_hold_wrapper(b: &[u8]) -> bool {
 fn wrapper_finders() -> &'static [memchr::memmem::Finder<'static>; 4] {
     use memchr::memmem::Finder;
     use std::sync::LazyLock;
-    static WRAPPERS: LazyLock<[Finder<'static>; 4]> = LazyLock::new(|| {
-        [
-            Finder::new(b"\"value\""),
-            Finder::new(b"\"records\""),
-            Finder::new(b"\"Records\""),
-            Finder::new(b"\"tables\""),
-        ]
-    });
+    static WRAPPERS: LazyLock<[Finder<'static>; 4]> =
+        LazyLock::new(|| WRAPPER_NAMES.map(Finder::new));
     &WRAPPERS
+}
+
+/// The member names, quoted, that make an object a page or envelope when they hold an array.
+const WRAPPER_NAMES: [&[u8]; 4] = [b"\"value\"", b"\"records\"", b"\"Records\"", b"\"tables\""];
+
+/// The blanks skipped around a wrapper member's colon: JSON's whitespace, and NUL.
+fn blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0)
 }
 
 /// Whether `key` (a member name's raw bytes) followed by `rest` (what comes after its closing
 /// quote) is a member that makes its object a page or envelope: `value`, `records`,
 /// `Records` or `tables` holding an array, as the object path reads them.
 fn wrapper_member(key: &[u8], rest: &[u8]) -> bool {
-    let ws = |b: &&u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0);
+    let ws = |b: &&u8| blank(**b);
     let mut after = rest.iter().skip_while(ws);
-    matches!(key, b"value" | b"records" | b"Records" | b"tables")
+    WRAPPER_NAMES.iter().any(|n| &n[1..n.len() - 1] == key)
         && after.next() == Some(&b':')
         && after.find(|b| !ws(b)) == Some(&b'[')
 }
