@@ -7,6 +7,7 @@ use crate::finding::{
 use crate::netblocks::RangeTable;
 use crate::operations::{group, Operation};
 use crate::signins::{SignInFacts, SignInIndex};
+use crate::text::Text;
 use crate::{anomalies, client, gaps, identity, lineage, netblocks, verdict};
 use rayon::prelude::*;
 
@@ -66,7 +67,9 @@ pub fn attribute_with<E: Into<crate::slim::SlimEvent>>(
     let mut operations = grouped.operations;
     let mut findings: Vec<OperationFinding> = operations
         .par_iter()
-        .map(|op| explain(op, &index, &ips, cx))
+        .map_init(SignInLines::default, |lines, op| {
+            explain(op, &index, &ips, cx, lines)
+        })
         .collect();
     for (f, op) in findings.iter_mut().zip(operations.iter_mut()) {
         f.event_ids = op
@@ -83,11 +86,38 @@ pub fn attribute_with<E: Into<crate::slim::SlimEvent>>(
     }
 }
 
+/// Each sign-in's indicator lines ([`verdict::signin_indicators`]) as shared text, by
+/// sign-in and role: the many operations of one token or session format them once per
+/// worker. Cleared when it holds [`SignInLines::MAX`] entries, so its memory is bounded.
+#[derive(Default)]
+struct SignInLines(foldhash::HashMap<(usize, &'static str), Vec<Text>>);
+
+impl SignInLines {
+    const MAX: usize = 1 << 14;
+
+    /// Appends the lines of `s` in `role` to `out`.
+    fn put(&mut self, s: &SignInFacts, role: &'static str, out: &mut Vec<Text>) {
+        if let Some(lines) = self.0.get(&(s.index, role)) {
+            out.extend_from_slice(lines);
+            return;
+        }
+        let mut text = Vec::new();
+        verdict::signin_indicators(s, role, &mut text);
+        let lines = crate::finding::shared(text);
+        out.extend_from_slice(&lines);
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert((s.index, role), lines);
+    }
+}
+
 fn explain(
     op: &Operation,
     ix: &SignInIndex,
     ips: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
     cx: &Context<'_>,
+    signin_lines: &mut SignInLines,
 ) -> OperationFinding {
     let lk = link(op, ix);
     let issuer = lk.as_ref().map(|l| ix.get(l.signin));
@@ -129,11 +159,13 @@ fn explain(
     if !amr.is_empty() {
         indicators.push(format!("token amr: {}", amr.join(", ")));
     }
+    // The lines so far, then the sign-ins' (shared, from the cache), then the rest.
+    let mut lines = crate::finding::shared(std::mem::take(&mut indicators));
     if let Some(s) = issuer {
-        verdict::signin_indicators(s, "issuing sign-in", &mut indicators);
+        signin_lines.put(s, "issuing sign-in", &mut lines);
     }
     if let Some(o) = origin.filter(|o| Some(o.index) != issuer.map(|s| s.index)) {
-        verdict::signin_indicators(o, "session origin", &mut indicators);
+        signin_lines.put(o, "session origin", &mut lines);
     }
     let distinct_origin = origin.filter(|o| Some(o.index) != issuer.map(|s| s.index));
     for (role, ip) in [
@@ -209,7 +241,10 @@ fn explain(
                 conditional_access: o.conditional_access.clone(),
             })
         }),
-        indicators: crate::finding::shared(indicators),
+        indicators: {
+            lines.extend(crate::finding::shared(indicators));
+            lines
+        },
         anomalies: crate::finding::shared(anomalies),
         gaps,
         statement_parts: StatementParts {

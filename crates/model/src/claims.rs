@@ -127,6 +127,10 @@ struct Packed {
 /// The packed parts of an empty map.
 const NONE: (&str, &[(u32, u32, u32)]) = ("", &[]);
 
+/// The most pairs [`Claims::from_pairs`] reserves room for up front (a token holds thirty
+/// or forty claims; a hostile record may claim millions).
+const MAX_RESERVED: usize = 256;
+
 impl std::fmt::Debug for Claims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
@@ -157,7 +161,8 @@ impl Claims {
             .map(|(k, v)| k.len() + v.len())
             .sum();
         let mut text = String::with_capacity(len);
-        let mut spans = Vec::new();
+        // Exactly as many spans as pairs, so boxing them does not reallocate.
+        let mut spans = Vec::with_capacity(pairs.clone().into_iter().count());
         for (k, v) in pairs {
             let ks = text.len();
             text.push_str(k);
@@ -199,11 +204,16 @@ impl Claims {
     pub fn from_pairs<'a, V: AsRef<str>, I: IntoIterator<Item = (&'a str, V)>>(pairs: I) -> Claims {
         // A stable sort keeps pairs of one key in the order seen, so the first of each run
         // is the first seen (a vector sorts thirty-odd pairs faster than a map builds).
-        let mut m: Vec<(&str, V)> = pairs
-            .into_iter()
-            .filter(|(k, _)| !k.trim().is_empty())
-            .map(|(k, v)| (short_name(k), v))
-            .collect();
+        // Room for every pair up front (the filter below leaves the iterator without a
+        // lower bound, and growing from empty reallocates four or five times per record).
+        let pairs = pairs.into_iter();
+        let mut m: Vec<(&str, V)> =
+            Vec::with_capacity(pairs.size_hint().1.unwrap_or(0).min(MAX_RESERVED));
+        m.extend(
+            pairs
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (short_name(k), v)),
+        );
         m.sort_by(|a, b| a.0.cmp(b.0));
         m.dedup_by(|later, first| later.0 == first.0);
         Claims::from_sorted(m.iter().map(|(k, v)| (*k, v.as_ref().trim())))

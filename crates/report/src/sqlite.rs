@@ -84,14 +84,19 @@ CREATE INDEX activity_caller ON activity_fields(caller);
 CREATE INDEX activity_time ON activity_fields(time);
 ";
 
-/// The other indexes, created by [`CaseDb::finish`] after the rest of the rows.
-pub const INDEXES: &str = "
+/// Indexes on `signins` and `audit`, created by [`CaseDb::index_signins`] once their rows
+/// are in, while the detections run (or by [`CaseDb::finish`] if not done by then).
+pub const SIGNIN_INDEXES: &str = "
 CREATE INDEX signins_id ON signins(id);
 CREATE INDEX signins_upn ON signins(upn);
 CREATE INDEX signins_object ON signins(object_id);
 CREATE INDEX signins_time ON signins(time);
 CREATE INDEX audit_id ON audit(id);
 CREATE INDEX audit_time ON audit(time);
+";
+
+/// The other indexes, created by [`CaseDb::finish`] after the rest of the rows.
+pub const INDEXES: &str = "
 CREATE INDEX operations_correlation ON operations_fields(correlation_id);
 CREATE INDEX operations_resource ON operations_fields(resource_id_lc);
 CREATE INDEX operations_resource_name ON operations_fields(resource_name_lc);
@@ -213,6 +218,8 @@ pub fn append_properties_json(buf: &mut Vec<u8>, e: &ActivityEvent) {
 /// sign-ins and operations, then [`CaseDb::finish`].
 pub struct CaseDb {
     c: Connection,
+    /// Whether [`SIGNIN_INDEXES`] are built.
+    signins_indexed: std::cell::Cell<bool>,
 }
 
 fn lc(s: Option<&str>) -> Option<String> {
@@ -255,7 +262,10 @@ impl CaseDb {
             m.execute(params!["version", version])?;
             m.execute(params!["schema", SCHEMA_VERSION])?;
         }
-        Ok(CaseDb { c })
+        Ok(CaseDb {
+            c,
+            signins_indexed: std::cell::Cell::new(false),
+        })
     }
 
     pub fn activity<'a>(
@@ -429,12 +439,29 @@ impl CaseDb {
         self.c.execute_batch(ROW_CACHE)
     }
 
-    /// Builds the other indexes, commits and closes the file.
+    /// Indexes the `signins` and `audit` tables: call once, after their last rows. The
+    /// index sorts then run beside the detections instead of after the operations' rows.
+    pub fn index_signins(&self) -> rusqlite::Result<()> {
+        self.index_signins_with(INDEX_CACHE)?;
+        self.c.execute_batch(ROW_CACHE)
+    }
+
+    fn index_signins_with(&self, cache: &str) -> rusqlite::Result<()> {
+        if !self.signins_indexed.replace(true) {
+            self.c.execute_batch(cache)?;
+            self.c.execute_batch(SIGNIN_INDEXES)?;
+        }
+        Ok(())
+    }
+
+    /// Builds the other indexes (and the sign-in and audit ones if not built yet), commits
+    /// and closes the file.
     pub fn finish(self) -> rusqlite::Result<()> {
         self.finish_with(INDEX_CACHE)
     }
 
     fn finish_with(self, cache: &str) -> rusqlite::Result<()> {
+        self.index_signins_with(cache)?;
         self.c.execute_batch(cache)?;
         self.c.execute_batch(INDEXES)?;
         self.c.execute_batch("COMMIT")?;

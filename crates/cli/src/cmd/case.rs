@@ -303,6 +303,7 @@ pub fn build(
         let rows = s.spawn(move || {
             db.audit(audit)
                 .and_then(|_| db.signins(signins))
+                .and_then(|_| db.index_signins())
                 .map(|_| db)
         });
         // The operations are consumed: their events are in case.sqlite already and no
