@@ -65,6 +65,48 @@ pub fn str_into(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends `m` as compact JSON, exactly as `serde_json::to_writer` writes it (members in
+/// the map's order, strings through [`str_into`]).
+pub fn map_into(out: &mut Vec<u8>, m: &serde_json::Map<String, serde_json::Value>) {
+    out.push(b'{');
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        str_into(out, k);
+        out.push(b':');
+        value_into(out, v);
+    }
+    out.push(b'}');
+}
+
+/// Appends `v` as compact JSON, exactly as `serde_json::to_writer` writes it. (It recurses
+/// as deep as the value nests; parsed values nest at most `serde_json`'s limit, 128.)
+pub fn value_into(out: &mut Vec<u8>, v: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => str_into(out, s),
+        Value::Object(m) => map_into(out, m),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value_into(out, x);
+            }
+            out.push(b']');
+        }
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        // serde_json's own digits (writing to memory cannot fail).
+        Value::Number(n) => {
+            let _ = serde_json::to_writer(&mut *out, n);
+        }
+    }
+}
+
 /// Bytes gathered in memory before they are written on.
 const BLOCK: usize = 1 << 16;
 
@@ -85,6 +127,7 @@ pub fn lines_to<T: serde::Serialize>(w: &mut dyn Write, items: &[T]) -> io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn strings_match_serde_json() {
@@ -110,6 +153,36 @@ mod tests {
             let mut got = Vec::new();
             str_into(&mut got, s);
             assert_eq!(got, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    fn value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            "[\\x00-\\x1f\"\\\\a-z\u{e9}]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((".{0,6}", inner), 0..5)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any value, nested or not, is written byte for byte as serde_json writes it.
+        #[test]
+        fn values_match_serde_json(v in value()) {
+            let mut got = Vec::new();
+            value_into(&mut got, &v);
+            prop_assert_eq!(got, serde_json::to_vec(&v).unwrap());
         }
     }
 

@@ -205,12 +205,11 @@ impl ActivityInserter<'_> {
     }
 }
 
-/// Appends the `activity.properties` text of `e` (its properties as JSON) to `buf`; appends
-/// nothing when it has none or they cannot be serialized.
+/// Appends the `activity.properties` text of `e` (its properties as compact JSON, the bytes
+/// `serde_json` writes) to `buf`; appends nothing when it has none.
 pub fn append_properties_json(buf: &mut Vec<u8>, e: &ActivityEvent) {
-    let start = buf.len();
-    if e.properties.is_empty() || serde_json::to_writer(&mut *buf, &e.properties).is_err() {
-        buf.truncate(start);
+    if !e.properties.is_empty() {
+        crate::json::map_into(buf, &e.properties);
     }
 }
 

@@ -298,7 +298,7 @@ pub fn build(
     };
     // Audit events and sign-ins are final now: they go into case.sqlite on another thread
     // while the detections run over them.
-    let (hits, db) = std::thread::scope(|s| {
+    let (all_hits, db) = std::thread::scope(|s| {
         let (audit, signins) = (&c.audit, &a.index.all);
         let rows = s.spawn(move || {
             db.audit(audit)
@@ -331,7 +331,7 @@ pub fn build(
         .map(|(f, _)| f)
         .collect();
     // Detections on operations follow the filters; audit and sign-in detections are kept.
-    let hits: Vec<&tokentrail_analyze::detect::Detection> = hits
+    let hits: Vec<&tokentrail_analyze::detect::Detection> = all_hits
         .iter()
         .filter(|h| h.op.is_none_or(|i| keep.get(i).copied().unwrap_or(true)))
         .collect();
@@ -380,7 +380,9 @@ pub fn build(
     let timings = progress.timings();
     progress.finish();
     let linked = findings.iter().filter(|f| f.sign_in.is_some()).count();
-    Ok(CaseSummary {
+    drop(hits);
+    super::exit_soon(all_hits);
+    let summary = CaseSummary {
         timings,
         files: c.files.len(),
         activity_events: n_activity,
@@ -391,17 +393,22 @@ pub fn build(
         // `interest` is ascending: the findings of interest are moved out, not copied.
         interest: {
             let mut wanted = interest.iter().copied().peekable();
-            findings
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| wanted.next_if_eq(i).is_some())
-                .map(|(_, f)| f)
-                .collect()
+            let mut kept = Vec::with_capacity(interest.len());
+            for (i, f) in findings.into_iter().enumerate() {
+                if wanted.next_if_eq(&i).is_some() {
+                    kept.push(f);
+                } else {
+                    super::exit_soon(f);
+                }
+            }
+            kept
         },
         skipped: total_skipped,
         errors: c.errors,
         flushing,
-    })
+    };
+    super::exit_soon(a);
+    Ok(summary)
 }
 
 /// Where a case's inputs come from.

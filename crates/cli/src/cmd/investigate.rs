@@ -3,6 +3,7 @@
 //! timelines, commands and the manifest, and prints a short summary.
 
 use super::case::{build, CaseOptions};
+use super::exit_soon;
 use crate::args::InvestigateArgs;
 use crate::term::clean;
 use anyhow::Context;
@@ -237,9 +238,11 @@ pub fn run(a: InvestigateArgs) -> anyhow::Result<ExitCode> {
         clean(&a.out.display().to_string()),
         clean(&a.out.display().to_string())
     );
-    Ok(if s.errors.is_empty() {
+    let code = if s.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
-    })
+    };
+    exit_soon(s);
+    Ok(code)
 }
