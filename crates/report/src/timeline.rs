@@ -189,13 +189,16 @@ fn finding_entry(f: &OperationFinding, t: jiff::Timestamp) -> Entry<'_> {
         ts: t,
         datetime: Cow::Borrowed(&f.time),
         timestamp_desc: "Event Time",
-        message: format!(
-            "{} {} by {} [{:?}]",
-            f.operation,
+        message: concat(&[
+            &f.operation,
+            " ",
             f.resource_id.as_deref().unwrap_or(""),
-            f.identity.display,
-            f.verdict
-        ),
+            " by ",
+            &f.identity.display,
+            " [",
+            verdict_name(f.verdict),
+            "]",
+        ]),
         source: "activity",
         identity: Cow::Borrowed(&f.identity.display),
         ip: opt(f.caller_ip.as_deref()),
@@ -221,6 +224,26 @@ fn status_word(s: StatusKind) -> &'static str {
         StatusKind::Resolved => "resolved",
         StatusKind::Updated => "updated",
         StatusKind::Unknown => "unknown",
+    }
+}
+
+/// `parts` joined, in a string allocated once at its final size (a message is built for
+/// each of millions of rows, twice: `format!` took a third of the time of building a row).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// A verdict as an Activity row's message names it: the variant's name (`{:?}`).
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Interactive => "Interactive",
+        Verdict::Automation => "Automation",
+        Verdict::Platform => "Platform",
+        Verdict::Undetermined => "Undetermined",
     }
 }
 
@@ -261,14 +284,17 @@ fn signin_entry(s: &SignInFacts, t: jiff::Timestamp) -> Entry<'_> {
         ts: t,
         datetime: t.to_string().into(),
         timestamp_desc: "Sign-in Time",
-        message: format!(
-            "{} sign-in {} by {} to {} from {}",
+        message: concat(&[
             if s.success { "successful" } else { "failed" },
+            " sign-in ",
             s.kind().label(),
+            " by ",
             who,
+            " to ",
             s.app_name.as_deref().or(s.app_id.as_deref()).unwrap_or("?"),
-            s.ip.as_deref().unwrap_or("?")
-        ),
+            " from ",
+            s.ip.as_deref().unwrap_or("?"),
+        ]),
         source: "signin",
         identity: Cow::Borrowed(who),
         ip: opt(s.ip.as_deref()),
@@ -568,6 +594,7 @@ mod tests {
         use Verdict as V;
         for v in [V::Interactive, V::Automation, V::Platform, V::Undetermined] {
             assert_eq!(verdict_word(v), format!("{v:?}").to_lowercase());
+            assert_eq!(verdict_name(v), format!("{v:?}"));
         }
         use Kind as K;
         for k in [
