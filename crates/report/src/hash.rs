@@ -259,7 +259,7 @@ fn read_direct(from: &Path, buf: &mut Vec<u8>, start: usize, want: usize) -> Opt
         let padded = want.checked_add(1)?.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
         let end = start.checked_add(padded)?;
         // Within the reserved room only: the buffer must not move.
-        if end > buf.capacity() || (buf.as_ptr() as usize + start) % DIRECT_ALIGN != 0 {
+        if end > buf.capacity() || !(buf.as_ptr() as usize + start).is_multiple_of(DIRECT_ALIGN) {
             return None;
         }
         let mut f = std::fs::OpenOptions::new()
@@ -277,7 +277,7 @@ fn read_direct(from: &Path, buf: &mut Vec<u8>, start: usize, want: usize) -> Opt
                 Ok(0) => break,
                 Ok(k) => {
                     n += k;
-                    if n % DIRECT_ALIGN != 0 {
+                    if !n.is_multiple_of(DIRECT_ALIGN) {
                         break;
                     }
                 }
