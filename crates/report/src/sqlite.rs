@@ -247,11 +247,10 @@ impl CaseDb {
     /// schema and one open transaction.
     pub fn create(path: &Path, version: &str) -> rusqlite::Result<CaseDb> {
         let c = Connection::open(path)?;
-        // 64 KiB pages (the largest): a properties row of 1–3 KB fits many to a page, and
-        // SQLite writes a quarter as many pages as with 16 KiB ones (at 1M events: the
-        // same time within noise, 1–4 s less system time; bench/results/ab-page64-1m-session13.md).
+        // 16 KiB pages hold five or six of the 2–3 KB JSON rows each (4 KiB pages held one,
+        // the rest of each page unused).
         c.execute_batch(
-            "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA encoding='UTF-8';",
+            "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA encoding='UTF-8';",
         )?;
         c.execute_batch(ROW_CACHE)?;
         c.execute_batch(SCHEMA)?;
