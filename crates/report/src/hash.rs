@@ -166,18 +166,20 @@ pub(crate) fn align_up(buf: &[u8]) -> usize {
 /// A second handle on the existing file `p` for writing with direct I/O: `None` where the
 /// platform or file system does not offer it.
 pub(crate) fn open_direct(p: &Path) -> Option<std::fs::File> {
+    open_direct_with(std::fs::OpenOptions::new().write(true), p)
+}
+
+/// `p` opened as `o` says, with direct I/O: `None` where the platform or file system does
+/// not offer it.
+fn open_direct_with(o: &mut std::fs::OpenOptions, p: &Path) -> Option<std::fs::File> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(p)
-            .ok()
+        o.custom_flags(libc::O_DIRECT).open(p).ok()
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = p;
+        let _ = (o, p);
         None
     }
 }
@@ -253,46 +255,33 @@ pub fn copy_readonly_held(
 /// the usual way from byte 0. `buf` must have the room of [`held_room`] and `start` be its
 /// aligned start ([`align_up`]).
 fn read_direct(from: &Path, buf: &mut Vec<u8>, start: usize, want: usize) -> Option<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let padded = want.checked_add(1)?.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
-        let end = start.checked_add(padded)?;
-        // Within the reserved room only: the buffer must not move.
-        if end > buf.capacity() || !(buf.as_ptr() as usize + start).is_multiple_of(DIRECT_ALIGN) {
-            return None;
-        }
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(from)
-            .ok()?;
-        // Bytes a reused buffer holds already are overwritten rather than zeroed first.
-        if buf.len() < end {
-            buf.resize(end, 0);
-        }
-        let mut n = 0;
-        while n < padded {
-            match f.read(&mut buf[start + n..end]) {
-                Ok(0) => break,
-                Ok(k) => {
-                    n += k;
-                    if !n.is_multiple_of(DIRECT_ALIGN) {
-                        break;
-                    }
+    let padded = want.checked_add(1)?.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN;
+    let end = start.checked_add(padded)?;
+    // Within the reserved room only: the buffer must not move.
+    if end > buf.capacity() || !(buf.as_ptr() as usize + start).is_multiple_of(DIRECT_ALIGN) {
+        return None;
+    }
+    let mut f = open_direct_with(std::fs::OpenOptions::new().read(true), from)?;
+    // Bytes a reused buffer holds already are overwritten rather than zeroed first.
+    if buf.len() < end {
+        buf.resize(end, 0);
+    }
+    let mut n = 0;
+    while n < padded {
+        match f.read(&mut buf[start + n..end]) {
+            Ok(0) => break,
+            Ok(k) => {
+                n += k;
+                if !n.is_multiple_of(DIRECT_ALIGN) {
+                    break;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
             }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
         }
-        buf.truncate(start + n);
-        Some(())
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (from, buf, start, want);
-        None
-    }
+    buf.truncate(start + n);
+    Some(())
 }
 
 /// Bytes per block of a passed copy ([`copy_readonly_passed`]).

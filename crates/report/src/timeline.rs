@@ -189,8 +189,10 @@ fn finding_entry(f: &OperationFinding, t: jiff::Timestamp) -> Entry<'_> {
         ts: t,
         datetime: Cow::Borrowed(&f.time),
         timestamp_desc: "Event Time",
-        message: concat(&[
-            &f.operation,
+        // `concat` allocates once, at the final size: a message is built for each of
+        // millions of rows, twice (`format!` took a third of the time of building a row).
+        message: [
+            &*f.operation,
             " ",
             f.resource_id.as_deref().unwrap_or(""),
             " by ",
@@ -198,7 +200,8 @@ fn finding_entry(f: &OperationFinding, t: jiff::Timestamp) -> Entry<'_> {
             " [",
             verdict_name(f.verdict),
             "]",
-        ]),
+        ]
+        .concat(),
         source: "activity",
         identity: Cow::Borrowed(&f.identity.display),
         ip: opt(f.caller_ip.as_deref()),
@@ -225,16 +228,6 @@ fn status_word(s: StatusKind) -> &'static str {
         StatusKind::Updated => "updated",
         StatusKind::Unknown => "unknown",
     }
-}
-
-/// `parts` joined, in a string allocated once at its final size (a message is built for
-/// each of millions of rows, twice: `format!` took a third of the time of building a row).
-fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
 }
 
 /// A verdict as an Activity row's message names it: the variant's name (`{:?}`).
@@ -284,7 +277,7 @@ fn signin_entry(s: &SignInFacts, t: jiff::Timestamp) -> Entry<'_> {
         ts: t,
         datetime: t.to_string().into(),
         timestamp_desc: "Sign-in Time",
-        message: concat(&[
+        message: [
             if s.success { "successful" } else { "failed" },
             " sign-in ",
             s.kind().label(),
@@ -294,7 +287,8 @@ fn signin_entry(s: &SignInFacts, t: jiff::Timestamp) -> Entry<'_> {
             s.app_name.as_deref().or(s.app_id.as_deref()).unwrap_or("?"),
             " from ",
             s.ip.as_deref().unwrap_or("?"),
-        ]),
+        ]
+        .concat(),
         source: "signin",
         identity: Cow::Borrowed(who),
         ip: opt(s.ip.as_deref()),
