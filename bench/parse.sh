@@ -3,7 +3,7 @@
 # `az monitor activity-log list -o json` array under bench/data/, and measures
 # `tokentrail parse -q` on 1 core and 2 cores with GNU time, plus the plain serde_json
 # typed-parse baseline (`tokentrail-gen baseline`) on the same bytes. Also measures the
-# generator's own throughput. Writes bench/RESULTS.md.
+# generator's own throughput. Writes bench/results/parse.md (bench/RESULTS.md is the hand-kept summary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE="${SIZE:-1G}"
