@@ -170,7 +170,7 @@ fn data_to(w: &mut dyn Write, r: &ReportInput<'_>) -> io::Result<()> {
         if k > 0 {
             buf.push(b',');
         }
-        serde_json::to_writer(&mut buf, &v)?;
+        crate::json::value_into(&mut buf, &v);
         if buf.len() >= 1 << 16 {
             w.write_all(&buf)?;
             buf.clear();
