@@ -3,8 +3,9 @@
 # `investigate INPUTS --out BUNDLE --timings` with each binary in turn, ROUNDS times
 # (A, B, A, B, …), removing the bundle and calling `sync` before every run, and prints one
 # line per run (wall, user, sys, peak RSS, then wall/CPU seconds of every phase) and the
-# median wall and CPU time of each binary. On a shared or virtual machine whose speed drifts
-# over minutes, alternating runs are the only fair comparison of two commits.
+# median wall and CPU time of each binary (and of user and system time apart). On a shared or
+# virtual machine whose speed drifts over minutes, alternating runs are the only fair
+# comparison of two commits.
 #
 #   bench/ab.sh BIN_A BIN_B INPUTS [ROUNDS]     (ROUNDS defaults to 2)
 #
@@ -32,7 +33,7 @@ trap 'rm -rf "$LOG" "$OUT"' EXIT
 echo "# A = $A"
 echo "# B = $B"
 echo "# inputs: $INPUTS; $ROUNDS rounds; $(machine_line); $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-declare -A WALLS CPUS
+declare -A WALLS CPUS USERS SYSS
 for r in $(seq 1 "$ROUNDS"); do
   for side in A B; do
     bin=$A
@@ -48,6 +49,8 @@ for r in $(seq 1 "$ROUNDS"); do
     cpu=$(time_cpu "$LOG/run")
     WALLS[$side]+="$wall "
     CPUS[$side]+="$cpu "
+    USERS[$side]+="$(time_user "$LOG/run") "
+    SYSS[$side]+="$(time_sys "$LOG/run") "
     # "tokentrail: timing:   92.306 s  144.340 s    5888 MiB  reading inputs"
     phases=$(sed -nE 's/^tokentrail: timing: +([0-9.]+) s +([0-9.?]+) s +[0-9?]+ MiB +(.*)$/\3 \1\/\2;/p' "$LOG/run" | tr '\n' ' ')
     printf '%s run %d: wall %s s, user %s s, sys %s s, peak RSS %d MiB | %s\n' \
@@ -58,5 +61,5 @@ done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for side in A B; do
-  echo "$side median: wall $(echo "${WALLS[$side]}" | median) s, CPU $(echo "${CPUS[$side]}" | median) s"
+  echo "$side median: wall $(echo "${WALLS[$side]}" | median) s, CPU $(echo "${CPUS[$side]}" | median) s (user $(echo "${USERS[$side]}" | median) s, sys $(echo "${SYSS[$side]}" | median) s)"
 done
