@@ -155,14 +155,14 @@ impl<'de> Deserialize<'de> for Claims {
 impl Claims {
     /// Builds from pairs already sorted by key and free of duplicates.
     fn from_sorted<'a, I: IntoIterator<Item = (&'a str, &'a str)> + Clone>(pairs: I) -> Claims {
-        let len: usize = pairs
+        // The text's length and the number of pairs in one pass, so that neither the text
+        // nor the spans reallocate when boxed.
+        let (len, count) = pairs
             .clone()
             .into_iter()
-            .map(|(k, v)| k.len() + v.len())
-            .sum();
+            .fold((0, 0), |(len, n), (k, v)| (len + k.len() + v.len(), n + 1));
         let mut text = String::with_capacity(len);
-        // Exactly as many spans as pairs, so boxing them does not reallocate.
-        let mut spans = Vec::with_capacity(pairs.clone().into_iter().count());
+        let mut spans = Vec::with_capacity(count);
         for (k, v) in pairs {
             let ks = text.len();
             text.push_str(k);
@@ -202,8 +202,6 @@ impl Claims {
     /// Values are borrowed or owned text alike (`&str`, `String`, `Cow<str>`), so a reader
     /// holding the claims as borrowed slices of its input copies each value only once.
     pub fn from_pairs<'a, V: AsRef<str>, I: IntoIterator<Item = (&'a str, V)>>(pairs: I) -> Claims {
-        // A stable sort keeps pairs of one key in the order seen, so the first of each run
-        // is the first seen (a vector sorts thirty-odd pairs faster than a map builds).
         // Room for every pair up front (the filter below leaves the iterator without a
         // lower bound, and growing from empty reallocates four or five times per record).
         let pairs = pairs.into_iter();
@@ -214,6 +212,8 @@ impl Claims {
                 .filter(|(k, _)| !k.trim().is_empty())
                 .map(|(k, v)| (short_name(k), v)),
         );
+        // A stable sort keeps pairs of one key in the order seen, so the first of each run
+        // is the first seen (a vector sorts thirty-odd pairs faster than a map builds).
         m.sort_by(|a, b| a.0.cmp(b.0));
         m.dedup_by(|later, first| later.0 == first.0);
         Claims::from_sorted(m.iter().map(|(k, v)| (*k, v.as_ref().trim())))
